@@ -1,0 +1,11 @@
+module github.com/flowthings/flowthings-wasm
+
+go 1.26
+
+require (
+	github.com/coder/websocket v1.8.15 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/valyala/fastjson v1.6.10 // indirect
+	go.etcd.io/bbolt v1.5.0 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)
