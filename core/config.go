@@ -1,0 +1,100 @@
+package core
+
+import (
+	"errors"
+	"strings"
+)
+
+// Defaults of the hosted platform.
+const (
+	DefaultHost    = "api.flowthings.io"
+	DefaultWSHost  = "ws.flowthings.io"
+	DefaultVersion = "0.1"
+)
+
+// Config says where and as whom the client talks to the platform.
+// The zero value of every optional field selects the platform default.
+type Config struct {
+	// Account is the account name whose namespace the calls act on (the
+	// {account} part of every URL).
+	Account string
+	// Token is the master token or a Token object's tokenString. It is a
+	// secret: it is sent only in the X-Auth-Token header and never appears
+	// in an error, a URL or a log line.
+	Token string
+	// Host is the REST API host, with an optional port. Default DefaultHost.
+	Host string
+	// WSHost is the WebSocket host, with an optional port. Default DefaultWSHost.
+	WSHost string
+	// Insecure selects http/ws instead of https/wss (a local emulator).
+	Insecure bool
+	// Version is the API version without the "v". Default DefaultVersion.
+	Version string
+	// Params are query parameters added to every call; a call's own
+	// parameters win over them.
+	Params Params
+}
+
+// ErrMissingCredentials is returned by Validate when the account or the
+// token is empty.
+var ErrMissingCredentials = errors.New("flowthings: account and token are required")
+
+// WithDefaults returns c with every empty optional field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.Host == "" {
+		c.Host = DefaultHost
+	}
+	if c.WSHost == "" {
+		c.WSHost = DefaultWSHost
+	}
+	if c.Version == "" {
+		c.Version = DefaultVersion
+	}
+	return c
+}
+
+// Validate reports a configuration that cannot make a single call.
+func (c Config) Validate() error {
+	if c.Account == "" || c.Token == "" {
+		return ErrMissingCredentials
+	}
+	if err := validSegment("account", c.Account); err != nil {
+		return err
+	}
+	for _, h := range []string{c.Host, c.WSHost} {
+		if strings.ContainsAny(h, "/?#@ \t\r\n") {
+			return &InputError{Field: "host", Reason: "must be a host name with an optional port, without scheme or path"}
+		}
+	}
+	if c.Version != "" && strings.ContainsAny(c.Version, "/?#% \t\r\n") {
+		return &InputError{Field: "version", Reason: "must look like 0.1 or 4.0"}
+	}
+	return nil
+}
+
+func (c Config) scheme(secure, insecure string) string {
+	if c.Insecure {
+		return insecure
+	}
+	return secure
+}
+
+// BaseURL is the REST URL prefix every service path is appended to:
+// {https|http}://{host}/v{version}/{account}.
+func (c Config) BaseURL() string {
+	c = c.WithDefaults()
+	return c.scheme("https", "http") + "://" + c.Host + "/v" + c.Version + "/" + escapeSegment(c.Account)
+}
+
+// SessionURL is the URL of POST /session on the WebSocket host.
+func (c Config) SessionURL() string {
+	c = c.WithDefaults()
+	return c.scheme("https", "http") + "://" + c.WSHost + "/session"
+}
+
+// SocketURL is the WebSocket URL of an open session:
+// {wss|ws}://{wsHost}/session/{id}/ws.
+func (c Config) SocketURL(sessionID string) string {
+	c = c.WithDefaults()
+	return c.scheme("wss", "ws") + "://" + c.WSHost + "/session/" + escapeSegment(sessionID) + "/ws"
+}

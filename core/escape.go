@@ -1,0 +1,70 @@
+package core
+
+import "strings"
+
+const upperhex = "0123456789ABCDEF"
+
+// escapeSegment percent-encodes every byte except RFC 3986 unreserved
+// characters, so an id can never add a path separator, a query or a fragment.
+// It also serves query keys and values: a space becomes %20, which every
+// server decodes the same way.
+func escapeSegment(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(upperhex[c>>4])
+		b.WriteByte(upperhex[c&15])
+	}
+	return b.String()
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// validSegment rejects the values that escaping cannot make safe: an empty
+// segment, and the dot segments that URL parsers resolve away.
+func validSegment(field, s string) error {
+	switch s {
+	case "":
+		return &InputError{Field: field, Reason: "must not be empty"}
+	case ".", "..":
+		return &InputError{Field: field, Reason: "must not be a dot segment"}
+	}
+	return nil
+}
+
+// ServicePath joins a service path (e.g. "/flow") and ids into a URL path
+// below the account, escaping each id: ServicePath("/drop", flowID, dropID)
+// is "/drop/{flowID}/{dropID}".
+func ServicePath(service string, ids ...string) (string, error) {
+	if len(ids) == 0 {
+		return service, nil
+	}
+	var b strings.Builder
+	b.WriteString(service)
+	for _, id := range ids {
+		if err := validSegment("id", id); err != nil {
+			return "", err
+		}
+		b.WriteByte('/')
+		b.WriteString(escapeSegment(id))
+	}
+	return b.String(), nil
+}

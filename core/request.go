@@ -1,0 +1,77 @@
+package core
+
+// Header is one HTTP request header.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Request is everything a transport needs to perform one call. Path and
+// Account describe the call for errors; the token is only in Header.
+type Request struct {
+	Method  string
+	URL     string
+	Header  []Header
+	Body    []byte
+	Path    string
+	Account string
+}
+
+// Call is one REST call below the account: a method, a service path built
+// with ServicePath, its params and an optional raw JSON body.
+type Call struct {
+	Method string
+	Path   string
+	Params Params
+	Body   []byte
+}
+
+// NewRequest builds the request of a call: the first, pure step of every call.
+func (c Config) NewRequest(call Call) (Request, error) {
+	if err := c.Validate(); err != nil {
+		return Request{}, err
+	}
+	query, err := call.Params.merge(c.Params).Encode()
+	if err != nil {
+		return Request{}, err
+	}
+	url := c.BaseURL() + call.Path
+	if query != "" {
+		url += "?" + query
+	}
+	req := Request{
+		Method:  call.Method,
+		URL:     url,
+		Header:  c.authHeaders(len(call.Body) > 0),
+		Body:    call.Body,
+		Path:    call.Path,
+		Account: c.Account,
+	}
+	return req, nil
+}
+
+// NewSessionRequest builds POST {wsHost}/session, which opens a WebSocket session.
+func (c Config) NewSessionRequest() (Request, error) {
+	if err := c.Validate(); err != nil {
+		return Request{}, err
+	}
+	return Request{
+		Method:  "POST",
+		URL:     c.SessionURL(),
+		Header:  c.authHeaders(false),
+		Path:    "/session",
+		Account: c.Account,
+	}, nil
+}
+
+func (c Config) authHeaders(hasBody bool) []Header {
+	h := []Header{
+		{"X-Auth-Token", c.Token},
+		{"X-Auth-Account", c.Account},
+		{"Accept", "application/json"},
+	}
+	if hasBody {
+		h = append(h, Header{"Content-Type", "application/json"})
+	}
+	return h
+}
