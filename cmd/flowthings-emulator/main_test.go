@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowthings/flowthings-wasm/emulator"
+)
+
+// syncBuffer is a goroutine-safe writer for stderr.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// started runs run in the background and returns the parsed ready line.
+func started(t *testing.T, args []string, env map[string]string) (fields map[string]string, cancel func() error, stderr *syncBuffer) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, args, func(k string) string { return env[k] }, pw, stderr)
+		pw.CloseWithError(io.EOF)
+		done <- err
+	}()
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	var line string
+	select {
+	case line = <-lines:
+	case err := <-done:
+		stop()
+		t.Fatalf("run ended before ready: %v", err)
+	case <-time.After(20 * time.Second):
+		stop()
+		t.Fatal("no ready line")
+	}
+	require.True(t, strings.HasPrefix(line, "flowthings-emulator ready "), line)
+	fields = map[string]string{}
+	for _, kv := range strings.Fields(strings.TrimPrefix(line, "flowthings-emulator ready ")) {
+		k, v, ok := strings.Cut(kv, "=")
+		require.True(t, ok, kv)
+		fields[k] = v
+	}
+	var once sync.Once
+	var runErr error
+	cancel = func() error {
+		once.Do(func() {
+			stop()
+			select {
+			case runErr = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("run did not stop after cancel")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() { _ = cancel() })
+	return fields, cancel, stderr
+}
+
+func get(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	require.NoError(t, err)
+	req.Header.Set("X-Auth-Token", token)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var env map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&env))
+	return res.StatusCode, env
+}
+
+func TestRunReadyLineAndStop(t *testing.T) {
+	f, cancel, stderr := started(t, []string{"-addr", "127.0.0.1:0"}, nil)
+	assert.Equal(t, "dev", f["account"])
+	assert.Equal(t, emulator.DefaultToken, f["token"])
+	assert.Equal(t, "guest", f["guest_account"])
+	assert.Equal(t, emulator.DefaultGuestToken, f["guest_token"])
+	assert.NotContains(t, f["ws"], ":0", "the real port is printed")
+	assert.Equal(t, "http://"+f["ws"]+"/v0.1/dev", f["rest"])
+
+	status, env := get(t, f["rest"]+"/flow", f["token"])
+	assert.Equal(t, 200, status)
+	assert.Equal(t, true, env["head"].(map[string]any)["ok"])
+
+	require.NoError(t, cancel())
+	_, err := http.Get(f["rest"] + "/flow")
+	assert.Error(t, err, "the listener is closed")
+	assert.Contains(t, stderr.String(), "GET /v0.1/dev/flow 200")
+	assert.NotContains(t, stderr.String(), emulator.DefaultToken, "tokens never logged")
+}
+
+func TestRunEnvAndFlags(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{
+		"FLOWTHINGS_EMULATOR_ADDR":      "127.0.0.1:0",
+		"FLOWTHINGS_EMULATOR_ACCOUNT":   "envacct",
+		"FLOWTHINGS_EMULATOR_TOKEN":     "random",
+		"FLOWTHINGS_EMULATOR_DATA":      dir,
+		"FLOWTHINGS_EMULATOR_FAIL_RATE": "0",
+		"FLOWTHINGS_EMULATOR_LATENCY":   "1ms",
+		"FLOWTHINGS_EMULATOR_QUIET":     "true",
+	}
+	f, cancel, stderr := started(t, []string{"-account", "flagacct"}, env)
+	assert.Equal(t, "flagacct", f["account"], "flags win over env")
+	assert.Len(t, f["token"], 32, "random token")
+	assert.NotEqual(t, emulator.DefaultToken, f["token"])
+	status, _ := get(t, f["rest"]+"/flow", f["token"])
+	assert.Equal(t, 200, status)
+	require.NoError(t, cancel())
+	assert.Empty(t, stderr.String(), "quiet")
+
+	// the data dir was used and released: a second run can open it
+	f2, cancel2, _ := started(t, []string{"-addr", "127.0.0.1:0", "-data", dir}, nil)
+	status, _ = get(t, f2["rest"]+"/flow", f2["token"])
+	assert.Equal(t, 200, status)
+	require.NoError(t, cancel2())
+}
+
+func TestRunBadInput(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"unknown flag", []string{"-nope"}, nil},
+		{"fail rate out of range", []string{"-fail-rate", "2"}, nil},
+		{"bad latency env", nil, map[string]string{"FLOWTHINGS_EMULATOR_LATENCY": "soon"}},
+		{"bad address", []string{"-addr", "256.0.0.1:99999"}, nil},
+		{"extra args", []string{"extra"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut syncBuffer
+			err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out, &errOut)
+			assert.Error(t, err)
+			assert.NotContains(t, out.String(), "ready")
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package emulator
+
+import (
+	"fmt"
+	"log"
+	"regexp"
+	"time"
+)
+
+// Built-in credentials. They are fixed so that scripts, tests and a browser
+// dashboard can talk to a fresh emulator without reading its output. They are
+// development credentials for a local emulator and protect nothing.
+const (
+	// DefaultAccount is the primary account's name.
+	DefaultAccount = "dev"
+	// DefaultToken is the primary account's master token (32 chars).
+	DefaultToken = "flowthings-emulator-dev-token-01"
+	// DefaultGuestAccount is the second built-in account, used to test
+	// shares between users.
+	DefaultGuestAccount = "guest"
+	// DefaultGuestToken is the guest account's master token (32 chars).
+	DefaultGuestToken = "flowthings-emulator-guest-tok-02"
+)
+
+// Limits and defaults (see doc.go for the full list).
+const (
+	// DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes
+	// is 0. It applies to the body as sent and, for gzip bodies, to the
+	// decompressed size too; above it the answer is 413.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultFlowCapacity is a new flow's capacity when none is given.
+	DefaultFlowCapacity = 1000
+	// MaxFlowCapacity is the largest accepted flow capacity.
+	MaxFlowCapacity = 100000
+	// DefaultLimit and MaxLimit are the find page size default and cap.
+	DefaultLimit = 20
+	MaxLimit     = 1000
+	// DefaultMaxTrackDepth caps how many track hops one written drop may
+	// travel (see Config.MaxTrackDepth).
+	DefaultMaxTrackDepth = 16
+	// MaxPathLength is the longest accepted object path.
+	MaxPathLength = 128
+	// MinTaskPeriodicity is the smallest accepted api-task periodicity (ms).
+	MinTaskPeriodicity = 60000
+	// DefaultTaskPeriodicity is an api-task's periodicity when none is given.
+	DefaultTaskPeriodicity = 3600000
+)
+
+// Account is a built-in account: its name (the URL account and the
+// identity's name) and its master token.
+type Account struct {
+	Name  string
+	Token string
+}
+
+// Config configures an Emulator. The zero value is usable: it gives the
+// dev and guest accounts with their fixed tokens, in memory.
+type Config struct {
+	// Account is the primary account's name (default "dev").
+	Account string
+	// Token is the primary account's master token (default DefaultToken).
+	Token string
+	// GuestAccount and GuestToken name the second built-in account
+	// (defaults DefaultGuestAccount / DefaultGuestToken).
+	GuestAccount string
+	GuestToken   string
+	// ExtraAccounts adds more built-in accounts.
+	ExtraAccounts []Account
+
+	// DataDir, when set, persists all state in DataDir/flowthings-emulator.db
+	// (bbolt) with write-through on every mutation; "" keeps state in memory.
+	DataDir string
+
+	// Latency is slept before every REST request is handled.
+	Latency time.Duration
+	// FailRate (0..1) is the probability that a REST request is answered
+	// with an injected 503 (full envelope) instead of being handled.
+	FailRate float64
+	// MaxBodyBytes limits request bodies (0 → DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// Now is the clock (nil → time.Now). It stamps creationDate and
+	// lastEditDate, drives token/share expiry and filter AGE.
+	Now func() time.Time
+
+	// WebDir, when set, is served as static files under "/" for every path
+	// that is not a REST route or another registered endpoint.
+	WebDir string
+
+	// DropWSAfter is read by the WebSocket layer: when > 0 it drops every
+	// WebSocket connection that long after it opened (fault injection).
+	DropWSAfter time.Duration
+	// WSIdleTimeout is read by the WebSocket layer (0 → its default, 120 s).
+	WSIdleTimeout time.Duration
+
+	// MaxTrackDepth caps track propagation (0 → DefaultMaxTrackDepth).
+	MaxTrackDepth int
+
+	// Logger receives one line per request (method, path, status) and
+	// internal errors. Never a token. nil → no logging.
+	Logger *log.Logger
+}
+
+var accountNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// withDefaults returns a copy of c with defaults filled in and validated.
+func (c Config) withDefaults() (Config, error) {
+	if c.Account == "" {
+		c.Account = DefaultAccount
+	}
+	if c.Token == "" {
+		c.Token = DefaultToken
+	}
+	if c.GuestAccount == "" {
+		c.GuestAccount = DefaultGuestAccount
+	}
+	if c.GuestToken == "" {
+		c.GuestToken = DefaultGuestToken
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.MaxTrackDepth <= 0 {
+		c.MaxTrackDepth = DefaultMaxTrackDepth
+	}
+	if c.FailRate < 0 || c.FailRate > 1 {
+		return c, fmt.Errorf("emulator: FailRate %v outside 0..1", c.FailRate)
+	}
+	if c.Latency < 0 {
+		return c, fmt.Errorf("emulator: negative Latency %v", c.Latency)
+	}
+	seenName := map[string]bool{}
+	seenTok := map[string]bool{}
+	for _, a := range c.accounts() {
+		if !accountNameRE.MatchString(a.Name) {
+			return c, fmt.Errorf("emulator: invalid account name %q", a.Name)
+		}
+		if len(a.Token) < 16 {
+			return c, fmt.Errorf("emulator: master token of account %q is shorter than 16 characters", a.Name)
+		}
+		if seenName[a.Name] {
+			return c, fmt.Errorf("emulator: duplicate account %q", a.Name)
+		}
+		if seenTok[a.Token] {
+			return c, fmt.Errorf("emulator: two accounts share one master token")
+		}
+		seenName[a.Name], seenTok[a.Token] = true, true
+	}
+	return c, nil
+}
+
+// accounts lists every built-in account, primary first.
+func (c Config) accounts() []Account {
+	out := []Account{{c.Account, c.Token}, {c.GuestAccount, c.GuestToken}}
+	return append(out, c.ExtraAccounts...)
+}

@@ -1,0 +1,173 @@
+// Package emulator is a local emulator of the (defunct) flowthings.io
+// platform, faithful to /work/shared/platform/PROTOCOL.md (§2 envelope, §3
+// services, §4 query parameters, §6 typed elems, §9 permissions, §10
+// recommended choices). This package holds the REST half; the WebSocket
+// endpoints (§8), aggregation (§7) and statistics (§3.14) plug into the
+// extension points described below.
+//
+// # Use
+//
+//	emu, err := emulator.New(emulator.Config{})   // in memory, dev + guest accounts
+//	srv := httptest.NewServer(emu.Handler())      // or http.Server{Handler: emu.Handler()}
+//	defer emu.Close()
+//	// REST base: srv.URL + "/v0.1/dev", header X-Auth-Token: emulator.DefaultToken
+//
+// cmd/flowthings-emulator wraps it in a command with flags and a ready line.
+//
+// # Built-in accounts
+//
+// Two accounts exist from the start, each with an Identity (i…) whose name
+// is the account name:
+//
+//	account  master token (X-Auth-Token)
+//	dev      flowthings-emulator-dev-token-01    (Config.Account / Config.Token)
+//	guest    flowthings-emulator-guest-tok-02    (Config.GuestAccount / Config.GuestToken)
+//
+// Config.ExtraAccounts adds more. The configured master tokens always win
+// at start; PUT /identity/{id}/masterToken resets a master token for the
+// running process only.
+//
+// # Limits and defaults
+//
+//	request body             1 MiB (Config.MaxBodyBytes), before and after gunzip → 413
+//	flow capacity            default 1000, 0..100000; 0 stores nothing but still fires events and tracks
+//	find limit               default 20, capped at 1000 (larger values are capped, not rejected)
+//	track propagation        ≤ 16 hops (Config.MaxTrackDepth), a chain never reuses a track,
+//	                         ≤ 10000 copies per written drop
+//	paths                    ≤ 128 chars, ≥ 2 segments of [A-Za-z0-9_:-], first = account
+//	displayName              ≤ 2048 chars (devices, tasks, groups)
+//	api-task periodicity     default 3600000 ms, < 60000 → 400
+//	Token tokenString        28 chars [A-Za-z0-9] from crypto/rand (never 32: clients treat
+//	                         32-char tokens as master tokens)
+//	ids                      prefix + 24 hex (4 bytes Unix seconds, 5 random, 3 counter)
+//
+// # Behaviour where the protocol is silent (our decisions)
+//
+// Routing and envelope:
+//   - Every response, errors included, is the §2 envelope; body is never
+//     null ({} for deletes and errors). 2xx messages carry the platform's
+//     "Your request has been processed successfully." text.
+//   - Unknown route or service → 404; a method that is not one of GET HEAD
+//     POST PUT DELETE MGET MPUT OPTIONS → 405; a known method on a route
+//     that does not take it (POST /flow/{id}, PUT /flow, DELETE /flow, …) →
+//     405; PUT or MPUT on token/share → 400 ("immutable", §2). HEAD = GET
+//     without a body. OPTIONS on any path → 204 with CORS headers.
+//   - Panics become a 500 envelope. Responses are never gzipped.
+//   - Authentication runs before the body is read: a bad token is 401 even
+//     with a malformed body. An unknown URL account is 404 (after
+//     authentication).
+//   - Faults (Config.Latency, Config.FailRate → 503 envelope) apply to REST
+//     requests, not to preflights or static files.
+//
+// Permissions (§9.4):
+//   - A master token has every right on paths of its account, plus what
+//     live shares issued to its identity (directly or through a group of
+//     the issuing account) grant; it may act in another account's namespace
+//     only while such a share exists (else 403). Tokens are bound to their
+//     account: read on objects at/below their paths, drop read/write per
+//     flags, no other writes.
+//   - Token, share and group endpoints (list, read, write) need the
+//     namespace's master token (403), except that a Token reads itself
+//     (GET /token lists just it).
+//   - Identities are readable by every authenticated caller (you need
+//     guest's identity id to share with guest); masterToken, groupIds and
+//     shares appear only on the caller's own identity.
+//   - Tracks need write on the source and on each destination; devices and
+//     tasks on their path/destination (mqtt: destination or source); a task
+//     without a path, and local-track, are master-only.
+//   - Lists and MGET leave out what the caller cannot read; reads of one
+//     object the caller cannot read are 403. Objects written by a Token have
+//     the issuing identity as creatorId/lastEditorId; objects written through
+//     a share have the recipient's identity and live in the owner's namespace.
+//   - Share paths and token paths must lie in the issuing account; share
+//     issuedTo must be an existing identity (any account) or a group of the
+//     issuing account. expiresInMs (tokens, shares) is the remaining lifetime
+//     in ms, present only with a duration; expired tokens are 401, expired
+//     shares grant nothing.
+//
+// Objects:
+//   - Update is a shallow merge; a member set to null is removed;
+//     server-assigned members in bodies are ignored; a member sub-resource
+//     PUT /{svc}/{id}/{member} replaces one member (400 for read-only ones).
+//     Unknown members of non-drop objects are stored as given. A flow's
+//     public flag is stored and grants nothing.
+//   - MGET/MPUT omit unknown ids; MPUT validates every entry before applying
+//     any (all or nothing).
+//   - Deleting a flow deletes its drops (tracks pointing at it stay).
+//     Renaming a flow updates its drops' path. Lowering a capacity evicts
+//     at once.
+//   - Devices: on create the flows <path>/default, /command, /report are
+//     created (an existing flow with that path is reused) and a Token for
+//     <path> with dropRead+dropWrite (tokenId); deleting the device deletes
+//     that token and keeps the flows; changing a device's path later does
+//     not move or create flows. timeSinceLastSeen = now − lastSeen, −1
+//     when never seen; status defaults to "UNSEEN".
+//   - api-task, mqtt, rss, local-track, av-connection are stored only, never
+//     run; their status/report/run members are read-only and not generated.
+//     av-connection ids use the prefix 'a' (undocumented), local-track 't'.
+//
+// Drops:
+//   - Members kept: elems, location, fhash, parentDropId (plus the server
+//     ones); unknown members are ignored. A body path/flowId that differs
+//     from the addressed flow is 400. Missing elems = {}.
+//   - Typed elems (§6) are normalised on input and stored typed: an object
+//     with exactly the keys type and value and a string type is a typed
+//     value (unknown type → 400); any other object is a map. JSON null is
+//     stored and rendered as null. set de-duplicates, sortedSet also sorts
+//     (numbers < strings < booleans < others), sortedMap (like every map)
+//     is output with sorted keys, dropRef accepts both forms. Output is
+//     typed when the major API version is < 4 (v0.1) and plain from v4.0,
+//     overridable with hints.
+//   - A zip-only location gets lat/lon from the filter evaluator's zip table
+//     (eval.ZipCentroid) when it knows the zip; otherwise it is kept as given.
+//   - Update replaces the given members, bumps version and lastEditDate,
+//     re-checks the flow filter and fires a DropEvent{Kind: DropUpdated};
+//     it does not run tracks.
+//   - GET /drop?path= with an unknown path is 404; POST /drop with an unknown
+//     path is 400. MGET /drop items may name the flow by flowId or path;
+//     unknown or unreadable flows are left out; URL params are defaults for
+//     every item's params.
+//   - Tracks: see tracks.go (js stored, never executed; destination filter
+//     mismatch skipped silently; loop guard).
+//
+// Query parameters (§4): bad start/skip/limit/order/hints/refs/sort values
+// are 400; limit=0 returns an empty list; sorting puts missing values first
+// in ascending order and breaks ties by insertion order; only keeps id;
+// refs resolves flowId, creatorId, lastEditorId, issuedTo and tokenId
+// strings anywhere in the body (flows, identities, groups, tokens, devices,
+// tracks) that the caller may read. Filters use package filter and
+// filter/eval (see filter.go); a syntax error is a 400 whose message names
+// the byte position.
+//
+// # Persistence
+//
+// With Config.DataDir every mutation is written through, in one bbolt
+// transaction per operation, to DataDir/flowthings-emulator.db: one bucket
+// per collection (flow, drop, track, identity, group, token, share, device,
+// api-task, mqtt, rss, local-track, av-connection), key = id, value = JSON
+// {"account": namespace, "seq": insertion order, "flowId": (drops),
+// "object": the stored object}. Everything is loaded at start. If a write
+// fails the operation answers 500 and memory may be ahead of the disk.
+//
+// # Extension points (WebSocket, aggregation, statistics)
+//
+// All in this package (unexported unless noted):
+//
+//	e.authenticate(authAccount, token, urlAccount string) (*principal, *apiError)
+//	e.execute(p *principal, op operation) result           // any service operation, REST or WS
+//	e.subscribeCheck(p, ns, flowID, path string) (id, flowPath string, err *apiError)
+//	e.injectFault(ctx) *apiError                           // Latency / FailRate / closed
+//	e.view(p, op, fn) / e.mutate(p, op, fn)                // locked sections for new services
+//	e.registerService(name, serviceFunc)                   // e.g. "statistics"
+//	e.registerDropTail(tail, serviceFunc)                  // e.g. "aggregate"
+//	e.handleHTTP(prefix, http.Handler)                     // e.g. "/session"
+//	e.onClose(func() error)
+//	e.compileFilter(src) (matcher, error); lookupMember(obj, path)
+//	(exported) e.AddDropListener, e.AddTrackListener, e.AddCallListener
+//
+// A layer registers itself from a file of this package with
+// `func init() { extensions = append(extensions, setup) }`; New calls each
+// setup(e) after loading state and before returning. See hooks.go for the
+// listener contract (synchronous, in storage order, outside the state lock,
+// may read but not write).
+package emulator
