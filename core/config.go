@@ -61,6 +61,10 @@ func (c Config) Validate() error {
 	if err := validSegment("account", c.Account); err != nil {
 		return err
 	}
+	if strings.ContainsFunc(c.Token, isControlOrSpace) {
+		// Never quote the token itself.
+		return &InputError{Field: "token", Reason: "contains spaces or control characters"}
+	}
 	for _, h := range []string{c.Host, c.WSHost} {
 		if strings.ContainsAny(h, "/?#@ \t\r\n") {
 			return &InputError{Field: "host", Reason: "must be a host name with an optional port, without scheme or path"}
@@ -98,3 +102,5 @@ func (c Config) SocketURL(sessionID string) string {
 	c = c.WithDefaults()
 	return c.scheme("wss", "ws") + "://" + c.WSHost + "/session/" + escapeSegment(sessionID) + "/ws"
 }
+
+func isControlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f }

@@ -24,18 +24,22 @@ var parsers fastjson.ParserPool
 // body of the response to req into an Envelope, or into the typed error for
 // a failure status, or into a MalformedResponseError when the body is not an
 // envelope at all.
+//
+// The token of req never reaches an error: should the server echo it in an
+// error string or an HTML page, it is replaced by "[redacted]".
 func DecodeResponse(req Request, status int, body []byte) (*Envelope, error) {
 	env, reason := decodeEnvelope(body, status)
 	if reason != "" {
 		return nil, &MalformedResponseError{Status: status, Method: req.Method, Path: req.Path,
-			Reason: reason, Excerpt: excerpt(body)}
+			Reason: reason, Excerpt: redactedExcerpt(body, req.token())}
 	}
 	if !env.OK || status < 200 || status > 299 {
 		if env.OK { // a 2xx head on a failed HTTP exchange: trust HTTP
 			env.Status = status
 		}
+		tok := req.token()
 		return nil, newStatusError(&ResponseError{Status: env.Status, Method: req.Method, Path: req.Path,
-			Account: req.Account, Errors: env.Errors, Messages: env.Messages})
+			Account: req.Account, Errors: redactAll(env.Errors, tok), Messages: redactAll(env.Messages, tok)})
 	}
 	return env, nil
 }

@@ -1,9 +1,11 @@
 package core
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ResponseError is what every platform error carries: the platform's own
@@ -98,18 +100,65 @@ const excerptLen = 120
 
 func (e *MalformedResponseError) Error() string {
 	msg := "flowthings: " + e.Method + " " + e.Path + ": status " + strconv.Itoa(e.Status) +
-		": response is not a platform envelope: " + e.Reason
+		": malformed response: " + e.Reason
 	if e.Excerpt != "" {
 		msg += ": " + strconv.Quote(e.Excerpt)
 	}
 	return msg
 }
 
-func excerpt(body []byte) string {
-	if len(body) > excerptLen {
-		body = body[:excerptLen]
+const redacted = "[redacted]"
+
+// redact hides every occurrence of the token in s.
+func redact(s, token string) string {
+	if token == "" || !strings.Contains(s, token) {
+		return s
 	}
-	return strings.ToValidUTF8(string(body), "\uFFFD")
+	return strings.ReplaceAll(s, token, redacted)
+}
+
+func redactAll(list []string, token string) []string {
+	var out []string
+	for i, s := range list {
+		if r := redact(s, token); r != s {
+			if out == nil {
+				out = append([]string(nil), list...)
+			}
+			out[i] = r
+		}
+	}
+	if out == nil {
+		return list
+	}
+	return out
+}
+
+func excerpt(body []byte) string { return redactedExcerpt(body, "") }
+
+// redactedExcerpt is the start of body, at most excerptLen bytes of valid
+// UTF-8 cut at a character boundary, with every whole occurrence of the
+// token replaced before cutting, so that no prefix of it survives the cut.
+func redactedExcerpt(body []byte, token string) string {
+	const window = 4 * excerptLen // enough for invalid bytes to collapse
+	out := make([]byte, 0, window+len(redacted))
+	for i := 0; i < len(body) && len(out) < window; {
+		if token != "" && bytes.HasPrefix(body[i:], []byte(token)) {
+			out = append(out, redacted...)
+			i += len(token)
+			continue
+		}
+		out = append(out, body[i])
+		i++
+	}
+	s := strings.ToValidUTF8(string(out), "\uFFFD")
+	if len(s) > excerptLen {
+		i := excerptLen
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		s = s[:i]
+	}
+	return s
 }
 
 // TransportError wraps a failure to get any response at all.
@@ -130,11 +179,16 @@ func (e *TransportError) Unwrap() error { return e.Err }
 type InputError struct {
 	Field  string
 	Reason string
+	// Err is the underlying error, if any (a filter builder's error, a JSON
+	// encoding error); Reason already describes it.
+	Err error
 }
 
 func (e *InputError) Error() string {
 	return "flowthings: invalid " + e.Field + ": " + e.Reason
 }
+
+func (e *InputError) Unwrap() error { return e.Err }
 
 // UnsupportedError is an operation a service does not have, such as updating
 // an immutable token or share.

@@ -14,8 +14,8 @@ import (
 //   - "only": a []string is comma-joined.
 //   - "filter": a string, a filter expression, or a list of either; a list is
 //     AND-ed left to right.
-//   - anything else: string, bool, integer or float, passed through as text;
-//     a []string is comma-joined.
+//   - anything else: string, bool, any integer or float type, passed
+//     through as text; a []string is comma-joined.
 //
 // nil values are dropped. Other types are an InputError, never a guess.
 type Params map[string]any
@@ -122,8 +122,26 @@ func paramText(key string, v any) (text string, send bool, err error) {
 		return strconv.FormatBool(v), true, nil
 	case int:
 		return strconv.Itoa(v), true, nil
+	case int8:
+		return strconv.FormatInt(int64(v), 10), true, nil
+	case int16:
+		return strconv.FormatInt(int64(v), 10), true, nil
+	case int32:
+		return strconv.FormatInt(int64(v), 10), true, nil
 	case int64:
 		return strconv.FormatInt(v, 10), true, nil
+	case uint:
+		return strconv.FormatUint(uint64(v), 10), true, nil
+	case uint8:
+		return strconv.FormatUint(uint64(v), 10), true, nil
+	case uint16:
+		return strconv.FormatUint(uint64(v), 10), true, nil
+	case uint32:
+		return strconv.FormatUint(uint64(v), 10), true, nil
+	case uint64:
+		return strconv.FormatUint(v, 10), true, nil
+	case float32:
+		return strconv.FormatFloat(float64(v), 'f', -1, 32), true, nil
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64), true, nil
 	}

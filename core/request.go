@@ -75,3 +75,13 @@ func (c Config) authHeaders(hasBody bool) []Header {
 	}
 	return h
 }
+
+// token is the X-Auth-Token the request carries, for redaction.
+func (r Request) token() string {
+	for _, h := range r.Header {
+		if h.Name == "X-Auth-Token" {
+			return h.Value
+		}
+	}
+	return ""
+}

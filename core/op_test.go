@@ -1,0 +1,206 @@
+package core
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBuildOp(t *testing.T) {
+	cfg := testConfig()
+	tests := []struct {
+		name   string
+		op     Op
+		method string
+		url    string
+		body   string
+	}{
+		{"read", Op{Service: "flow", Name: OpRead, ID: "f1"}, "GET", restBase + "/flow/f1", ""},
+		{"read drop", Op{Service: "drop", FlowID: "f1", Name: OpRead, ID: "d1"}, "GET", restBase + "/drop/f1/d1", ""},
+		{"readMany ids", Op{Service: "group", Name: OpReadMany, IDs: []string{"g1", "g\"2"}}, "MGET", restBase + "/group", `["g1","g\"2"]`},
+		{"readMany raw", Op{Service: "drop", Name: OpReadMany, Body: []byte(`[{"flowId":"f1","params":{"limit":2}}]`)},
+			"MGET", restBase + "/drop", `[{"flowId":"f1","params":{"limit":2}}]`},
+		{"findMany", Op{Service: "track", Name: OpFindMany, Params: Params{"limit": 3}}, "GET", restBase + "/track?limit=3", ""},
+		{"findMany drop by path", Op{Service: "drop", Name: OpFindMany, Params: Params{"path": "/alice/x"}},
+			"GET", restBase + "/drop?path=%2Falice%2Fx", ""},
+		{"create", Op{Service: "api-task", Name: OpCreate, Body: []byte(` {"a":1}`)}, "POST", restBase + "/api-task", ` {"a":1}`},
+		{"create drop by path", Op{Service: "drop", Name: OpCreate, Body: []byte(`{"path":"/alice/x","elems":{}}`)},
+			"POST", restBase + "/drop", `{"path":"/alice/x","elems":{}}`},
+		{"update", Op{Service: "mqtt", Name: OpUpdate, ID: "m1", Body: []byte(`{}`)}, "PUT", restBase + "/mqtt/m1", `{}`},
+		{"updateMany", Op{Service: "rss", Name: OpUpdateMany, Body: []byte(`{"r1":{}}`)}, "MPUT", restBase + "/rss", `{"r1":{}}`},
+		{"delete", Op{Service: "device", Name: OpDelete, ID: "v1"}, "DELETE", restBase + "/device/v1", ""},
+		{"delete with body", Op{Service: "token", Name: OpDelete, ID: "k1", Body: []byte(`"x"`)}, "DELETE", restBase + "/token/k1", `"x"`},
+		{"deleteAll", Op{Service: "drop", FlowID: "f1", Name: OpDeleteAll}, "DELETE", restBase + "/drop/f1", ""},
+		{"aggregate", Op{Service: "drop", FlowID: "f1", Name: OpAggregate, Body: []byte(`{"output":["$count"]}`)},
+			"POST", restBase + "/drop/f1/aggregate", `{"output":["$count"]}`},
+		{"statistics", Op{Service: "statistics", Name: OpStatistics, Stat: StatTrackHit, ID: "t1", Date: []int{2015, 12, 31},
+			Params: Params{"level": "HOUR"}}, "GET", restBase + "/statistics/trackHit/t1/2015/12/31?level=HOUR", ""},
+		{"v4 service", Op{Service: "local-track", Name: OpRead, ID: "t1"}, "GET", restBase + "/local-track/t1", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := cfg.BuildOp(tc.op)
+			require.NoError(t, err)
+			assert.Equal(t, tc.method, req.Method)
+			assert.Equal(t, tc.url, req.URL)
+			assert.Equal(t, tc.body, string(req.Body))
+		})
+	}
+}
+
+func TestBuildOpRejects(t *testing.T) {
+	cfg := testConfig()
+	tests := []struct {
+		name        string
+		op          Op
+		unsupported bool
+		field       string
+	}{
+		{"unknown service", Op{Service: "nope", Name: OpRead, ID: "x"}, false, "service"},
+		{"service with slash", Op{Service: "/flow", Name: OpRead, ID: "x"}, false, "service"},
+		{"unknown op", Op{Service: "flow", Name: "frob"}, false, "operation"},
+		{"token update", Op{Service: "token", Name: OpUpdate, ID: "k", Body: []byte(`{}`)}, true, ""},
+		{"share updateMany", Op{Service: "share", Name: OpUpdateMany, Body: []byte(`{}`)}, true, ""},
+		{"flow deleteAll", Op{Service: "flow", Name: OpDeleteAll}, true, ""},
+		{"flow aggregate", Op{Service: "flow", Name: OpAggregate, Body: []byte(`{}`)}, true, ""},
+		{"statistics read", Op{Service: "statistics", Name: OpRead, ID: "x"}, true, ""},
+		{"flow statistics", Op{Service: "flow", Name: OpStatistics, Stat: StatTrackHit, ID: "x"}, true, ""},
+		{"read without id", Op{Service: "flow", Name: OpRead}, false, "id"},
+		{"read dot id", Op{Service: "flow", Name: OpRead, ID: "."}, false, "id"},
+		{"read dotdot id", Op{Service: "flow", Name: OpRead, ID: ".."}, false, "id"},
+		{"read with body", Op{Service: "flow", Name: OpRead, ID: "x", Body: []byte(`{}`)}, false, "body"},
+		{"findMany with id", Op{Service: "flow", Name: OpFindMany, ID: "x"}, false, "id"},
+		{"create with ids", Op{Service: "flow", Name: OpCreate, IDs: []string{"x"}, Body: []byte(`{}`)}, false, "ids"},
+		{"readMany ids and body", Op{Service: "flow", Name: OpReadMany, IDs: []string{"x"}, Body: []byte(`[]`)}, false, "body"},
+		{"read with stat", Op{Service: "flow", Name: OpRead, ID: "x", Stat: StatTrackHit}, false, "stat"},
+		{"create without body", Op{Service: "flow", Name: OpCreate}, false, "body"},
+		{"create with array", Op{Service: "flow", Name: OpCreate, Body: []byte(`[]`)}, false, "body"},
+		{"create with broken JSON", Op{Service: "flow", Name: OpCreate, Body: []byte(`{"a":`)}, false, "body"},
+		{"create with two values", Op{Service: "flow", Name: OpCreate, Body: []byte(`{} {}`)}, false, "body"},
+		{"update without id", Op{Service: "flow", Name: OpUpdate, Body: []byte(`{}`)}, false, "id"},
+		{"update with list", Op{Service: "flow", Name: OpUpdate, ID: "x", Body: []byte(`[]`)}, false, "body"},
+		{"readMany raw object", Op{Service: "flow", Name: OpReadMany, Body: []byte(`{}`)}, false, "body"},
+		{"delete broken body", Op{Service: "flow", Name: OpDelete, ID: "x", Body: []byte(`nope`)}, false, "body"},
+		{"flowId on flow", Op{Service: "flow", FlowID: "f", Name: OpFindMany}, false, "flowId"},
+		{"drop read without flow", Op{Service: "drop", Name: OpRead, ID: "d"}, false, "flowId"},
+		{"drop deleteAll without flow", Op{Service: "drop", Name: OpDeleteAll}, false, "flowId"},
+		{"drop create without path", Op{Service: "drop", Name: OpCreate, Body: []byte(`{"elems":{}}`)}, false, "flowId"},
+		{"drop create empty path", Op{Service: "drop", Name: OpCreate, Body: []byte(`{"path":""}`)}, false, "flowId"},
+		{"drop find without path", Op{Service: "drop", Name: OpFindMany}, false, "flowId"},
+		{"drop readMany ids without flow", Op{Service: "drop", Name: OpReadMany, IDs: []string{"d"}}, false, "flowId"},
+		{"drop dot flow", Op{Service: "drop", FlowID: "..", Name: OpFindMany}, false, "id"},
+		{"stat unknown", Op{Service: "statistics", Name: OpStatistics, Stat: "x", ID: "f"}, false, "stat"},
+		{"stat no id", Op{Service: "statistics", Name: OpStatistics, Stat: StatTrackHit}, false, "id"},
+		{"stat bad month", Op{Service: "statistics", Name: OpStatistics, Stat: StatTrackHit, ID: "t", Date: []int{2015, 13}}, false, "month"},
+		{"stat bad year", Op{Service: "statistics", Name: OpStatistics, Stat: StatTrackHit, ID: "t", Date: []int{0}}, false, "year"},
+		{"stat too long", Op{Service: "statistics", Name: OpStatistics, Stat: StatTrackHit, ID: "t", Date: []int{1, 1, 1, 1}}, false, "date"},
+		{"bad param", Op{Service: "flow", Name: OpFindMany, Params: Params{"limit": struct{}{}}}, false, "param limit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := cfg.BuildOp(tc.op)
+			require.Error(t, err)
+			if tc.unsupported {
+				var u *UnsupportedError
+				require.ErrorAs(t, err, &u)
+				assert.Equal(t, tc.op.Service, u.Service)
+				assert.Equal(t, tc.op.Name, u.Operation)
+				return
+			}
+			var in *InputError
+			require.ErrorAs(t, err, &in)
+			assert.Equal(t, tc.field, in.Field, in.Error())
+		})
+	}
+}
+
+func TestImmutableReason(t *testing.T) {
+	err := Supports(ServiceToken, OpUpdate)
+	var u *UnsupportedError
+	require.ErrorAs(t, err, &u)
+	assert.Contains(t, u.Error(), "immutable")
+	assert.NoError(t, Supports(ServiceToken, OpCreate))
+	assert.NoError(t, Supports(ServiceShare, OpDelete))
+}
+
+// TestEscaping checks that no id can change the path or the query.
+func TestEscaping(t *testing.T) {
+	cfg := testConfig()
+	ids := []string{"../x", "a/b", "a?b", "a#b", "a b", "%2e%2e", "..%2F", "x&refs=1", "é", "a\nb", ".x", "x.", "...", "a;b", "a\\b"}
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			for _, op := range []Op{
+				{Service: "flow", Name: OpRead, ID: id},
+				{Service: "drop", FlowID: id, Name: OpRead, ID: id},
+				{Service: "statistics", Name: OpStatistics, Stat: StatTrackHit, ID: id},
+			} {
+				req, err := cfg.BuildOp(op)
+				require.NoError(t, err)
+				u, err := url.Parse(req.URL)
+				require.NoError(t, err)
+				assert.Empty(t, u.RawQuery, "an id must not add a query")
+				assert.Empty(t, u.Fragment, "an id must not add a fragment")
+				segs := strings.Split(u.EscapedPath(), "/")
+				// "", "v0.1", "alice", service, ..., id
+				last, err := url.PathUnescape(segs[len(segs)-1])
+				require.NoError(t, err)
+				assert.Equal(t, id, last, "the id is the last segment, intact")
+				assert.Equal(t, []string{"", "v0.1", "alice"}, segs[:3])
+				assert.Equal(t, segs, strings.Split(u.EscapedPath(), "/"))
+				for _, s := range segs[1:] {
+					assert.NotContains(t, []string{".", ".."}, s)
+				}
+				want := map[string]int{"flow": 5, "drop": 6, "statistics": 6}[op.Service]
+				assert.Len(t, segs, want, req.URL)
+			}
+			// In a query value too.
+			req, err := cfg.BuildOp(Op{Service: "flow", Name: OpFindMany, Params: Params{"only": id}})
+			require.NoError(t, err)
+			u, err := url.Parse(req.URL)
+			require.NoError(t, err)
+			assert.Equal(t, url.Values{"only": {id}}, u.Query())
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"no account", Config{Token: "t"}},
+		{"no token", Config{Account: "a"}},
+		{"dot account", Config{Account: "..", Token: "t"}},
+		{"host with path", Config{Account: "a", Token: "t", Host: "h/x"}},
+		{"ws host with scheme", Config{Account: "a", Token: "t", WSHost: "http://h"}},
+		{"bad version", Config{Account: "a", Token: "t", Version: "1/2"}},
+		{"token with newline", Config{Account: "a", Token: "t\r\nX-Evil: 1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewClient(tc.cfg, &recordingTransport{})
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "X-Evil")
+			_, err = tc.cfg.BuildOp(Op{Service: "flow", Name: OpFindMany})
+			require.Error(t, err)
+		})
+	}
+	_, err := NewClient(testConfig(), nil)
+	var in *InputError
+	require.ErrorAs(t, err, &in)
+	assert.Equal(t, "transport", in.Field)
+
+	c, err := NewClient(Config{Account: "a b", Token: "t", Insecure: true, Version: "4.0", Host: "localhost:3000"}, &recordingTransport{})
+	require.NoError(t, err)
+	assert.Equal(t, "http://localhost:3000/v4.0/a%20b", c.Config().BaseURL())
+	assert.Equal(t, DefaultWSHost, c.Config().WSHost)
+}
+
+func TestJSONStrings(t *testing.T) {
+	got := string(appendJSONStrings(nil, []string{"a\"b\\c", "\n\r\t\x01\x7f", "é\u2028\u2029", "\xff", ""}))
+	assert.Equal(t, `["a\"b\\c","\n\r\t\u0001\u007F","é\u2028\u2029","\ufffd",""]`, got)
+	assert.JSONEq(t, `["a\"b\\c","\n\r\t\u0001\u007f","é\u2028\u2029","\ufffd",""]`, got)
+}

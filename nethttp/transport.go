@@ -1,0 +1,92 @@
+// Package nethttp runs the flowthings core client over net/http: a
+// core.Transport (Transport), a WebSocket dialer (WSDialer), and NewClient,
+// which assembles a ready core.Client.
+package nethttp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/flowthings/flowthings-wasm/core"
+)
+
+// DefaultMaxBodyBytes is the largest response body a Transport reads unless
+// told otherwise: a find with limit=1000 of large drops fits comfortably.
+const DefaultMaxBodyBytes = 32 << 20
+
+// DefaultTimeout bounds a whole call of the http.Client made by NewClient,
+// on top of whatever context the call gets.
+const DefaultTimeout = 60 * time.Second
+
+// ErrBodyTooLarge is wrapped by the error of a response whose body exceeds
+// the Transport's limit.
+var ErrBodyTooLarge = errors.New("nethttp: response body too large")
+
+// Transport is a core.Transport over an *http.Client. It sends the request's
+// method verbatim (including MGET and MPUT), headers and body; it returns the
+// status and the whole body, whatever the status. It does not follow
+// redirects (the platform never sends one, and following one to another
+// host would send X-Auth-Token there): a 3xx is returned as it is and the
+// core reports it as a malformed response. It is safe for concurrent use.
+type Transport struct {
+	client *http.Client
+	// MaxBodyBytes is the largest body read; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+var _ core.Transport = (*Transport)(nil)
+
+// NewTransport returns a Transport using (a copy of) hc, or of
+// http.DefaultClient if hc is nil. The copy shares hc's RoundTripper,
+// cookie jar and timeout, but never follows redirects.
+func NewTransport(hc *http.Client) *Transport {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Transport{client: &c}
+}
+
+// Do performs req.
+func (t *Transport) Do(ctx context.Context, req core.Request) (int, []byte, error) {
+	var body io.Reader
+	if len(req.Body) > 0 {
+		body = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, h := range req.Header {
+		hr.Header.Add(h.Name, h.Value)
+	}
+	resp, err := t.client.Do(hr)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	limit := t.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("nethttp: reading the response body: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return 0, nil, fmt.Errorf("%w: more than %d bytes (status %d)", ErrBodyTooLarge, limit, resp.StatusCode)
+	}
+	return resp.StatusCode, data, nil
+}
+
+// NewClient returns a core.Client for cfg over a Transport with its own
+// http.Client (timeout DefaultTimeout).
+func NewClient(cfg core.Config) (*core.Client, error) {
+	return core.NewClient(cfg, NewTransport(&http.Client{Timeout: DefaultTimeout}))
+}
