@@ -53,11 +53,21 @@ func decodeEnvelope(data []byte, fallbackStatus int) (*Envelope, string) {
 	}
 	p := parsers.Get()
 	defer parsers.Put(p)
-	v, err := p.ParseBytes(data)
+	v, err := parseValid(p, data)
 	if err != nil {
 		return nil, "invalid JSON"
 	}
 	return envelopeOf(v, fallbackStatus)
+}
+
+// parseValid parses data after validating all of it: fastjson parses
+// strings lazily, and re-marshalling an unvalidated value (a body handed on
+// as raw JSON) could produce invalid JSON.
+func parseValid(p *fastjson.Parser, data []byte) (*fastjson.Value, error) {
+	if err := fastjson.ValidateBytes(data); err != nil {
+		return nil, err
+	}
+	return p.ParseBytes(data)
 }
 
 func envelopeOf(v *fastjson.Value, fallbackStatus int) (*Envelope, string) {

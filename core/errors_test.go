@@ -153,6 +153,7 @@ func TestMalformedResponses(t *testing.T) {
 		{"empty", 200, "", "empty body"},
 		{"empty error", 503, "", "empty body"},
 		{"truncated", 200, `{"head":{"status":200,"ok":true},"body":{"id":"f`, "invalid JSON"},
+		{"bad escape in body", 200, `{"head":{"status":200,"ok":true},"body":"\x"}`, "invalid JSON"},
 		{"no head", 200, `{"body":{}}`, `no "head" object`},
 		{"array", 200, `[]`, "not a JSON object"},
 		{"string", 200, `"ok"`, "not a JSON object"},

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -41,6 +42,14 @@ func FuzzDecodeResponse(f *testing.F) {
 			}
 			if !env.OK || status < 200 || status > 299 {
 				t.Fatalf("success for status %d, ok %v", status, env.OK)
+			}
+			// Body and references are handed on as raw JSON (to JavaScript,
+			// to encoding/json): they must be valid whatever came in.
+			if !json.Valid(env.Body) {
+				t.Fatalf("body is not valid JSON: %q", env.Body)
+			}
+			if env.References != nil && !json.Valid(env.References) {
+				t.Fatalf("references are not valid JSON: %q", env.References)
 			}
 			return
 		}

@@ -187,15 +187,13 @@ type wsInbound struct {
 // a reply. Heartbeats are skipped; anything else is an error. It never
 // panics, whatever the input.
 func decodeWSFrame(data []byte) wsInbound {
-	// Validate first: fastjson parses strings lazily, and re-marshalling
-	// an unvalidated value could produce invalid JSON.
-	if err := fastjson.ValidateBytes(data); err != nil {
-		return wsInbound{err: newFrameError("invalid JSON", data)}
-	}
 	p := parsers.Get()
 	defer parsers.Put(p)
-	v, err := p.ParseBytes(data)
-	if err != nil || v.Type() != fastjson.TypeObject {
+	v, err := parseValid(p, data)
+	if err != nil {
+		return wsInbound{err: newFrameError("invalid JSON", data)}
+	}
+	if v.Type() != fastjson.TypeObject {
 		return wsInbound{err: newFrameError("not a JSON object", data)}
 	}
 	if t := v.Get("type"); t != nil && t.Type() == fastjson.TypeString {
