@@ -71,10 +71,12 @@ type Config struct {
 	// (bbolt) with write-through on every mutation; "" keeps state in memory.
 	DataDir string
 
-	// Latency is slept before every REST request is handled.
+	// Latency is slept before every REST request, POST /session and
+	// WebSocket operation frame is handled.
 	Latency time.Duration
-	// FailRate (0..1) is the probability that a REST request is answered
-	// with an injected 503 (full envelope) instead of being handled.
+	// FailRate (0..1) is the probability that a REST request (or POST
+	// /session, or a WebSocket operation frame) is answered with an
+	// injected 503 (full envelope / reply) instead of being handled.
 	FailRate float64
 	// MaxBodyBytes limits request bodies (0 → DefaultMaxBodyBytes).
 	MaxBodyBytes int64
@@ -86,10 +88,12 @@ type Config struct {
 	// that is not a REST route or another registered endpoint.
 	WebDir string
 
-	// DropWSAfter is read by the WebSocket layer: when > 0 it drops every
-	// WebSocket connection that long after it opened (fault injection).
+	// DropWSAfter, when > 0, closes every WebSocket connection that long
+	// after it opened (close code 1012, fault injection for reconnects).
 	DropWSAfter time.Duration
-	// WSIdleTimeout is read by the WebSocket layer (0 → its default, 120 s).
+	// WSIdleTimeout closes a WebSocket connection that received no frame
+	// (data, heartbeat, ping or pong) for that long (close code 1008;
+	// 0 → 120 s).
 	WSIdleTimeout time.Duration
 
 	// MaxTrackDepth caps track propagation (0 → DefaultMaxTrackDepth).

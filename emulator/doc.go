@@ -1,9 +1,12 @@
 // Package emulator is a local emulator of the (defunct) flowthings.io
 // platform, faithful to /work/shared/platform/PROTOCOL.md (§2 envelope, §3
-// services, §4 query parameters, §6 typed elems, §9 permissions, §10
-// recommended choices). This package holds the REST half; the WebSocket
-// endpoints (§8), aggregation (§7) and statistics (§3.14) plug into the
-// extension points described below.
+// services, §4 query parameters, §6 typed elems, §7 aggregation, §8
+// WebSocket API, §3.14 statistics, §9 permissions, §10 recommended
+// choices). The REST core is in rest.go, ops.go and the service files; the
+// WebSocket API (ws.go, ws_frames.go), aggregation (aggregate.go) and
+// statistics (stats.go) plug into it through the extension points
+// described at the end, so every operation has one implementation whatever
+// the transport.
 //
 // # Use
 //
@@ -11,6 +14,7 @@
 //	srv := httptest.NewServer(emu.Handler())      // or http.Server{Handler: emu.Handler()}
 //	defer emu.Close()
 //	// REST base: srv.URL + "/v0.1/dev", header X-Auth-Token: emulator.DefaultToken
+//	// WebSocket: POST srv.URL+"/session" (same header) → {"id"}; dial ws://…/session/{id}/ws
 //
 // cmd/flowthings-emulator wraps it in a command with flags and a ready line.
 //
@@ -57,7 +61,8 @@
 //     with a malformed body. An unknown URL account is 404 (after
 //     authentication).
 //   - Faults (Config.Latency, Config.FailRate → 503 envelope) apply to REST
-//     requests, not to preflights or static files.
+//     requests, POST /session and WebSocket operation frames, not to
+//     preflights, static files, heartbeats or pushes.
 //
 // Permissions (§9.4):
 //   - A master token has every right on paths of its account, plus what
@@ -149,6 +154,72 @@
 // "object": the stored object}. Everything is loaded at start. If a write
 // fails the operation answers 500 and memory may be ahead of the disk.
 //
+// # WebSocket API (§8) — ws.go, ws_frames.go
+//
+//   - POST /session with X-Auth-Token (X-Auth-Account optional, must match
+//     the token's account when given) → 201 {"id": 32 hex digits}; bad
+//     credentials 401; CORS as on REST. The session is bound to that
+//     principal, re-checked on every frame and push (a deleted Token gets
+//     401 replies and no pushes). An id is good for one connection (the
+//     upgrade consumes it) and expires when not connected within 60 s
+//     (Config.Now); unknown/used/expired → 404 on upgrade, a non-upgrade
+//     request → 426. Only the /ws transport exists (streaming, polling →
+//     404). Any origin may connect (local development tool).
+//   - Frames: one JSON object per text (or binary) frame; msgId echoed byte
+//     for byte (any JSON type, absent when absent); one reply per frame
+//     except heartbeats; body never null; references only with refs=1.
+//     create/find/findmany/update/delete work for every object type and run
+//     through execute (same permissions, validation, CallEvents as REST);
+//     drops name their flow by flowId or path (frame, or value.path on
+//     create); a drop frame whose path starts with another account acts in
+//     that account (shares). Extensions: type "aggregate" (drops) and object
+//     "statistics" (find, id "<type>/<objectId>[/<y>…]"). Non-objects are
+//     ignored; other malformed frames get a 400 reply.
+//   - Sessions are version-less and behave as v0.1: typed elems in replies
+//     and pushes; ?hints=0 on POST /session or on the /ws URL makes them
+//     plain (options.hints still wins per frame).
+//   - Push {"type":"message","resource":flowId,"value":drop} for every drop
+//     created or updated after subscribing (track copies and capacity-0
+//     flows included), once per connection however it was subscribed, after
+//     the reply of the frame that caused it. Subscriptions bind to the flow
+//     resolved at subscribe time; unsubscribing what is not subscribed is
+//     200.
+//   - Heartbeat text frames and ping/pong frames count as activity and are
+//     never answered (pings get the protocol pong). Server closes: 1008
+//     idle timeout (Config.WSIdleTimeout, default 120 s), 1008 send queue
+//     overflow (1024 messages per connection: slow consumers never block
+//     writers or other clients), 1012 Config.DropWSAfter, 1001
+//     Emulator.Close (which waits up to 6 s for close handshakes), 1009
+//     frame over MaxBodyBytes + 64 KiB. Latency/FailRate apply to POST
+//     /session and to each operation frame (503 reply).
+//
+// # Aggregation (§7) — aggregate.go
+//
+// POST /drop/{flowId}/aggregate with drop-read permission, over the drops
+// stored in the flow. Decisions: rows are keyed by the literal selector
+// strings and ordered by groupBy values ascending unless sorts say
+// otherwise; numeric aggregates ($sum $avg $min $max) skip non-numbers;
+// $sum of nothing is 0, $avg/$min/$max null; no groupBy → always one row;
+// distance:<rule> is the per-group average distance (in the unit of the
+// rule's first WITHIN) over drops with a location, via eval.Distance; rule
+// names usable as fields and group keys (0/1). Every malformed selector,
+// filter or sort key is 400. Details in aggregate.go.
+//
+// # Statistics (§3.14) — stats.go
+//
+// GET /statistics/{type}/{objectId}[/{year}[/{month}[/{day}]]][?level=…],
+// counted from real activity through the listeners, bucketed per UTC hour
+// of Config.Now. Decisions: flowTracked = drops copied into the flow by
+// tracks; dropCreatedBy excludes track copies; apiCallByIdentity counts
+// every authenticated operation incl. failures, WebSocket frames,
+// subscribe/unsubscribe and POST /session (a Token counts for its
+// issuer). Without a date: the last 10 years (level YEAR) or the current
+// year/month/day for level MONTH/DAY/HOUR; a level coarser than the given
+// period is 400; unknown type 404; flows/tracks need read permission;
+// identities only their own master token. Counters persist in the bbolt
+// bucket "statistics", written every second and at Close. Details in
+// stats.go.
+//
 // # Extension points (WebSocket, aggregation, statistics)
 //
 // All in this package (unexported unless noted):
@@ -167,7 +238,10 @@
 //
 // A layer registers itself from a file of this package with
 // `func init() { extensions = append(extensions, setup) }`; New calls each
-// setup(e) after loading state and before returning. See hooks.go for the
-// listener contract (synchronous, in storage order, outside the state lock,
-// may read but not write).
+// setup(e) after loading state and before returning (in file-name order:
+// aggregate.go, stats.go, ws.go; closers run in reverse, so sockets close
+// before the statistics' last flush and the database). See hooks.go for
+// the listener contract (synchronous, in storage order, outside the state
+// lock, may read but not write). handleHTTP: a later registration of the
+// same prefix replaces the earlier one.
 package emulator

@@ -393,7 +393,9 @@ func TestDropWriteHTTPMethods(t *testing.T) {
 		{"MPUT", "/v0.1/dev/drop", http.StatusMethodNotAllowed},
 		{"POST", "/v0.1/dev/drop/" + fid + "/d000000000000000000000000", http.StatusMethodNotAllowed},
 		{"GET", "/v0.1/dev/drop/" + fid + "/d000000000000000000000000/elems", http.StatusMethodNotAllowed},
-		{"POST", "/v0.1/dev/drop/" + fid + "/aggregate", http.StatusNotFound},
+		{"POST", "/v0.1/dev/drop/" + fid + "/aggregate", http.StatusBadRequest}, // registered by aggregate.go; {} has no output
+		{"GET", "/v0.1/dev/drop/" + fid + "/aggregate", http.StatusMethodNotAllowed},
+		{"POST", "/v0.1/dev/drop/" + fid + "/nosuchtail", http.StatusMethodNotAllowed},
 		{"GET", "/v0.1/dev/drop/" + fid + "/a/b/c", http.StatusNotFound},
 	}
 	for _, c := range cases {

@@ -29,6 +29,8 @@ type Emulator struct {
 	dropTails map[string]serviceFunc
 	routes    []route // extra HTTP endpoints outside /v{version}/
 	closers   []func() error
+	ws        *wsHub      // WebSocket sessions and connections (ws.go)
+	stats     *statsStore // statistics counters (stats.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -148,8 +150,15 @@ func (e *Emulator) Close() error {
 func (e *Emulator) onClose(fn func() error) { e.closers = append(e.closers, fn) }
 
 // handleHTTP mounts h for every path equal to or under prefix (e.g.
-// "/session"), outside the /v{version}/ REST tree. Longest prefix wins.
+// "/session"), outside the /v{version}/ REST tree. Longest prefix wins; a
+// later registration of the same prefix replaces the earlier one.
 func (e *Emulator) handleHTTP(prefix string, h http.Handler) {
+	for i, rt := range e.routes {
+		if rt.prefix == prefix {
+			e.routes[i].handler = h
+			return
+		}
+	}
 	e.routes = append(e.routes, route{prefix, h})
 	sort.SliceStable(e.routes, func(i, j int) bool { return len(e.routes[i].prefix) > len(e.routes[j].prefix) })
 }

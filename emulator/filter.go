@@ -80,3 +80,33 @@ func lookupMember(obj map[string]any, path string) (any, bool) {
 
 // zipCentroid returns a zip code's centroid from the evaluator's table.
 func zipCentroid(zip string) (lat, lon float64, ok bool) { return eval.ZipCentroid(zip) }
+
+// withinOf returns the first WITHIN node of a filter (left to right), for
+// aggregation's distance:<rule>. ok is false when src does not parse or
+// has no WITHIN.
+func withinOf(src string) (w filter.WithinExpr, ok bool) {
+	expr, err := filter.Parse(src)
+	if err != nil {
+		return w, false
+	}
+	var walk func(x filter.Expr) bool
+	walk = func(x filter.Expr) bool {
+		switch n := x.(type) {
+		case filter.WithinExpr:
+			w = n
+			return true
+		case filter.NotExpr:
+			return walk(n.X)
+		case filter.BinaryExpr:
+			return walk(n.Left) || walk(n.Right)
+		}
+		return false
+	}
+	return w, walk(expr)
+}
+
+// distanceTo is the distance from obj's location (the member w names) to
+// w's target in w's unit; ok is false without a usable location.
+func distanceTo(obj map[string]any, w filter.WithinExpr) (float64, bool) {
+	return eval.Distance(obj, w, eval.Options{Zip: zipCentroid})
+}

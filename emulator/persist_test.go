@@ -125,6 +125,10 @@ func TestConcurrentWriters(t *testing.T) {
 	assert.EqualValues(t, writers*each, events.Load())
 	l := v.must(200, "GET", url+"?limit=1000", nil).list()
 	assert.Len(t, l, 1000)
+	// statistics agree (summed over the last 10 years: robust to an hour
+	// or year boundary during the test)
+	assert.EqualValues(t, writers*each, sum(v.counts("/v0.1/dev/statistics/flowDropAdded/"+fid)))
+	assert.EqualValues(t, writers*each, sum(v.counts("/v0.1/dev/statistics/dropCreatedBy/"+v.identityID("dev"))))
 }
 
 // TestConcurrentMixed runs readers, writers and deleters together under

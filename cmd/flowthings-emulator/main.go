@@ -1,5 +1,6 @@
-// Command flowthings-emulator runs a local flowthings.io platform emulator
-// (REST API; the WebSocket API is served on the same host:port).
+// Command flowthings-emulator runs a local flowthings.io platform emulator:
+// the REST API (with aggregation and statistics) and the WebSocket API
+// (POST /session, /session/{id}/ws), both on the same host:port.
 //
 // Usage:
 //
@@ -14,7 +15,8 @@
 //	-data          FLOWTHINGS_EMULATOR_DATA           data directory (bbolt); empty = in memory
 //	-latency       FLOWTHINGS_EMULATOR_LATENCY        delay added to every request (Go duration, e.g. 150ms)
 //	-fail-rate     FLOWTHINGS_EMULATOR_FAIL_RATE      probability 0..1 of an injected 503
-//	-drop-ws-after FLOWTHINGS_EMULATOR_DROP_WS_AFTER  drop WebSocket connections after this duration
+//	-drop-ws-after FLOWTHINGS_EMULATOR_DROP_WS_AFTER  close every WebSocket connection this long after it opened (close code 1012)
+//	-ws-idle       FLOWTHINGS_EMULATOR_WS_IDLE        close a WebSocket after this long without an inbound frame (default 2m)
 //	-web           FLOWTHINGS_EMULATOR_WEB            directory served as static files under /
 //	-quiet         FLOWTHINGS_EMULATOR_QUIET          no request log on stderr
 //
@@ -65,7 +67,7 @@ func main() {
 // options are the parsed flags.
 type options struct {
 	addr, account, token, data, web string
-	latency, dropWSAfter            time.Duration
+	latency, dropWSAfter, wsIdle    time.Duration
 	failRate                        float64
 	quiet                           bool
 }
@@ -97,6 +99,10 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if err != nil {
 		return nil, err
 	}
+	wsIdle, err := envDur("WS_IDLE")
+	if err != nil {
+		return nil, err
+	}
 	failRate := 0.0
 	if v := env("FAIL_RATE", ""); v != "" {
 		if failRate, err = strconv.ParseFloat(v, 64); err != nil {
@@ -113,7 +119,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.data, "data", env("DATA", ""), "data directory (empty = in memory)")
 	fs.DurationVar(&o.latency, "latency", latency, "latency added to every request")
 	fs.Float64Var(&o.failRate, "fail-rate", failRate, "probability (0..1) of an injected 503")
-	fs.DurationVar(&o.dropWSAfter, "drop-ws-after", dropAfter, "drop WebSocket connections after this long (0 = never)")
+	fs.DurationVar(&o.dropWSAfter, "drop-ws-after", dropAfter, "close every WebSocket connection this long after it opened (0 = never)")
+	fs.DurationVar(&o.wsIdle, "ws-idle", wsIdle, "close a WebSocket connection after this long without an inbound frame (0 = 2m)")
 	fs.StringVar(&o.web, "web", env("WEB", ""), "directory served as static files under /")
 	fs.BoolVar(&o.quiet, "quiet", quiet, "no request log on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -124,6 +131,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	}
 	if o.token == "random" {
 		o.token = emulator.RandomSecret(32)
+	}
+	if o.dropWSAfter < 0 || o.wsIdle < 0 {
+		return nil, fmt.Errorf("-drop-ws-after and -ws-idle must not be negative")
 	}
 	if o.failRate < 0 || o.failRate > 1 {
 		return nil, fmt.Errorf("-fail-rate must be between 0 and 1, got %v", o.failRate)
@@ -139,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg := emulator.Config{
 		Account: o.account, Token: o.token, DataDir: o.data, Latency: o.latency,
-		FailRate: o.failRate, DropWSAfter: o.dropWSAfter, WebDir: o.web,
+		FailRate: o.failRate, DropWSAfter: o.dropWSAfter, WSIdleTimeout: o.wsIdle, WebDir: o.web,
 	}
 	if !o.quiet {
 		cfg.Logger = log.New(stderr, "flowthings-emulator: ", log.LstdFlags)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -162,6 +163,8 @@ func TestRunBadInput(t *testing.T) {
 		{"bad latency env", nil, map[string]string{"FLOWTHINGS_EMULATOR_LATENCY": "soon"}},
 		{"bad address", []string{"-addr", "256.0.0.1:99999"}, nil},
 		{"extra args", []string{"extra"}, nil},
+		{"negative ws idle", []string{"-ws-idle", "-1s"}, nil},
+		{"bad ws idle env", nil, map[string]string{"FLOWTHINGS_EMULATOR_WS_IDLE": "later"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -171,4 +174,71 @@ func TestRunBadInput(t *testing.T) {
 			assert.NotContains(t, out.String(), "ready")
 		})
 	}
+}
+
+// TestRunWebSocket: the command serves the WebSocket API on the ready
+// line's ws host; -drop-ws-after and stopping the command close sockets.
+func TestRunWebSocket(t *testing.T) {
+	f, cancel, _ := started(t, []string{"-addr", "127.0.0.1:0", "-quiet", "-ws-idle", "1m"}, nil)
+	ctx, stopCtx := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stopCtx()
+	session := func() string {
+		req, err := http.NewRequest("POST", "http://"+f["ws"]+"/session", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Auth-Account", f["account"])
+		req.Header.Set("X-Auth-Token", f["token"])
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, 201, res.StatusCode)
+		var env struct {
+			Body struct {
+				ID string `json:"id"`
+			} `json:"body"`
+		}
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&env))
+		return env.Body.ID
+	}
+	c, _, err := websocket.Dial(ctx, "ws://"+f["ws"]+"/session/"+session()+"/ws", nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	send := func(s string) {
+		require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(s)))
+	}
+	read := func() map[string]any {
+		_, b, err := c.Read(ctx)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		return m
+	}
+	send(`{"msgId":1,"object":"flow","type":"create","value":{"path":"/dev/cmdws"}}`)
+	rep := read()
+	require.Equal(t, float64(201), rep["head"].(map[string]any)["status"], rep)
+	assert.Equal(t, float64(1), rep["head"].(map[string]any)["msgId"])
+	fid := rep["body"].(map[string]any)["id"].(string)
+	send(`{"msgId":"2","object":"drop","type":"subscribe","path":"/dev/cmdws"}`)
+	assert.Equal(t, true, read()["head"].(map[string]any)["ok"])
+	send(`{"msgId":"3","object":"drop","type":"create","flowId":"` + fid + `","value":{"elems":{"user":"bob"}}}`)
+	assert.Equal(t, "3", read()["head"].(map[string]any)["msgId"])
+	push := read()
+	assert.Equal(t, "message", push["type"])
+	assert.Equal(t, fid, push["resource"])
+
+	closed := make(chan error, 1)
+	go func() { _, _, err := c.Read(ctx); closed <- err }() // a reading client answers the close handshake
+	start := time.Now()
+	require.NoError(t, cancel())
+	assert.Less(t, time.Since(start), 3*time.Second)
+	err = <-closed
+	assert.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "%v", err)
+
+	// -drop-ws-after
+	f2, _, _ := started(t, []string{"-addr", "127.0.0.1:0", "-quiet", "-drop-ws-after", "200ms"}, nil)
+	f = f2
+	c2, _, err := websocket.Dial(ctx, "ws://"+f2["ws"]+"/session/"+session()+"/ws", nil)
+	require.NoError(t, err)
+	defer c2.CloseNow()
+	_, _, err = c2.Read(ctx)
+	assert.Equal(t, websocket.StatusServiceRestart, websocket.CloseStatus(err), "%v", err)
 }
