@@ -1,0 +1,179 @@
+// Command flowthings-demo shows the Go client end to end against an embedded
+// flowthings emulator: it starts the emulator on a free loopback port, then
+// creates flows and a track, writes drops, queries them with a built filter,
+// aggregates them and reads statistics, printing each step.
+//
+//	go run ./cmd/flowthings-demo
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/emulator"
+	"github.com/flowthings/flowthings-wasm/filter"
+	"github.com/flowthings/flowthings-wasm/nethttp"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "flowthings-demo:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts an emulator, runs the demo against it and stops it.
+func run(ctx context.Context, out io.Writer) error {
+	emu, err := emulator.New(emulator.Config{})
+	if err != nil {
+		return fmt.Errorf("start emulator: %w", err)
+	}
+	defer emu.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Shutdown.
+	defer srv.Shutdown(context.Background())
+
+	addr := ln.Addr().String()
+	fmt.Fprintf(out, "emulator listening on http://%s (account %s)\n", addr, emulator.DefaultAccount)
+	cfg := core.Config{
+		Account:  emulator.DefaultAccount,
+		Token:    emulator.DefaultToken,
+		Host:     addr,
+		WSHost:   addr,
+		Insecure: true,
+	}
+	return demo(ctx, cfg, out)
+}
+
+// demo is the client side: everything here would work the same against the
+// hosted platform.
+func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
+	client, err := nethttp.NewClient(cfg)
+	if err != nil {
+		return err
+	}
+	step := func(format string, args ...any) { fmt.Fprintf(out, "• "+format+"\n", args...) }
+
+	root := "/" + cfg.Account + "/demo"
+	sensors, _, err := client.Flow.Create(ctx, core.Object{"path": root + "/sensors", "description": "raw readings"}, nil)
+	if err != nil {
+		return fmt.Errorf("create flow: %w", err)
+	}
+	hot, _, err := client.Flow.Create(ctx, core.Object{"path": root + "/hot", "description": "readings above 30 °C"}, nil)
+	if err != nil {
+		return fmt.Errorf("create flow: %w", err)
+	}
+	step("created flows %s (%s) and %s (%s)", sensors["path"], sensors["id"], hot["path"], hot["id"])
+
+	hotFilter, err := filter.Render(filter.M("elems", "temp").Gt(30))
+	if err != nil {
+		return err
+	}
+	track, _, err := client.Track.Create(ctx, core.Object{
+		"source": sensors["path"], "destination": []any{hot["path"]}, "filter": hotFilter,
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("create track: %w", err)
+	}
+	step("created track %s: %s → %s when %s", track["id"], sensors["path"], hot["path"], hotFilter)
+
+	// Live: subscribe to the hot flow by path before writing, so every
+	// drop the track copies there arrives over the WebSocket.
+	ws, err := core.DialWebSocket(ctx, cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, nil)
+	if err != nil {
+		return fmt.Errorf("open websocket: %w", err)
+	}
+	defer ws.Close()
+	pushed := make(chan core.WSDrop, 64)
+	if _, err := ws.Subscribe(ctx, hot["path"].(string), func(d core.WSDrop) { pushed <- d }); err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	step("subscribed to %s over a WebSocket", hot["path"])
+
+	drops := client.Drop(sensors["id"].(string))
+	towns := []string{"Brooklyn", "Queens"}
+	const readings = 12
+	for i := range readings {
+		elems := core.Object{"temp": 20 + 2*i, "town": towns[i%2]}
+		if _, _, err := drops.Create(ctx, core.Object{"elems": elems}, nil); err != nil {
+			return fmt.Errorf("write drop %d: %w", i, err)
+		}
+	}
+	step("wrote %d drops to %s", readings, sensors["path"])
+
+	live, err := receive(ctx, pushed, 6, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	step("received %d live pushes from %s, the first: %s", len(live), hot["path"], live[0].Value)
+
+	found, _, err := drops.FindMany(ctx, core.Params{"limit": 100, "hints": false},
+		filter.M("elems", "town").Eq("Queens"), filter.M("elems", "temp").Ge(30))
+	if err != nil {
+		return fmt.Errorf("find: %w", err)
+	}
+	step("found %d drops in Queens at 30 °C or more", len(found))
+
+	copied, _, err := client.Drop(hot["id"].(string)).FindMany(ctx, core.Params{"limit": 100})
+	if err != nil {
+		return fmt.Errorf("find hot: %w", err)
+	}
+	step("the track copied %d drops into %s", len(copied), hot["path"])
+
+	rows, _, err := drops.Aggregate(ctx, core.Aggregation{
+		GroupBy: []string{"elems.town"},
+		Output:  []string{"$count", "$avg:elems.temp", "$max:elems.temp"},
+		Sorts:   []string{"elems.town:asc"},
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("aggregate: %w", err)
+	}
+	for _, r := range rows {
+		step("aggregate %v: count %v, average %v, max %v", r["elems.town"], r["$count"], r["$avg:elems.temp"], r["$max:elems.temp"])
+	}
+
+	now := time.Now().UTC()
+	counts, _, err := client.Statistics.FlowDropAdded(ctx, sensors["id"].(string),
+		core.StatOptions{Year: now.Year(), Month: int(now.Month()), Day: now.Day()})
+	if err != nil {
+		return fmt.Errorf("statistics: %w", err)
+	}
+	step("statistics flowDropAdded today, by hour: %v", counts)
+
+	_, _, err = client.Flow.Read(ctx, "f000000000000000000000000", nil)
+	if !core.IsNotFound(err) {
+		return fmt.Errorf("reading an unknown flow: want a NotFoundError, got %v", err)
+	}
+	step("a typed error for an unknown flow: %v", err)
+	fmt.Fprintln(out, "demo finished")
+	return nil
+}
+
+// receive collects n pushed drops, or fails after the timeout.
+func receive(ctx context.Context, pushed <-chan core.WSDrop, n int, timeout time.Duration) ([]core.WSDrop, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var got []core.WSDrop
+	for len(got) < n {
+		select {
+		case d := <-pushed:
+			got = append(got, d)
+		case <-ctx.Done():
+			return got, fmt.Errorf("received %d of %d live pushes: %w", len(got), n, ctx.Err())
+		}
+	}
+	return got, nil
+}
