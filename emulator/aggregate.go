@@ -109,11 +109,8 @@ func (e *Emulator) aggregate(p *principal, op *operation) result {
 	}
 	var recs []*record
 	res := e.view(p, op, func() result {
-		flow, err := e.flowOf(op.Account, op.FlowID, "")
+		flow, err := e.accessibleFlow(p, op, false)
 		if err != nil {
-			return err.result()
-		}
-		if err := e.dropAccess(p, flow, false); err != nil {
 			return err.result()
 		}
 		recs = append(recs, e.st.flowDrops[flow.id()]...)

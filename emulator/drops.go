@@ -94,6 +94,19 @@ func (e *Emulator) flowOf(ns, flowID, path string) (*record, *apiError) {
 
 func flowPathOf(flow *record) string { s, _ := flow.Obj["path"].(string); return s }
 
+// accessibleFlow resolves the flow an operation addresses by id and checks
+// that p may read (or write) its drops (lock held).
+func (e *Emulator) accessibleFlow(p *principal, op *operation, write bool) (*record, *apiError) {
+	flow, err := e.flowOf(op.Account, op.FlowID, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := e.dropAccess(p, flow, write); err != nil {
+		return nil, err
+	}
+	return flow, nil
+}
+
 // dropAccess checks a drop permission on a flow (lock held).
 func (e *Emulator) dropAccess(p *principal, flow *record, write bool) *apiError {
 	pm := e.permsFor(p, flowPathOf(flow))
@@ -364,11 +377,8 @@ func (e *Emulator) selectDrops(flow *record, q *query) []any {
 
 func (e *Emulator) readDrop(p *principal, op *operation, q *query) result {
 	return e.view(p, op, func() result {
-		flow, err := e.flowOf(op.Account, op.FlowID, "")
+		flow, err := e.accessibleFlow(p, op, false)
 		if err != nil {
-			return err.result()
-		}
-		if err := e.dropAccess(p, flow, false); err != nil {
 			return err.result()
 		}
 		r := e.st.drops[op.ID]
@@ -385,11 +395,8 @@ func (e *Emulator) mgetDrops(p *principal, op *operation, q *query) result {
 		return ierr.result()
 	}
 	return e.view(p, op, func() result {
-		flow, err := e.flowOf(op.Account, op.FlowID, "")
+		flow, err := e.accessibleFlow(p, op, false)
 		if err != nil {
-			return err.result()
-		}
-		if err := e.dropAccess(p, flow, false); err != nil {
 			return err.result()
 		}
 		out := map[string]any{}
@@ -489,33 +496,21 @@ func paramString(v any) string {
 // ---- update ----
 
 func (e *Emulator) updateDropOp(p *principal, op *operation, q *query, member string) result {
-	var patch map[string]any
-	if member != "" {
-		if dropServerMembers[member] {
-			return errResult(http.StatusBadRequest, fmt.Sprintf("Member %q is read-only.", member))
+	patch, perr := decodePatch(op, member, func(m string) *apiError {
+		switch {
+		case dropServerMembers[m]:
+			return readOnlyMember(m)
+		case m == "elems", m == "location", m == "fhash", m == "parentDropId":
+			return nil
 		}
-		switch member {
-		case "elems", "location", "fhash", "parentDropId":
-		default:
-			return errResult(http.StatusBadRequest, fmt.Sprintf("Unknown drop member %q.", member))
-		}
-		v, err := decodeBody(op)
-		if err != nil {
-			return err.result()
-		}
-		patch = map[string]any{member: v}
-	} else {
-		var err *apiError
-		if patch, err = decodeObjectBody(op); err != nil {
-			return err.result()
-		}
+		return badRequest("Unknown drop member %q.", m)
+	})
+	if perr != nil {
+		return perr.result()
 	}
 	return e.mutate(p, op, func(tx *txn) result {
-		flow, err := e.flowOf(op.Account, op.FlowID, "")
+		flow, err := e.accessibleFlow(p, op, true)
 		if err != nil {
-			return err.result()
-		}
-		if err := e.dropAccess(p, flow, true); err != nil {
 			return err.result()
 		}
 		nw, err := e.prepareDropUpdate(p, flow, op.ID, patch)
@@ -571,11 +566,8 @@ func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
 		}
 	}
 	return e.mutate(p, op, func(tx *txn) result {
-		flow, err := e.flowOf(op.Account, op.FlowID, "")
+		flow, err := e.accessibleFlow(p, op, true)
 		if err != nil {
-			return err.result()
-		}
-		if err := e.dropAccess(p, flow, true); err != nil {
 			return err.result()
 		}
 		var todo []*record
@@ -602,11 +594,8 @@ func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
 
 func (e *Emulator) deleteDrop(p *principal, op *operation) result {
 	return e.mutate(p, op, func(tx *txn) result {
-		flow, err := e.flowOf(op.Account, op.FlowID, "")
+		flow, err := e.accessibleFlow(p, op, true)
 		if err != nil {
-			return err.result()
-		}
-		if err := e.dropAccess(p, flow, true); err != nil {
 			return err.result()
 		}
 		r := e.st.drops[op.ID]
@@ -620,11 +609,8 @@ func (e *Emulator) deleteDrop(p *principal, op *operation) result {
 
 func (e *Emulator) deleteAllDrops(p *principal, op *operation) result {
 	return e.mutate(p, op, func(tx *txn) result {
-		flow, err := e.flowOf(op.Account, op.FlowID, "")
+		flow, err := e.accessibleFlow(p, op, true)
 		if err != nil {
-			return err.result()
-		}
-		if err := e.dropAccess(p, flow, true); err != nil {
 			return err.result()
 		}
 		e.removeAllDrops(tx, flow.id())

@@ -343,21 +343,14 @@ func (e *Emulator) insertObject(tx *txn, p *principal, def *serviceDef, ns strin
 }
 
 func (e *Emulator) updateObjectOp(p *principal, def *serviceDef, op *operation, q *query, member string) result {
-	var patch map[string]any
-	if member != "" {
-		if def.isReadOnly(member) {
-			return errResult(http.StatusBadRequest, fmt.Sprintf("Member %q is read-only.", member))
+	patch, perr := decodePatch(op, member, func(m string) *apiError {
+		if def.isReadOnly(m) {
+			return readOnlyMember(m)
 		}
-		v, err := decodeBody(op)
-		if err != nil {
-			return err.result()
-		}
-		patch = map[string]any{member: v}
-	} else {
-		var err *apiError
-		if patch, err = decodeObjectBody(op); err != nil {
-			return err.result()
-		}
+		return nil
+	})
+	if perr != nil {
+		return perr.result()
 	}
 	return e.mutate(p, op, func(tx *txn) result {
 		old, nw, err := e.prepareUpdate(p, def, op.Account, op.ID, patch)

@@ -182,6 +182,27 @@ func decodeObjectBody(op *operation) (map[string]any, *apiError) {
 	return m, nil
 }
 
+// decodePatch reads an update body: the whole object for PUT /{id}, or the
+// new value of one member for the member sub-resource PUT /{id}/{member}
+// (PROTOCOL.md §3.16). checkMember vets the member name first.
+func decodePatch(op *operation, member string, checkMember func(string) *apiError) (map[string]any, *apiError) {
+	if member == "" {
+		return decodeObjectBody(op)
+	}
+	if err := checkMember(member); err != nil {
+		return nil, err
+	}
+	v, err := decodeBody(op)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{member: v}, nil
+}
+
+func readOnlyMember(member string) *apiError {
+	return badRequest("Member %q is read-only.", member)
+}
+
 func (e *Emulator) nowMs() int64 { return e.cfg.Now().UnixMilli() }
 
 func (e *Emulator) logf(format string, args ...any) {
