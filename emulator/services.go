@@ -84,11 +84,7 @@ func trackPaths(obj map[string]any) []string {
 // ---- flow ----
 
 func validateFlow(c *vctx, obj map[string]any) error {
-	v, ok := obj["path"]
-	if !ok {
-		return fmt.Errorf("member \"path\" is required")
-	}
-	path, err := c.ownPath("path", v)
+	path, err := c.requiredOwnPath(obj)
 	if err != nil {
 		return err
 	}
@@ -329,11 +325,7 @@ func canReadShare(_ *Emulator, p *principal, r *record) bool { return p.isMaster
 // ---- device ----
 
 func validateDevice(c *vctx, obj map[string]any) error {
-	v, ok := obj["path"]
-	if !ok {
-		return fmt.Errorf("member \"path\" is required")
-	}
-	path, err := c.ownPath("path", v)
+	path, err := c.requiredOwnPath(obj)
 	if err != nil {
 		return err
 	}

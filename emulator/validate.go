@@ -50,6 +50,15 @@ func cleanPath(member, s string) (string, error) {
 }
 
 // ownPath: a valid path inside the namespace.
+// requiredOwnPath is ownPath for the required "path" member of obj.
+func (c *vctx) requiredOwnPath(obj map[string]any) (string, error) {
+	v, ok := obj["path"]
+	if !ok {
+		return "", fmt.Errorf("member \"path\" is required")
+	}
+	return c.ownPath("path", v)
+}
+
 func (c *vctx) ownPath(member string, v any) (string, error) {
 	p, err := checkPath(member, v)
 	if err != nil {
