@@ -1,7 +1,5 @@
 package core
 
-import "sort"
-
 // Aggregation is the body of POST /drop/{flowId}/aggregate (§7 of the
 // protocol). Filter and the values of Rules are filter strings or filter
 // expressions (see FilterText); they are rendered to strings.
@@ -45,7 +43,7 @@ func (a Aggregation) JSON() ([]byte, error) {
 		for name := range a.Rules {
 			names = append(names, name)
 		}
-		sort.Strings(names)
+		sortSmall(names)
 		b = append(b, `,"rules":{`...)
 		for i, name := range names {
 			rule, err := FilterText(a.Rules[name])

@@ -66,11 +66,11 @@ func (c Config) Validate() error {
 		return &InputError{Field: "token", Reason: "contains spaces or control characters"}
 	}
 	for _, h := range []string{c.Host, c.WSHost} {
-		if strings.ContainsAny(h, "/?#@ \t\r\n") {
+		if containsASCII(h, "/?#@ \t\r\n") {
 			return &InputError{Field: "host", Reason: "must be a host name with an optional port, without scheme or path"}
 		}
 	}
-	if c.Version != "" && strings.ContainsAny(c.Version, "/?#% \t\r\n") {
+	if c.Version != "" && containsASCII(c.Version, "/?#% \t\r\n") {
 		return &InputError{Field: "version", Reason: "must look like 0.1 or 4.0"}
 	}
 	return nil
@@ -101,6 +101,18 @@ func (c Config) SessionURL() string {
 func (c Config) SocketURL(sessionID string) string {
 	c = c.WithDefaults()
 	return c.scheme("wss", "ws") + "://" + c.WSHost + "/session/" + escapeSegment(sessionID) + "/ws"
+}
+
+// containsASCII reports whether s contains any of the ASCII bytes of set.
+// (strings.ContainsAny would do, but links its UTF-8 set matching into the
+// wasm build.)
+func containsASCII(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func isControlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f }

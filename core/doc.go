@@ -17,6 +17,8 @@
 // The package imports neither net/http nor syscall/js, and its request and
 // envelope halves avoid encoding/json and regexp so that a wasm build which
 // only builds and decodes requests stays small: bodies travel as raw JSON bytes.
+// The probes of core/internal/wasmprobe, built by TestWasmSize, measure that
+// build.
 //
 // # The Go client
 //

@@ -1,9 +1,5 @@
 package core
 
-import (
-	"github.com/valyala/fastjson"
-)
-
 // Envelope is a decoded platform response: the head's control fields, and
 // the body and references as raw JSON, left for the caller to decode (or to
 // hand to JavaScript untouched).
@@ -17,8 +13,6 @@ type Envelope struct {
 	// MsgID is the raw JSON of head.msgId on a WebSocket reply, nil otherwise.
 	MsgID []byte
 }
-
-var parsers fastjson.ParserPool
 
 // DecodeResponse is the last, pure step of a call: it turns the status and
 // body of the response to req into an Envelope, or into the typed error for
@@ -51,44 +45,33 @@ func decodeEnvelope(data []byte, fallbackStatus int) (*Envelope, string) {
 	if len(data) == 0 {
 		return nil, "empty body"
 	}
-	p := parsers.Get()
-	defer parsers.Put(p)
-	v, err := parseValid(p, data)
-	if err != nil {
+	v, ok := parseJSON(data)
+	if !ok {
 		return nil, "invalid JSON"
 	}
 	return envelopeOf(v, fallbackStatus)
 }
 
-// parseValid parses data after validating all of it: fastjson parses
-// strings lazily, and re-marshalling an unvalidated value (a body handed on
-// as raw JSON) could produce invalid JSON.
-func parseValid(p *fastjson.Parser, data []byte) (*fastjson.Value, error) {
-	if err := fastjson.ValidateBytes(data); err != nil {
-		return nil, err
-	}
-	return p.ParseBytes(data)
-}
-
-func envelopeOf(v *fastjson.Value, fallbackStatus int) (*Envelope, string) {
-	if v.Type() != fastjson.TypeObject {
+// envelopeOf decodes the envelope v, a value parseJSON returned.
+func envelopeOf(v []byte, fallbackStatus int) (*Envelope, string) {
+	if v[0] != '{' {
 		return nil, "not a JSON object"
 	}
-	head := v.Get("head")
-	if head == nil || head.Type() != fastjson.TypeObject {
+	head := jsonMember(v, "head")
+	if len(head) == 0 || head[0] != '{' {
 		return nil, `no "head" object`
 	}
 	env := &Envelope{Status: fallbackStatus}
-	if s := head.Get("status"); s != nil {
-		n, err := s.Int()
-		if err != nil {
+	if s := jsonMember(head, "status"); s != nil {
+		n, ok := jsonInt(s)
+		if !ok || int64(int(n)) != n {
 			return nil, `"head.status" is not an integer`
 		}
-		env.Status = n
+		env.Status = int(n)
 	}
-	if ok := head.Get("ok"); ok != nil {
-		b, err := ok.Bool()
-		if err != nil {
+	if ok := jsonMember(head, "ok"); ok != nil {
+		b, isBool := jsonBool(ok)
+		if !isBool {
 			return nil, `"head.ok" is not a boolean`
 		}
 		env.OK = b
@@ -102,37 +85,39 @@ func envelopeOf(v *fastjson.Value, fallbackStatus int) (*Envelope, string) {
 	if env.Messages, reason = stringList(head, "messages"); reason != "" {
 		return nil, reason
 	}
-	if refs := head.Get("references"); refs != nil && refs.Type() == fastjson.TypeObject {
-		env.References = refs.MarshalTo(nil)
+	if refs := jsonMember(head, "references"); len(refs) > 0 && refs[0] == '{' {
+		env.References = appendCompactJSON(nil, refs)
 	}
-	if id := head.Get("msgId"); id != nil {
-		env.MsgID = id.MarshalTo(nil)
+	if id := jsonMember(head, "msgId"); id != nil {
+		env.MsgID = appendCompactJSON(nil, id)
 	}
-	if body := v.Get("body"); body != nil && body.Type() != fastjson.TypeNull {
-		env.Body = body.MarshalTo(nil)
+	if body := jsonMember(v, "body"); body != nil && !isJSONNull(body) {
+		env.Body = appendCompactJSON(nil, body)
 	} else {
 		env.Body = []byte("{}")
 	}
 	return env, ""
 }
 
-func stringList(head *fastjson.Value, key string) ([]string, string) {
-	v := head.Get(key)
-	if v == nil || v.Type() == fastjson.TypeNull {
+func isJSONNull(v []byte) bool { return string(v) == "null" }
+
+func stringList(head []byte, key string) ([]string, string) {
+	v := jsonMember(head, key)
+	if v == nil || isJSONNull(v) {
 		return nil, ""
 	}
-	items, err := v.Array()
-	if err != nil {
+	items, ok := jsonItems(v)
+	if !ok {
 		return nil, `"head.` + key + `" is not an array`
 	}
 	out := make([]string, 0, len(items))
 	for _, it := range items {
 		// The platform sends strings; keep anything else readable rather
 		// than dropping the error text.
-		if b, err := it.StringBytes(); err == nil {
-			out = append(out, string(b))
+		if s, ok := jsonText(it); ok {
+			out = append(out, s)
 		} else {
-			out = append(out, string(it.MarshalTo(nil)))
+			out = append(out, string(appendCompactJSON(nil, it)))
 		}
 	}
 	return out, ""

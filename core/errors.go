@@ -20,23 +20,15 @@ type ResponseError struct {
 }
 
 func (e *ResponseError) Error() string {
-	var b strings.Builder
-	b.WriteString("flowthings: ")
-	b.WriteString(e.Method)
-	b.WriteByte(' ')
-	b.WriteString(e.Path)
+	msg := "flowthings: " + e.Method + " " + e.Path
 	if e.Account != "" {
-		b.WriteString(" (account ")
-		b.WriteString(e.Account)
-		b.WriteByte(')')
+		msg += " (account " + e.Account + ")"
 	}
-	b.WriteString(": status ")
-	b.WriteString(strconv.Itoa(e.Status))
+	msg += ": status " + strconv.Itoa(e.Status)
 	if len(e.Errors) > 0 {
-		b.WriteString(": ")
-		b.WriteString(strings.Join(e.Errors, "; "))
+		msg += ": " + strings.Join(e.Errors, "; ")
 	}
-	return b.String()
+	return msg
 }
 
 // Response returns the shared details; it makes every typed error an APIError.
@@ -102,19 +94,32 @@ func (e *MalformedResponseError) Error() string {
 	msg := "flowthings: " + e.Method + " " + e.Path + ": status " + strconv.Itoa(e.Status) +
 		": malformed response: " + e.Reason
 	if e.Excerpt != "" {
-		msg += ": " + strconv.Quote(e.Excerpt)
+		msg += ": " + quote(e.Excerpt)
 	}
 	return msg
 }
 
 const redacted = "[redacted]"
 
-// redact hides every occurrence of the token in s.
+// redact hides every occurrence of the token in s. (strings.ReplaceAll
+// would do, but links a general replacer into the wasm build.)
 func redact(s, token string) string {
-	if token == "" || !strings.Contains(s, token) {
+	if token == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, token, redacted)
+	var b []byte
+	for {
+		before, after, found := strings.Cut(s, token)
+		if !found {
+			break
+		}
+		b = append(append(b, before...), redacted...)
+		s = after
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s...))
 }
 
 func redactAll(list []string, token string) []string {
@@ -150,7 +155,7 @@ func redactedExcerpt(body []byte, token string) string {
 		out = append(out, body[i])
 		i++
 	}
-	s := strings.ToValidUTF8(string(out), "\uFFFD")
+	s := toValidUTF8(out)
 	if len(s) > excerptLen {
 		i := excerptLen
 		for i > 0 && !utf8.RuneStart(s[i]) {
@@ -159,6 +164,28 @@ func redactedExcerpt(body []byte, token string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// toValidUTF8 is strings.ToValidUTF8(string(b), "\uFFFD"): each run of
+// invalid bytes becomes one U+FFFD. (The strings version is generic over
+// the replacement and several times the size in wasm.)
+func toValidUTF8(b []byte) string {
+	out := make([]byte, 0, len(b))
+	inRun := false
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			if !inRun {
+				out = append(out, "\uFFFD"...)
+			}
+			inRun = true
+		} else {
+			out = append(out, b[:n]...)
+			inRun = false
+		}
+		b = b[n:]
+	}
+	return string(out)
 }
 
 // TransportError wraps a failure to get any response at all.

@@ -1,6 +1,9 @@
 package core
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 const upperhex = "0123456789ABCDEF"
 
@@ -68,3 +71,10 @@ func ServicePath(service string, ids ...string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// quote is strconv.Quote, which most error messages use, kept out of line:
+// the compiler would inline its allocation and conversion into every message,
+// which costs the wasm build more than the calls.
+//
+//go:noinline
+func quote(s string) string { return strconv.Quote(s) }

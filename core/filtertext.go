@@ -26,18 +26,6 @@ func FilterText(v any) (string, error) {
 		return "", nil
 	case string:
 		return v, nil
-	case []string:
-		parts := make([]string, 0, len(v))
-		for _, s := range v {
-			if s != "" {
-				parts = append(parts, s)
-			}
-		}
-		return and(parts), nil
-	case []any:
-		return filterList(len(v), func(i int) any { return v[i] })
-	case []filter.Expr:
-		return filterList(len(v), func(i int) any { return v[i] })
 	case filter.Expr:
 		s, err := filter.Render(v)
 		if err != nil {
@@ -56,24 +44,22 @@ func FilterText(v any) (string, error) {
 	if s, ok := v.(fmt.Stringer); ok {
 		return s.String(), nil
 	}
+	// Lists of any kind ([]string, []any, []filter.Expr, …) go through
+	// reflection: one path for all of them keeps the wasm build small.
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
-		return filterList(rv.Len(), func(i int) any { return rv.Index(i).Interface() })
+		parts := make([]string, 0, rv.Len())
+		for i := range rv.Len() {
+			s, err := FilterText(rv.Index(i).Interface())
+			if err != nil {
+				return "", err
+			}
+			if s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return and(parts), nil
 	}
 	return "", &InputError{Field: "filter", Reason: "unsupported value type " + typeName(v)}
-}
-
-func filterList(n int, item func(int) any) (string, error) {
-	parts := make([]string, 0, n)
-	for i := 0; i < n; i++ {
-		s, err := FilterText(item(i))
-		if err != nil {
-			return "", err
-		}
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	return and(parts), nil
 }
 
 func and(parts []string) string {

@@ -1,10 +1,6 @@
 package core
 
-import (
-	"strconv"
-
-	"github.com/valyala/fastjson"
-)
+import "strconv"
 
 // Service names, as they appear in the URL ({service} in §1.2 of the protocol).
 const (
@@ -115,46 +111,70 @@ const (
 	opsImmutable = opRead | opReadMany | opFindMany | opCreate | opDelete
 )
 
-var opBits = map[string]opSet{
-	OpRead: opRead, OpReadMany: opReadMany, OpFindMany: opFindMany, OpCreate: opCreate,
-	OpUpdate: opUpdate, OpUpdateMany: opUpdateMany, OpDelete: opDelete,
-	OpDeleteAll: opDeleteAll, OpAggregate: opAggregate, OpStatistics: opStatistics,
+// opBit returns the bit of an operation name, 0 for an unknown one.
+func opBit(name string) opSet {
+	switch name {
+	case OpRead:
+		return opRead
+	case OpReadMany:
+		return opReadMany
+	case OpFindMany:
+		return opFindMany
+	case OpCreate:
+		return opCreate
+	case OpUpdate:
+		return opUpdate
+	case OpUpdateMany:
+		return opUpdateMany
+	case OpDelete:
+		return opDelete
+	case OpDeleteAll:
+		return opDeleteAll
+	case OpAggregate:
+		return opAggregate
+	case OpStatistics:
+		return opStatistics
+	}
+	return 0
 }
 
-// serviceOps is the one table of which service has which operation.
-var serviceOps = map[string]opSet{
-	ServiceFlow:         opsFull,
-	ServiceDrop:         opsFull | opDeleteAll | opAggregate,
-	ServiceTrack:        opsFull,
-	ServiceGroup:        opsFull,
-	ServiceIdentity:     opsFull,
-	ServiceAPITask:      opsFull,
-	ServiceMQTT:         opsFull,
-	ServiceRSS:          opsFull,
-	ServiceToken:        opsImmutable,
-	ServiceShare:        opsImmutable,
-	ServiceDevice:       opsFull,
-	ServiceStatistics:   opStatistics,
-	ServiceLocalTrack:   opsFull,
-	ServiceAVConnection: opsFull,
+// serviceOps is the one table of which service has which operation; 0 for
+// an unknown service. (Switches rather than maps: maps are built at package
+// init, which costs the wasm build code and its start-up time.)
+func serviceOps(service string) opSet {
+	switch service {
+	case ServiceFlow, ServiceTrack, ServiceGroup, ServiceIdentity, ServiceAPITask, ServiceMQTT,
+		ServiceRSS, ServiceDevice, ServiceLocalTrack, ServiceAVConnection:
+		return opsFull
+	case ServiceDrop:
+		return opsFull | opDeleteAll | opAggregate
+	case ServiceToken, ServiceShare:
+		return opsImmutable
+	case ServiceStatistics:
+		return opStatistics
+	}
+	return 0
 }
 
-var statTypes = map[string]bool{
-	StatFlowDropAdded: true, StatFlowTracked: true, StatTrackHit: true,
-	StatTrackPass: true, StatAPICallByIdentity: true, StatDropCreatedBy: true,
+func isStatType(stat string) bool {
+	switch stat {
+	case StatFlowDropAdded, StatFlowTracked, StatTrackHit, StatTrackPass, StatAPICallByIdentity, StatDropCreatedBy:
+		return true
+	}
+	return false
 }
 
 // Supports reports, without any I/O, whether service has the operation:
 // nil, an *UnsupportedError (a known operation the service lacks, such as
 // updating a token), or an *InputError (an unknown service or operation).
 func Supports(service, name string) error {
-	ops, ok := serviceOps[service]
-	if !ok {
-		return &InputError{Field: "service", Reason: "unknown service " + strconv.Quote(service)}
+	ops := serviceOps(service)
+	if ops == 0 {
+		return &InputError{Field: "service", Reason: "unknown service " + quote(service)}
 	}
-	bit, ok := opBits[name]
-	if !ok {
-		return &InputError{Field: "operation", Reason: "unknown operation " + strconv.Quote(name)}
+	bit := opBit(name)
+	if bit == 0 {
+		return &InputError{Field: "operation", Reason: "unknown operation " + quote(name)}
 	}
 	if ops&bit != 0 {
 		return nil
@@ -303,8 +323,8 @@ func (op Op) checkDropByPath() error {
 }
 
 func (op Op) statisticsCall() (Call, error) {
-	if !statTypes[op.Stat] {
-		return Call{}, &InputError{Field: "stat", Reason: "unknown statistic " + strconv.Quote(op.Stat)}
+	if !isStatType(op.Stat) {
+		return Call{}, &InputError{Field: "stat", Reason: "unknown statistic " + quote(op.Stat)}
 	}
 	if err := validSegment("id", op.ID); err != nil {
 		return Call{}, err
@@ -334,7 +354,7 @@ func jsonBody(body []byte, want byte, what string) ([]byte, error) {
 	if len(body) == 0 {
 		return nil, &InputError{Field: "body", Reason: "must be " + what + ", got nothing"}
 	}
-	if err := fastjson.ValidateBytes(body); err != nil {
+	if _, ok := scanJSON(body); !ok {
 		return nil, &InputError{Field: "body", Reason: "is not valid JSON"}
 	}
 	if want != 0 && firstByte(body) != want {
@@ -357,15 +377,10 @@ func firstByte(b []byte) byte {
 // hasStringMember reports whether body is a JSON object with a non-empty
 // string member key.
 func hasStringMember(body []byte, key string) bool {
-	if len(body) == 0 {
+	v, ok := parseJSON(body)
+	if !ok {
 		return false
 	}
-	p := parsers.Get()
-	defer parsers.Put(p)
-	v, err := p.ParseBytes(body)
-	if err != nil || v.Type() != fastjson.TypeObject {
-		return false
-	}
-	s := v.GetStringBytes(key)
-	return len(s) > 0
+	s, _ := jsonText(jsonMember(v, key))
+	return s != ""
 }

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -59,7 +58,7 @@ func (p Params) Encode() (string, error) {
 	for k := range p {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sortSmall(keys)
 	var b strings.Builder
 	for _, k := range keys {
 		v, send, err := paramText(k, p[k])

@@ -318,7 +318,7 @@ func updateManyBody(models any) (map[string]any, error) {
 		for id, ch := range m {
 			if _, ok := ch.(Object); !ok {
 				return nil, &InputError{Field: "models", Reason: "a map of id → changes needs object values; " +
-					strconv.Quote(id) + " is " + typeName(ch)}
+					quote(id) + " is " + typeName(ch)}
 			}
 		}
 		return m, nil
@@ -350,7 +350,7 @@ func updateManyBody(models any) (map[string]any, error) {
 			return nil, &InputError{Field: "models[" + strconv.Itoa(i) + "]", Reason: reason, Err: err}
 		}
 		if _, dup := body[id]; dup {
-			return nil, &InputError{Field: "models[" + strconv.Itoa(i) + "]", Reason: "id " + strconv.Quote(id) + " appears twice"}
+			return nil, &InputError{Field: "models[" + strconv.Itoa(i) + "]", Reason: "id " + quote(id) + " appears twice"}
 		}
 		body[id] = changes
 	}

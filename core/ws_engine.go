@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 )
@@ -432,7 +431,7 @@ func (e *WSEngine) failSent(out []WSAction, err error) []WSAction {
 			out = e.settle(out, p.call, nil, err)
 		}
 	}
-	clear(e.cancelled)
+	e.cancelled = map[string]bool{} // a fresh map: see finish
 	for _, key := range e.sortedResources() {
 		r := e.resources[key]
 		r.state = wsResIdle
@@ -495,7 +494,7 @@ func (e *WSEngine) dispatch(in wsInbound) []WSAction {
 			}
 		}
 	}
-	sortHandlers(hs)
+	sortSmall(hs)
 	out := make([]WSAction, 0, len(hs))
 	for _, h := range hs {
 		out = append(out, &Deliver{Handler: h, Drop: WSDrop{Resource: in.resource, Value: slices.Clone(in.value)}})
@@ -510,7 +509,7 @@ func (e *WSEngine) reply(in wsInbound, frame []byte) []WSAction {
 			delete(e.cancelled, in.msgID)
 			return nil
 		}
-		return []WSAction{&ReportError{Err: newFrameError("reply to unknown msgId "+strconv.Quote(in.msgID), frame)}}
+		return []WSAction{&ReportError{Err: newFrameError("reply to unknown msgId "+quote(in.msgID), frame)}}
 	}
 	delete(e.pending, in.msgID)
 	var body []byte
@@ -551,7 +550,11 @@ func (e *WSEngine) settleSubscribe(out []WSAction, r *wsResource, body []byte, e
 	return out
 }
 
-// settle settles one call, unless it is an internal request (0).
+// settle settles one call, unless it is an internal request (0). It and the
+// other helpers marked noinline are called from many places, where inlined
+// copies would cost the wasm build more than the calls do.
+//
+//go:noinline
 func (e *WSEngine) settle(out []WSAction, call WSCallID, body []byte, err error) []WSAction {
 	if call == 0 {
 		return out
@@ -764,10 +767,11 @@ func (e *WSEngine) finish(out []WSAction, result, callErr, subErr error) []WSAct
 			}
 		}
 	}
-	clear(e.pending)
-	clear(e.byCall)
-	clear(e.cancelled)
-	clear(e.resources)
+	// Fresh maps rather than clear(): clearing links more runtime code.
+	e.pending = map[string]*wsPending{}
+	e.byCall = map[WSCallID]wsCallRef{}
+	e.cancelled = map[string]bool{}
+	e.resources = map[string]*wsResource{}
 	e.queue = nil
 	return append(out, &Stopped{Err: result})
 }
@@ -787,6 +791,7 @@ func (e *WSEngine) setTimer(out []WSAction, t WSTimer, d time.Duration) []WSActi
 	return append(out, &SetTimer{Timer: t, After: d})
 }
 
+//go:noinline
 func (e *WSEngine) disarm(out []WSAction, t WSTimer) []WSAction {
 	if !e.armed[t] {
 		return out
@@ -797,15 +802,15 @@ func (e *WSEngine) disarm(out []WSAction, t WSTimer) []WSAction {
 
 // Resources and handlers are visited in sorted order so that a driver sees
 // the same actions for the same events (failed calls settle in no
-// particular order). Package sort's string sort is linked anyway (Params);
-// handler ids use a small insertion sort rather than another instantiation.
+// particular order).
 
+//go:noinline
 func (e *WSEngine) sortedResources() []string {
 	keys := make([]string, 0, len(e.resources))
 	for k := range e.resources {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sortSmall(keys)
 	return keys
 }
 
@@ -814,15 +819,6 @@ func sortedSubs(m map[WSHandlerID]*wsSub) []WSHandlerID {
 	for id := range m {
 		ids = append(ids, id)
 	}
-	sortHandlers(ids)
+	sortSmall(ids)
 	return ids
-}
-
-// sortHandlers sorts a handful of ids in place.
-func sortHandlers(ids []WSHandlerID) {
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
 }

@@ -1,15 +1,11 @@
 package core
 
-import (
-	"sort"
-	"strconv"
-
-	"github.com/valyala/fastjson"
-)
+import "strconv"
 
 // This file holds the pure halves of the WebSocket protocol (PROTOCOL.md §8):
-// building client frames by hand and decoding server frames with fastjson.
-// Neither uses encoding/json, so a wasm build that links the engine stays small.
+// building client frames by hand (jsonw.go) and decoding server frames with
+// the reader of jsonr.go. Neither uses a JSON library, so a wasm build that
+// links the engine stays small.
 
 // WSFrame is one CRUD request over the WebSocket (PROTOCOL.md §8.3). The
 // engine adds the msgId; subscribe, unsubscribe and heartbeat frames are the
@@ -49,15 +45,21 @@ type WSFrameError struct {
 }
 
 func (e *WSFrameError) Error() string {
-	return "flowthings: ignored websocket frame: " + e.Reason + ": " + strconv.Quote(e.Excerpt)
+	return "flowthings: ignored websocket frame: " + e.Reason + ": " + quote(e.Excerpt)
 }
 
 func newFrameError(reason string, frame []byte) *WSFrameError {
 	return &WSFrameError{Reason: reason, Excerpt: excerpt(frame)}
 }
 
-// wsCRUDTypes are the frame types WSFrame may carry.
-var wsCRUDTypes = map[string]bool{"create": true, "find": true, "findmany": true, "update": true, "delete": true}
+// isCRUDType reports whether WSFrame may carry the frame type t.
+func isCRUDType(t string) bool {
+	switch t {
+	case "create", "find", "findmany", "update", "delete":
+		return true
+	}
+	return false
+}
 
 // wsHeartbeat is the heartbeat frame; the server never answers it.
 var wsHeartbeat = []byte(`{"type":"heartbeat"}`)
@@ -94,11 +96,11 @@ func newCRUDRequest(f WSFrame) (*wsRequest, error) {
 	if f.Object == "" {
 		return nil, &InputError{Field: "object", Reason: "must not be empty"}
 	}
-	if !wsCRUDTypes[f.Type] {
-		return nil, &InputError{Field: "type", Reason: "must be create, find, findmany, update or delete, not " + strconv.Quote(f.Type)}
+	if !isCRUDType(f.Type) {
+		return nil, &InputError{Field: "type", Reason: "must be create, find, findmany, update or delete, not " + quote(f.Type)}
 	}
 	if len(f.Value) > 0 {
-		if err := fastjson.ValidateBytes(f.Value); err != nil {
+		if _, ok := scanJSON(f.Value); !ok {
 			return nil, &InputError{Field: "value", Reason: "is not valid JSON"}
 		}
 	}
@@ -149,7 +151,7 @@ func (r *wsRequest) encode(msgID string) []byte {
 		for k := range r.options {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		sortSmall(keys)
 		b = append(b, `,"options":{`...)
 		for i, k := range keys {
 			if i > 0 {
@@ -187,31 +189,26 @@ type wsInbound struct {
 // a reply. Heartbeats are skipped; anything else is an error. It never
 // panics, whatever the input.
 func decodeWSFrame(data []byte) wsInbound {
-	p := parsers.Get()
-	defer parsers.Put(p)
-	v, err := parseValid(p, data)
-	if err != nil {
+	v, ok := parseJSON(data)
+	if !ok {
 		return wsInbound{err: newFrameError("invalid JSON", data)}
 	}
-	if v.Type() != fastjson.TypeObject {
+	if v[0] != '{' {
 		return wsInbound{err: newFrameError("not a JSON object", data)}
 	}
-	if t := v.Get("type"); t != nil && t.Type() == fastjson.TypeString {
-		switch string(t.GetStringBytes()) {
+	if t, ok := jsonText(jsonMember(v, "type")); ok {
+		switch t {
 		case "message":
 			return decodePush(v, data)
 		case "heartbeat":
 			return wsInbound{ignore: true}
 		}
 	}
-	head := v.Get("head")
+	head := jsonMember(v, "head")
 	if head == nil {
 		return wsInbound{err: newFrameError("neither a push nor a reply", data)}
 	}
-	var in wsInbound
-	if head.Type() == fastjson.TypeObject {
-		in.msgID = normalizeMsgID(head.Get("msgId"))
-	}
+	in := wsInbound{msgID: normalizeMsgID(jsonMember(head, "msgId"))}
 	if in.msgID == "" {
 		return wsInbound{err: newFrameError("reply without msgId", data)}
 	}
@@ -228,46 +225,30 @@ func decodeWSFrame(data []byte) wsInbound {
 	return in
 }
 
-func decodePush(v *fastjson.Value, data []byte) wsInbound {
-	val := v.Get("value")
-	if val == nil || val.Type() == fastjson.TypeNull {
+func decodePush(v, data []byte) wsInbound {
+	val := jsonMember(v, "value")
+	if val == nil || isJSONNull(val) {
 		return wsInbound{err: newFrameError("push without value", data)}
 	}
-	// Marshal before reading any member: reading unescapes strings in place.
-	in := wsInbound{push: true, value: val.MarshalTo(nil)}
-	in.resource = stringMember(v, "resource")
-	if val.Type() == fastjson.TypeObject {
-		in.flowID = stringMember(val, "flowId")
-		in.path = stringMember(val, "path")
-	}
+	in := wsInbound{push: true, value: appendCompactJSON(nil, val)}
+	in.resource, _ = jsonText(jsonMember(v, "resource"))
+	in.flowID, _ = jsonText(jsonMember(val, "flowId"))
+	in.path, _ = jsonText(jsonMember(val, "path"))
 	if in.resource == "" {
 		in.resource = in.flowID
 	}
 	return in
 }
 
-func stringMember(v *fastjson.Value, key string) string {
-	m := v.Get(key)
-	if m == nil || m.Type() != fastjson.TypeString {
-		return ""
-	}
-	return string(m.GetStringBytes())
-}
-
 // normalizeMsgID turns an echoed msgId into the engine's key: the text of a
 // string, or the digits of an integer (some servers echo integers).
 // Anything else is "".
-func normalizeMsgID(v *fastjson.Value) string {
-	if v == nil {
-		return ""
+func normalizeMsgID(v []byte) string {
+	if s, ok := jsonText(v); ok {
+		return s
 	}
-	switch v.Type() {
-	case fastjson.TypeString:
-		return string(v.GetStringBytes())
-	case fastjson.TypeNumber:
-		if n, err := v.Int64(); err == nil {
-			return strconv.FormatInt(n, 10)
-		}
+	if n, ok := jsonInt(v); ok {
+		return strconv.FormatInt(n, 10)
 	}
 	return ""
 }
@@ -281,13 +262,7 @@ func DecodeSessionResponse(req Request, status int, body []byte) (string, error)
 	if err != nil {
 		return "", err
 	}
-	p := parsers.Get()
-	defer parsers.Put(p)
-	v, perr := p.ParseBytes(env.Body)
-	var id string
-	if perr == nil {
-		id = stringMember(v, "id")
-	}
+	id, _ := jsonText(jsonMember(env.Body, "id"))
 	if id == "" {
 		return "", &MalformedResponseError{Status: status, Method: req.Method, Path: req.Path,
 			Reason: `body has no session "id"`, Excerpt: excerpt(body)}

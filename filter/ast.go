@@ -10,14 +10,12 @@ import (
 type Expr interface {
 	// String renders the expression without validating it; see Render.
 	String() string
-	appendTo(dst []byte) []byte
 	exprNode()
 }
 
 // Operand is one side of a comparison: a Member or a Literal.
 type Operand interface {
 	String() string
-	appendTo(dst []byte) []byte
 	operandNode()
 }
 
@@ -189,143 +187,29 @@ func (NumberLit) literalNode() {}
 func (BoolLit) literalNode()   {}
 func (Ctor) literalNode()      {}
 
-func (e CompareExpr) String() string { return string(e.appendTo(nil)) }
-func (e RegexExpr) String() string   { return string(e.appendTo(nil)) }
-func (e ListExpr) String() string    { return string(e.appendTo(nil)) }
-func (e WithinExpr) String() string  { return string(e.appendTo(nil)) }
-func (e ModExpr) String() string     { return string(e.appendTo(nil)) }
-func (e ExistsExpr) String() string  { return string(e.appendTo(nil)) }
-func (e HasExpr) String() string     { return string(e.appendTo(nil)) }
-func (e MatchesExpr) String() string { return string(e.appendTo(nil)) }
-func (e AgeExpr) String() string     { return string(e.appendTo(nil)) }
-func (e NotExpr) String() string     { return string(e.appendTo(nil)) }
-func (e BinaryExpr) String() string  { return string(e.appendTo(nil)) }
+// The String methods render without validating, through the same printer
+// as Render (see render.go).
+
+func (e CompareExpr) String() string { return exprString(e) }
+func (e RegexExpr) String() string   { return exprString(e) }
+func (e ListExpr) String() string    { return exprString(e) }
+func (e WithinExpr) String() string  { return exprString(e) }
+func (e ModExpr) String() string     { return exprString(e) }
+func (e ExistsExpr) String() string  { return exprString(e) }
+func (e HasExpr) String() string     { return exprString(e) }
+func (e MatchesExpr) String() string { return exprString(e) }
+func (e AgeExpr) String() string     { return exprString(e) }
+func (e NotExpr) String() string     { return exprString(e) }
+func (e BinaryExpr) String() string  { return exprString(e) }
 func (m Member) String() string      { return strings.Join(m, ".") }
-func (s StringLit) String() string   { return string(s.appendTo(nil)) }
-func (n NumberLit) String() string   { return string(n.appendTo(nil)) }
+func (s StringLit) String() string   { return string(appendQuoted(nil, string(s))) }
+func (n NumberLit) String() string   { return string(appendNumber(nil, float64(n))) }
 func (b BoolLit) String() string     { return strconv.FormatBool(bool(b)) }
-func (c Ctor) String() string        { return string(c.appendTo(nil)) }
+func (c Ctor) String() string        { return operandString(c) }
 
-func (e CompareExpr) appendTo(dst []byte) []byte {
-	dst = appendOperand(dst, e.Left)
-	dst = append(dst, ' ')
-	dst = append(dst, e.Op...)
-	dst = append(dst, ' ')
-	return appendOperand(dst, e.Right)
-}
-
-func (e RegexExpr) appendTo(dst []byte) []byte {
-	dst = e.Member.appendTo(dst)
-	dst = append(dst, " =~ "...)
-	return e.Regex.appendTo(dst)
-}
-
-func (e ListExpr) appendTo(dst []byte) []byte {
-	dst = e.Member.appendTo(dst)
-	dst = append(dst, ' ')
-	dst = append(dst, e.Op...)
-	dst = append(dst, " ["...)
-	for i, v := range e.Values {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendOperand(dst, v)
-	}
-	return append(dst, ']')
-}
-
-func (e WithinExpr) appendTo(dst []byte) []byte {
-	dst = e.Member.appendTo(dst)
-	dst = append(dst, " WITHIN "...)
-	dst = appendNumber(dst, e.Distance)
-	dst = append(dst, ' ')
-	dst = append(dst, e.Unit...)
-	dst = append(dst, " OF ["...)
-	switch {
-	case e.Zip == "":
-		dst = appendNumber(dst, e.Lat)
-		dst = append(dst, ',')
-		dst = appendNumber(dst, e.Lon)
-	case isDigits(e.Zip):
-		dst = append(dst, "ZIP="...)
-		dst = append(dst, e.Zip...)
-	default:
-		dst = append(dst, "ZIP="...)
-		dst = StringLit(e.Zip).appendTo(dst)
-	}
-	return append(dst, ']')
-}
-
-func (e ModExpr) appendTo(dst []byte) []byte {
-	dst = e.Member.appendTo(dst)
-	dst = append(dst, " % "...)
-	dst = appendNumber(dst, e.Divisor)
-	dst = append(dst, ' ')
-	dst = append(dst, e.Op...)
-	dst = append(dst, ' ')
-	return appendNumber(dst, e.Remainder)
-}
-
-func (e ExistsExpr) appendTo(dst []byte) []byte {
-	return e.Member.appendTo(append(dst, "EXISTS "...))
-}
-
-func (e HasExpr) appendTo(dst []byte) []byte {
-	return append(append(dst, "HAS "...), e.Type...)
-}
-
-func (e MatchesExpr) appendTo(dst []byte) []byte {
-	return e.Regex.appendTo(append(dst, "MATCHES "...))
-}
-
-func (e AgeExpr) appendTo(dst []byte) []byte {
-	dst = append(dst, "AGE"...)
-	if e.Field != "" {
-		dst = append(dst, '(')
-		dst = StringLit(e.Field).appendTo(dst)
-		dst = append(dst, ')')
-	}
-	dst = append(dst, ' ')
-	dst = append(dst, e.Op...)
-	dst = append(dst, ' ')
-	dst = appendNumber(dst, e.Value)
-	if e.Unit != "" {
-		dst = append(dst, ' ')
-		dst = append(dst, e.Unit...)
-	}
-	return dst
-}
-
-func (e NotExpr) appendTo(dst []byte) []byte {
-	dst = append(dst, "NOT "...)
-	// Only && and || bind looser than NOT; everything else is a primary.
-	if _, ok := e.X.(BinaryExpr); ok {
-		return append(appendExpr(append(dst, '('), e.X), ')')
-	}
-	return appendExpr(dst, e.X)
-}
-
-func (e BinaryExpr) appendTo(dst []byte) []byte {
-	// Always parenthesize both sides, as the Python client does, so the
-	// output never depends on precedence.
-	dst = append(appendExpr(append(dst, '('), e.Left), ") "...)
-	dst = append(dst, e.Op...)
-	return append(appendExpr(append(dst, " ("...), e.Right), ')')
-}
-
-func (m Member) appendTo(dst []byte) []byte {
-	for i, seg := range m {
-		if i > 0 {
-			dst = append(dst, '.')
-		}
-		dst = append(dst, seg...)
-	}
-	return dst
-}
-
-// appendTo quotes with single quotes, escaping \ and ' so that no value can
-// end the literal early.
-func (s StringLit) appendTo(dst []byte) []byte {
+// appendQuoted quotes with single quotes, escaping \ and ' so that no value
+// can end the literal early.
+func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '\'')
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == '\'' || c == '\\' {
@@ -336,20 +220,9 @@ func (s StringLit) appendTo(dst []byte) []byte {
 	return append(dst, '\'')
 }
 
-func (n NumberLit) appendTo(dst []byte) []byte { return appendNumber(dst, float64(n)) }
-func (b BoolLit) appendTo(dst []byte) []byte   { return strconv.AppendBool(dst, bool(b)) }
-
-func (c Ctor) appendTo(dst []byte) []byte {
-	dst = append(append(dst, c.Name...), '(')
-	if c.Arg != nil {
-		dst = c.Arg.appendTo(dst)
-	}
-	return append(dst, ')')
-}
-
-// appendTo escapes every unescaped "/" as "\/"; escape pairs are copied
+// appendRegex escapes every unescaped "/" as "\/"; escape pairs are copied
 // verbatim so an existing "\/" or "\\" is not escaped twice.
-func (r Regex) appendTo(dst []byte) []byte {
+func appendRegex(dst []byte, r Regex) []byte {
 	dst = append(dst, '/')
 	p := r.Pattern
 	for i := 0; i < len(p); i++ {
@@ -374,22 +247,6 @@ func (r Regex) appendTo(dst []byte) []byte {
 // shortest form that parses back to the same float64.
 func appendNumber(dst []byte, f float64) []byte {
 	return strconv.AppendFloat(dst, f, 'f', -1, 64)
-}
-
-// appendExpr and appendOperand tolerate nil children so that String never
-// panics on a partially built tree.
-func appendExpr(dst []byte, e Expr) []byte {
-	if e == nil {
-		return append(dst, "<nil>"...)
-	}
-	return e.appendTo(dst)
-}
-
-func appendOperand(dst []byte, o Operand) []byte {
-	if o == nil {
-		return append(dst, "<nil>"...)
-	}
-	return o.appendTo(dst)
 }
 
 // canonPattern removes the regex delimiter escape: "\/" becomes "/", every

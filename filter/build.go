@@ -1,6 +1,6 @@
 package filter
 
-import "strconv"
+import "strings"
 
 // M starts a member path, one argument per segment: M("elems", "foo") is
 // elems.foo. Segments are not split on dots; a segment that is not a valid
@@ -64,8 +64,8 @@ type WithinBuilder struct{ e WithinExpr }
 func (m Member) Within(dist float64, unit Unit) WithinBuilder {
 	u := Miles
 	if unit != "" {
-		// Unknown units are kept as given for Validate to report.
-		u, _ = unitOf(string(unit))
+		// Upper-cased, unknown units are kept for Validate to report.
+		u = Unit(strings.ToUpper(string(unit)))
 	}
 	return WithinBuilder{WithinExpr{Member: m, Distance: dist, Unit: u}}
 }
@@ -123,7 +123,7 @@ func AgeOf(field string) AgeBuilder { return AgeBuilder{AgeExpr{Field: field}} }
 // without it the number is in milliseconds.
 func (a AgeBuilder) Unit(u TimeUnit) AgeBuilder {
 	// Unknown units are kept (upper-cased) for Validate to report.
-	a.e.Unit, _ = timeUnitOf(string(u))
+	a.e.Unit = TimeUnit(strings.ToUpper(string(u)))
 	return a
 }
 
@@ -252,7 +252,7 @@ func literalOf(v any) Literal {
 	case uint64:
 		return uintLit(v)
 	case Member:
-		return invalidf("member " + strconv.Quote(v.String()) + " used where a literal is required")
+		return invalidf("member " + quote(v.String()) + " used where a literal is required")
 	}
 	return invalidf("unsupported value type; want string, bool, integer, float, Member or Literal")
 }

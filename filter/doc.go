@@ -14,12 +14,12 @@
 //	s, err := filter.Render(f) // "(elems.temp > 50) && (location WITHIN 5 KM OF [40.7,-73.9])"
 //
 // Builders never fail and never panic: they record what they were given and
-// [Validate] (called by [Render]) reports anything that cannot be rendered
-// safely — an invalid member name, NaN, an unknown unit or flag, or a Go value
-// with no FFL equivalent (which the builder stores as an invalid leaf). Every
-// error from Validate wraps [ErrInvalid]. The String methods render without
-// validating and are meant for debugging; use Render for anything sent on
-// the wire.
+// [Render] (or [Validate], which checks the same without keeping the text)
+// reports anything that cannot be rendered safely — an invalid member name,
+// NaN, an unknown unit or flag, or a Go value with no FFL equivalent (which
+// the builder stores as an invalid leaf). Every such error wraps
+// [ErrInvalid]. The String methods render without validating and are meant
+// for debugging; use Render for anything sent on the wire.
 //
 // # Parsing
 //

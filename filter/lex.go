@@ -16,7 +16,7 @@ type SyntaxError struct {
 func (e *SyntaxError) Error() string {
 	found := "end of input"
 	if e.Found != "" {
-		found = strconv.Quote(e.Found)
+		found = quote(e.Found)
 	}
 	return "filter: at position " + strconv.Itoa(e.Pos) + ": expected " + e.Expected + ", found " + found
 }
@@ -53,14 +53,19 @@ type lexer struct {
 // spaces are the whitespace bytes FFL skips between tokens.
 const spaces = " \t\n\r\f\v"
 
-func (l *lexer) skipSpace() {
-	for l.pos < len(l.src) && strings.IndexByte(spaces, l.src[l.pos]) >= 0 {
-		l.pos++
+func (l *lexer) skipSpace() { l.pos = skipSpaces(l.src, l.pos) }
+
+// skipSpaces returns the index of the first byte of s from i on that is not
+// a space.
+func skipSpaces(s string, i int) int {
+	for i < len(s) && strings.IndexByte(spaces, s[i]) >= 0 {
+		i++
 	}
+	return i
 }
 
 // next scans the token after the current one into l.tok.
-func (l *lexer) next() error {
+func (l *lexer) next() *SyntaxError {
 	l.skipSpace()
 	start := l.pos
 	t := token{pos: start}
@@ -123,7 +128,7 @@ func (l *lexer) scanDigits() {
 }
 
 // scanMember scans name { "." name } with no space around the dots.
-func (l *lexer) scanMember() ([]string, error) {
+func (l *lexer) scanMember() ([]string, *SyntaxError) {
 	var segs []string
 	for {
 		n := nameLen(l.src[l.pos:])
@@ -153,19 +158,22 @@ func (l *lexer) scanPunct() string {
 
 // scanString decodes a quoted string. Only \' \" and \\ are escapes; any
 // other backslash is an error rather than a guess.
-func (l *lexer) scanString() (string, error) {
-	quote := l.src[l.pos]
+func (l *lexer) scanString() (string, *SyntaxError) {
+	delim := l.src[l.pos]
 	l.pos++
 	var b []byte
 	for start := l.pos; ; {
-		i := strings.IndexAny(l.src[l.pos:], string(quote)+`\`)
-		if i < 0 {
-			l.pos = len(l.src)
-			return "", l.errAt(l.pos, "closing "+string(quote))
+		i := l.pos
+		for i < len(l.src) && l.src[i] != delim && l.src[i] != '\\' {
+			i++
 		}
-		b = append(b, l.src[l.pos:l.pos+i]...)
-		l.pos += i
-		if l.src[l.pos] == quote {
+		if i == len(l.src) {
+			l.pos = i
+			return "", l.errAt(i, "closing "+l.src[start-1:start]) // the opening quote
+		}
+		b = append(b, l.src[l.pos:i]...)
+		l.pos = i
+		if l.src[l.pos] == delim {
 			l.pos++
 			if b == nil { // no escapes: share the input instead of copying
 				return l.src[start : l.pos-1], nil
@@ -183,7 +191,7 @@ func (l *lexer) scanString() (string, error) {
 }
 
 // scanRegex scans /pattern/flags starting at the "/" at l.tok.pos.
-func (l *lexer) scanRegex() (Regex, error) {
+func (l *lexer) scanRegex() (Regex, *SyntaxError) {
 	start := l.tok.pos + 1
 	i := start
 	for ; i < len(l.src) && l.src[i] != '/'; i++ {
@@ -198,7 +206,7 @@ func (l *lexer) scanRegex() (Regex, error) {
 	i++
 	flagStart := i
 	for ; i < len(l.src) && isNamePart(rune(l.src[i])); i++ {
-		if !strings.ContainsRune(regexFlags, rune(l.src[i])) {
+		if !isRegexFlag(rune(l.src[i])) {
 			return Regex{}, l.errAt(i, "regex flag ("+regexFlags+")")
 		}
 	}
@@ -206,7 +214,11 @@ func (l *lexer) scanRegex() (Regex, error) {
 	return Regex{Pattern: pattern, Flags: l.src[flagStart:i]}, nil
 }
 
-// errAt builds a SyntaxError at pos, quoting the input found there.
+// errAt builds a SyntaxError at pos, quoting the input found there. It is
+// kept out of line, as inlined copies would cost the wasm build more than
+// the calls.
+//
+//go:noinline
 func (l *lexer) errAt(pos int, expected string) *SyntaxError {
 	return &SyntaxError{Pos: pos, Expected: expected, Found: l.found(pos, pos+1)}
 }

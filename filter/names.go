@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -95,11 +94,27 @@ func isReserved(name string) bool {
 	return false
 }
 
-// foldASCII compares case-insensitively. The keywords are ASCII, and
-// requiring equal byte lengths rules out Unicode folds such as "ſ" ~ "s",
-// so "EXIſTS" is a name, not the keyword.
+// foldASCII compares case-insensitively, folding ASCII letters only: the
+// keywords are ASCII, Unicode folds such as "ſ" ~ "s" must not count (so
+// "EXIſTS" is a name, not the keyword), and strings.EqualFold would link
+// Unicode case tables into the wasm build.
 func foldASCII(s, keyword string) bool {
-	return len(s) == len(keyword) && strings.EqualFold(s, keyword)
+	if len(s) != len(keyword) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if upperASCII(s[i]) != upperASCII(keyword[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
 }
 
 func isNameStart(r rune) bool { return r == '_' || r == '$' || unicode.IsLetter(r) }
@@ -125,14 +140,22 @@ func nameLen(s string) int {
 
 func isName(s string) bool { return s != "" && nameLen(s) == len(s) }
 
-// unitOf and timeUnitOf upper-case a unit name. As in foldASCII, an equal
-// byte length keeps Unicode folds ("mıle") from passing for a unit.
+// unitOf and timeUnitOf find the unit a name spells in any case. As in
+// foldASCII, Unicode folds ("mıle") do not pass for a unit.
 func unitOf(s string) (Unit, bool) {
-	u := Unit(strings.ToUpper(s))
-	return u, u.PerMile() != 0 && len(u) == len(s)
+	for _, u := range [...]Unit{Miles, Mile, KM, Kilometers, Meters, Feet} {
+		if foldASCII(s, string(u)) {
+			return u, true
+		}
+	}
+	return "", false
 }
 
 func timeUnitOf(s string) (TimeUnit, bool) {
-	u := TimeUnit(strings.ToUpper(s))
-	return u, u != "" && u.Millis() != 0 && len(u) == len(s)
+	for _, u := range [...]TimeUnit{Milliseconds, Seconds, Minutes, Hours, Days} {
+		if foldASCII(s, string(u)) {
+			return u, true
+		}
+	}
+	return "", false
 }

@@ -1,9 +1,6 @@
 package filter
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // Parse parses a filter (PROTOCOL.md §5.1). Keywords, units and true/false
 // are case-insensitive; whitespace is optional around symbolic operators;
@@ -13,15 +10,13 @@ import (
 // *SyntaxError.
 func Parse(s string) (Expr, error) {
 	p := parser{lexer: lexer{src: s}}
-	if err := p.next(); err != nil {
-		return nil, err
-	}
-	e, _, err := p.parseOr()
-	if err != nil {
-		return nil, err
-	}
+	p.next()
+	e, _ := p.parseBinary(OpOr)
 	if p.tok.kind != tEOF {
-		return nil, p.unexpected("&&, || or end of input")
+		p.expected("&&, || or end of input")
+	}
+	if p.err != nil {
+		return nil, p.err
 	}
 	return e, nil
 }
@@ -29,9 +24,15 @@ func Parse(s string) (Expr, error) {
 // parser is a recursive-descent parser. Every parse method returns the
 // height of the tree it built, counted as Validate counts depth, so that
 // Parse rejects exactly the trees Validate would.
+//
+// The first error is kept in err and ends the parse: the current token
+// becomes the end of input, so that the methods still on the stack return
+// without consuming anything or reporting another error. This keeps the
+// error plumbing out of every method.
 type parser struct {
 	lexer
-	nest int // current recursion through "(", NOT and constructor arguments
+	nest int   // current recursion through "(", NOT and constructor arguments
+	err  error // the first error, a *SyntaxError
 }
 
 // maxNest bounds recursion. Rendering a tree of height h nests at most 2h
@@ -39,34 +40,55 @@ type parser struct {
 // always fit.
 const maxNest = 2 * MaxDepth
 
-func (p *parser) enter() error {
-	if p.nest++; p.nest > maxNest {
-		return p.tooDeep()
+// fail records err unless an earlier error is recorded, and ends the parse.
+func (p *parser) fail(err *SyntaxError) {
+	if p.err == nil {
+		p.err = err
 	}
-	return nil
+	p.tok = token{kind: tEOF, pos: len(p.src), end: len(p.src)}
+}
+
+// next moves to the next token.
+func (p *parser) next() {
+	if p.err != nil {
+		return
+	}
+	if err := p.lexer.next(); err != nil {
+		p.fail(err)
+	}
+}
+
+// expected fails with a SyntaxError at the current token.
+func (p *parser) expected(what string) { p.expectedAt(p.tok, what) }
+
+// expectedAt fails with a SyntaxError at the token t.
+func (p *parser) expectedAt(t token, what string) {
+	if p.err == nil {
+		p.fail(&SyntaxError{Pos: t.pos, Expected: what, Found: p.found(t.pos, t.end)})
+	}
+}
+
+// enter counts one more level of recursion, failing beyond maxNest.
+func (p *parser) enter() bool {
+	if p.nest++; p.nest > maxNest {
+		p.tooDeep(p.tok)
+		return false
+	}
+	return true
 }
 
 func (p *parser) leave() { p.nest-- }
 
-func (p *parser) tooDeep() error { return p.tooDeepAt(p.tok) }
-
-func (p *parser) tooDeepAt(t token) error {
-	return p.unexpectedAt(t, "at most "+strconv.Itoa(MaxDepth)+" levels of nesting")
+func (p *parser) tooDeep(t token) {
+	p.expectedAt(t, "at most "+strconv.Itoa(MaxDepth)+" levels of nesting")
 }
 
 // checkHeight rejects a tree built so far that Validate would reject; t is
 // the token to blame.
-func (p *parser) checkHeight(h int, t token) error {
+func (p *parser) checkHeight(h int, t token) {
 	if h > MaxDepth {
-		return p.tooDeepAt(t)
+		p.tooDeep(t)
 	}
-	return nil
-}
-
-func (p *parser) unexpected(expected string) *SyntaxError { return p.unexpectedAt(p.tok, expected) }
-
-func (p *parser) unexpectedAt(t token, expected string) *SyntaxError {
-	return &SyntaxError{Pos: t.pos, Expected: expected, Found: p.found(t.pos, t.end)}
 }
 
 func (p *parser) isPunct(s string) bool { return p.tok.kind == tPunct && p.tok.text == s }
@@ -77,340 +99,284 @@ func (p *parser) isKeyword(kw string) bool {
 }
 
 // expect consumes the punctuation s or fails.
-func (p *parser) expect(s string) error {
+func (p *parser) expect(s string) {
 	if !p.isPunct(s) {
-		return p.unexpected(strconv.Quote(s))
+		p.expected(quote(s))
 	}
-	return p.next()
+	p.next()
 }
 
-func (p *parser) expectKeyword(kw string) error {
+func (p *parser) expectKeyword(kw string) {
 	if !p.isKeyword(kw) {
-		return p.unexpected(kw)
+		p.expected(kw)
 	}
-	return p.next()
+	p.next()
 }
 
-func (p *parser) parseOr() (Expr, int, error)  { return p.parseBinary(OpOr, p.parseAnd) }
-func (p *parser) parseAnd() (Expr, int, error) { return p.parseBinary(OpAnd, p.parseUnary) }
-
-// parseBinary parses operand { op operand }, folding to the left.
-func (p *parser) parseBinary(op BoolOp, operand func() (Expr, int, error)) (Expr, int, error) {
-	left, h, err := operand()
-	for err == nil && p.isPunct(string(op)) {
+// parseBinary parses operand { op operand }, folding to the left. The
+// operands of || are && chains, those of && unary expressions.
+func (p *parser) parseBinary(op BoolOp) (Expr, int) {
+	left, h := p.parseOperandOf(op)
+	for p.isPunct(string(op)) {
 		opTok := p.tok
-		if err = p.next(); err != nil {
-			break
-		}
-		var right Expr
-		var rh int
-		if right, rh, err = operand(); err != nil {
-			break
-		}
+		p.next()
+		right, rh := p.parseOperandOf(op)
 		left, h = BinaryExpr{Op: op, Left: left, Right: right}, max(h, rh)+1
-		err = p.checkHeight(h, opTok)
+		p.checkHeight(h, opTok)
 	}
-	return left, h, err
+	return left, h
 }
 
-func (p *parser) parseUnary() (Expr, int, error) {
+func (p *parser) parseOperandOf(op BoolOp) (Expr, int) {
+	if op == OpOr {
+		return p.parseBinary(OpAnd)
+	}
+	return p.parseUnary()
+}
+
+func (p *parser) parseUnary() (Expr, int) {
 	if !p.isKeyword("NOT") {
 		return p.parsePrimary()
 	}
 	not := p.tok
-	if err := p.enter(); err != nil {
-		return nil, 0, err
+	if !p.enter() {
+		return nil, 0
 	}
 	defer p.leave()
-	if err := p.next(); err != nil {
-		return nil, 0, err
-	}
-	x, h, err := p.parseUnary()
-	if err == nil {
-		err = p.checkHeight(h+1, not)
-	}
-	return NotExpr{X: x}, h + 1, err
+	p.next()
+	x, h := p.parseUnary()
+	p.checkHeight(h+1, not)
+	return NotExpr{X: x}, h + 1
 }
 
-func (p *parser) parsePrimary() (Expr, int, error) {
+func (p *parser) parsePrimary() (Expr, int) {
 	switch {
 	case p.isPunct("("):
 		return p.parseGroup()
 	case p.isKeyword("EXISTS"):
-		if err := p.next(); err != nil {
-			return nil, 0, err
-		}
-		m, err := p.parseMember()
-		return ExistsExpr{Member: m}, 1, err
+		p.next()
+		return ExistsExpr{Member: p.parseMember()}, 1
 	case p.isKeyword("HAS"):
-		return p.parseHas()
+		return p.parseHas(), 1
 	case p.isKeyword("MATCHES"):
-		if err := p.next(); err != nil {
-			return nil, 0, err
-		}
-		re, err := p.parseRegex()
-		return MatchesExpr{Regex: re}, 1, err
+		p.next()
+		return MatchesExpr{Regex: p.parseRegex()}, 1
 	case p.isKeyword("AGE"):
-		return p.parseAge()
+		return p.parseAge(), 1
 	}
 	return p.parseCondition()
 }
 
-func (p *parser) parseGroup() (Expr, int, error) {
-	if err := p.enter(); err != nil {
-		return nil, 0, err
+func (p *parser) parseGroup() (Expr, int) {
+	if !p.enter() {
+		return nil, 0
 	}
 	defer p.leave()
-	if err := p.next(); err != nil {
-		return nil, 0, err
-	}
-	e, h, err := p.parseOr()
-	if err == nil {
-		err = p.expect(")")
-	}
-	return e, h, err
+	p.next()
+	e, h := p.parseBinary(OpOr)
+	p.expect(")")
+	return e, h
 }
 
-func (p *parser) parseHas() (Expr, int, error) {
-	if err := p.next(); err != nil {
-		return nil, 0, err
-	}
+func (p *parser) parseHas() Expr {
+	p.next()
 	t, ok := "", p.tok.kind == tName && len(p.tok.segs) == 1
 	if ok {
 		t, ok = ElemType(p.tok.text)
 	}
 	if !ok {
-		return nil, 0, p.unexpected("element type name")
+		p.expected("element type name")
 	}
-	return HasExpr{Type: t}, 1, p.next()
+	p.next()
+	return HasExpr{Type: t}
 }
 
 // parseAge parses AGE [ "(" string ")" ] cmpOp number [ timeUnit ].
-func (p *parser) parseAge() (Expr, int, error) {
+func (p *parser) parseAge() Expr {
 	var e AgeExpr
-	err := p.next()
-	if err == nil && p.isPunct("(") {
-		if err = p.next(); err == nil {
-			if p.tok.kind != tString || p.tok.text == "" {
-				return nil, 0, p.unexpected("date member name in quotes")
-			}
-			e.Field = p.tok.text
-			if err = p.next(); err == nil {
-				err = p.expect(")")
-			}
+	p.next()
+	if p.isPunct("(") {
+		p.next()
+		if p.tok.kind != tString || p.tok.text == "" {
+			p.expected("date member name in quotes")
 		}
+		e.Field = p.tok.text
+		p.next()
+		p.expect(")")
 	}
-	if err == nil {
-		e.Op, err = p.parseCmpOp("comparison operator")
-	}
-	if err == nil {
-		e.Value, err = p.parseNumber("number")
-	}
-	if err == nil && p.tok.kind == tName && len(p.tok.segs) == 1 {
+	e.Op = p.parseCmpOp("comparison operator")
+	e.Value = p.parseNumber("number")
+	if p.tok.kind == tName && len(p.tok.segs) == 1 {
 		if u, ok := timeUnitOf(p.tok.text); ok {
 			e.Unit = u
-			err = p.next()
+			p.next()
 		}
 	}
-	return e, 1, err
+	return e
 }
 
 // parseCondition parses the member- or operand-led primaries.
-func (p *parser) parseCondition() (Expr, int, error) {
-	left, lh, err := p.parseOperand("expression")
-	if err != nil {
-		return nil, 0, err
-	}
+func (p *parser) parseCondition() (Expr, int) {
+	left, lh := p.parseOperand("expression")
 	expected := "comparison operator"
 	if m, ok := left.(Member); ok {
 		switch {
 		case p.isKeyword("WITHIN"):
-			return p.parseWithin(m)
+			return p.parseWithin(m), 1
 		case p.isKeyword("IN"):
 			return p.parseList(m, OpIn)
 		case p.isKeyword("CONTAINS"):
 			return p.parseList(m, OpContains)
 		case p.isPunct("%"):
-			return p.parseMod(m)
+			return p.parseMod(m), 1
 		case p.isPunct("=~"):
-			err := p.next()
-			var re Regex
-			if err == nil {
-				re, err = p.parseRegex()
-			}
-			return RegexExpr{Member: m, Regex: re}, 1, err
+			p.next()
+			return RegexExpr{Member: m, Regex: p.parseRegex()}, 1
 		}
 		expected = "operator"
 	}
-	op, err := p.parseCmpOp(expected)
-	if err != nil {
-		return nil, 0, err
-	}
-	right, rh, err := p.parseOperand("operand")
-	return CompareExpr{Left: left, Op: op, Right: right}, max(lh, rh) + 1, err
+	op := p.parseCmpOp(expected)
+	right, rh := p.parseOperand("operand")
+	return CompareExpr{Left: left, Op: op, Right: right}, max(lh, rh) + 1
 }
 
-func (p *parser) parseCmpOp(expected string) (CmpOp, error) {
-	if op := CmpOp(p.tok.text); p.tok.kind == tPunct && op.valid() {
-		return op, p.next()
+func (p *parser) parseCmpOp(expected string) CmpOp {
+	op := CmpOp(p.tok.text)
+	if p.tok.kind != tPunct || !op.valid() {
+		p.expected(expected)
 	}
-	return "", p.unexpected(expected)
+	p.next()
+	return op
 }
 
 // parseWithin parses WITHIN number unit OF ( [lat,lon] | [ZIP=zip] ).
-func (p *parser) parseWithin(m Member) (Expr, int, error) {
+func (p *parser) parseWithin(m Member) Expr {
 	e := WithinExpr{Member: m}
-	err := p.next()
-	if err == nil {
-		e.Distance, err = p.parseNumber("distance")
-	}
-	if err != nil {
-		return nil, 0, err
-	}
+	p.next()
+	e.Distance = p.parseNumber("distance")
 	var ok bool
 	if e.Unit, ok = unitOf(p.tok.text); !ok || p.tok.kind != tName {
-		return nil, 0, p.unexpected("distance unit (MILES, MILE, KM, KILOMETERS, METERS or FEET)")
+		p.expected("distance unit (MILES, MILE, KM, KILOMETERS, METERS or FEET)")
 	}
-	if err = p.next(); err == nil {
-		err = p.expectKeyword("OF")
+	p.next()
+	p.expectKeyword("OF")
+	p.expect("[")
+	if p.isKeyword("ZIP") {
+		p.next()
+		p.expect("=")
+		e.Zip = p.parseZip()
+	} else {
+		e.Lat = p.parseNumber("latitude or ZIP")
+		p.expect(",")
+		e.Lon = p.parseNumber("longitude")
 	}
-	if err == nil {
-		err = p.expect("[")
-	}
-	switch {
-	case err != nil:
-	case p.isKeyword("ZIP"):
-		if err = p.next(); err == nil {
-			err = p.expect("=")
-		}
-		if err == nil {
-			e.Zip, err = p.parseZip()
-		}
-	default:
-		e.Lat, err = p.parseNumber("latitude or ZIP")
-		if err == nil {
-			err = p.expect(",")
-		}
-		if err == nil {
-			e.Lon, err = p.parseNumber("longitude")
-		}
-	}
-	if err == nil {
-		err = p.expect("]")
-	}
-	return e, 1, err
+	p.expect("]")
+	return e
 }
 
 // parseZip accepts a quoted ZIP or bare digits, kept as text so that leading
 // zeros (02108) survive.
-func (p *parser) parseZip() (string, error) {
-	if (p.tok.kind == tString && p.tok.text != "") || (p.tok.kind == tNumber && isDigits(p.tok.text)) {
-		zip := p.tok.text
-		return zip, p.next()
+func (p *parser) parseZip() string {
+	zip := p.tok.text
+	if !(p.tok.kind == tString && zip != "") && !(p.tok.kind == tNumber && isDigits(zip)) {
+		p.expected("ZIP code")
 	}
-	return "", p.unexpected("ZIP code")
+	p.next()
+	return zip
 }
 
 // parseList parses IN or CONTAINS [ literal { "," literal } ]. Its height
 // is 1 plus the deepest constructor nesting among the values.
-func (p *parser) parseList(m Member, op ListOp) (Expr, int, error) {
+func (p *parser) parseList(m Member, op ListOp) (Expr, int) {
 	e := ListExpr{Member: m, Op: op}
 	nest := 0
-	err := p.next()
-	if err == nil {
-		err = p.expect("[")
-	}
-	for err == nil && !p.isPunct("]") {
+	p.next()
+	p.expect("[")
+	for p.err == nil && !p.isPunct("]") {
 		if len(e.Values) > 0 {
-			if err = p.expect(","); err != nil {
-				break
-			}
+			p.expect(",")
 		}
-		var v Literal
-		var n int
-		if v, n, err = p.parseLiteral("literal"); err == nil {
-			e.Values = append(e.Values, v)
-			nest = max(nest, n)
-		}
+		v, n := p.parseLiteral("literal")
+		e.Values = append(e.Values, v)
+		nest = max(nest, n)
 	}
-	if err == nil {
-		err = p.next()
-	}
-	return e, nest + 1, err
+	p.next()
+	return e, nest + 1
 }
 
 // parseMod parses % number (== | !=) number.
-func (p *parser) parseMod(m Member) (Expr, int, error) {
+func (p *parser) parseMod(m Member) Expr {
 	e := ModExpr{Member: m}
-	err := p.next()
-	if err == nil {
-		e.Divisor, err = p.parseNumber("divisor")
+	p.next()
+	e.Divisor = p.parseNumber("divisor")
+	if e.Op = CmpOp(p.tok.text); p.tok.kind != tPunct || (e.Op != OpEq && e.Op != OpNe) {
+		p.expected(`"==" or "!="`)
 	}
-	if err == nil {
-		if e.Op = CmpOp(p.tok.text); p.tok.kind != tPunct || (e.Op != OpEq && e.Op != OpNe) {
-			return nil, 0, p.unexpected(`"==" or "!="`)
-		}
-		err = p.next()
-	}
-	if err == nil {
-		e.Remainder, err = p.parseNumber("remainder")
-	}
-	return e, 1, err
+	p.next()
+	e.Remainder = p.parseNumber("remainder")
+	return e
 }
 
-func (p *parser) parseRegex() (Regex, error) {
+func (p *parser) parseRegex() Regex {
 	if !p.isPunct("/") {
-		return Regex{}, p.unexpected("regex /…/")
+		p.expected("regex /…/")
+		return Regex{}
 	}
 	re, err := p.scanRegex()
-	if err == nil {
-		err = p.next()
+	if err != nil {
+		p.fail(err)
 	}
-	return re, err
+	p.next()
+	return re
 }
 
-func (p *parser) parseNumber(expected string) (float64, error) {
+func (p *parser) parseNumber(expected string) float64 {
 	if p.tok.kind != tNumber {
-		return 0, p.unexpected(expected)
+		p.expected(expected)
+		return 0
 	}
 	f, err := strconv.ParseFloat(p.tok.text, 64)
 	if err != nil { // only overflow: the lexer admits well-formed numbers only
-		return 0, p.unexpected("number within float64 range")
+		p.expected("number within float64 range")
 	}
-	return f, p.next()
+	p.next()
+	return f
 }
 
 // parseMember parses a member path whose first name is not reserved.
-func (p *parser) parseMember() (Member, error) {
+func (p *parser) parseMember() Member {
 	if p.tok.kind != tName || isReserved(p.tok.segs[0]) {
-		return nil, p.unexpected("member")
+		p.expected("member")
+		return nil
 	}
 	m := Member(p.tok.segs)
-	return m, p.next()
+	p.next()
+	return m
 }
 
 // parseOperand parses a member or a literal and returns its constructor
 // nesting.
-func (p *parser) parseOperand(expected string) (Operand, int, error) {
+func (p *parser) parseOperand(expected string) (Operand, int) {
 	if p.tok.kind != tName || p.isKeyword("TRUE") || p.isKeyword("FALSE") || p.callFollows() {
 		return p.parseLiteral(expected)
 	}
 	if isReserved(p.tok.segs[0]) {
-		return nil, 0, p.unexpected(expected)
+		p.expected(expected)
+		return nil, 0
 	}
 	m := Member(p.tok.segs)
-	return m, 0, p.next()
+	p.next()
+	return m, 0
 }
 
 // parseLiteral parses a literal and returns its constructor nesting.
-func (p *parser) parseLiteral(expected string) (Literal, int, error) {
+func (p *parser) parseLiteral(expected string) (Literal, int) {
 	var l Literal
 	switch {
 	case p.tok.kind == tString:
 		l = StringLit(p.tok.text)
 	case p.tok.kind == tNumber:
-		f, err := p.parseNumber(expected)
-		return NumberLit(f), 0, err
+		return NumberLit(p.parseNumber(expected)), 0
 	case p.isKeyword("TRUE"):
 		l = BoolLit(true)
 	case p.isKeyword("FALSE"):
@@ -418,42 +384,41 @@ func (p *parser) parseLiteral(expected string) (Literal, int, error) {
 	case p.tok.kind == tName && p.callFollows():
 		return p.parseCtor(expected)
 	default:
-		return nil, 0, p.unexpected(expected)
+		p.expected(expected)
+		return nil, 0
 	}
-	return l, 0, p.next()
+	p.next()
+	return l, 0
 }
 
 // callFollows reports whether "(" follows the current token, which makes a
 // name a constructor rather than a member.
 func (p *parser) callFollows() bool {
-	return strings.HasPrefix(strings.TrimLeft(p.src[p.tok.end:], spaces), "(")
+	i := skipSpaces(p.src, p.tok.end)
+	return i < len(p.src) && p.src[i] == '('
 }
 
 // parseCtor parses name "(" [ literal ] ")".
-func (p *parser) parseCtor(expected string) (Literal, int, error) {
+func (p *parser) parseCtor(expected string) (Literal, int) {
 	name := p.tok
 	if len(name.segs) != 1 || isReserved(name.text) {
-		return nil, 0, p.unexpected(expected)
+		p.expected(expected)
+		return nil, 0
 	}
-	if err := p.enter(); err != nil {
-		return nil, 0, err
+	if !p.enter() {
+		return nil, 0
 	}
 	defer p.leave()
 	c := Ctor{Name: name.text}
 	nest := 0
-	err := p.next()
-	if err == nil {
-		err = p.expect("(")
-	}
-	if err == nil && !p.isPunct(")") {
+	p.next()
+	p.expect("(")
+	if !p.isPunct(")") && p.err == nil {
 		var n int
-		if c.Arg, n, err = p.parseLiteral("literal or ')'"); err == nil {
-			nest = n + 1
-			err = p.checkHeight(nest+1, name)
-		}
+		c.Arg, n = p.parseLiteral("literal or ')'")
+		nest = n + 1
+		p.checkHeight(nest+1, name)
 	}
-	if err == nil {
-		err = p.expect(")")
-	}
-	return c, nest, err
+	p.expect(")")
+	return c, nest
 }

@@ -1,0 +1,146 @@
+package core
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/valyala/fastjson"
+)
+
+func TestJSONReader(t *testing.T) {
+	doc := []byte(` { "h\u0065ad" : {"status":-0,"ok":false,"errors":["a\"b", 7, {"x" : [ 1 , 2 ]}]},
+		"body":[ "\ud83d\ude00\ud800\u0041\udc00" , null, true ], "head": 1 } `)
+	v, ok := parseJSON(doc)
+	assert.True(t, ok)
+	head := jsonMember(v, "head")
+	assert.Equal(t, `{"status":-0,"ok":false,"errors":["a\"b", 7, {"x" : [ 1 , 2 ]}]}`, string(head), "the first member wins")
+	n, ok := jsonInt(jsonMember(head, "status"))
+	assert.True(t, ok)
+	assert.Zero(t, n)
+	b, ok := jsonBool(jsonMember(head, "ok"))
+	assert.True(t, ok)
+	assert.False(t, b)
+	errs, reason := stringList(head, "errors")
+	assert.Empty(t, reason)
+	assert.Equal(t, []string{`a"b`, "7", `{"x":[1,2]}`}, errs)
+	body := jsonMember(v, "body")
+	assert.Equal(t, `["\ud83d\ude00\ud800\u0041\udc00",null,true]`, string(appendCompactJSON(nil, body)))
+	items, ok := jsonItems(body)
+	assert.True(t, ok)
+	s, ok := jsonText(items[0])
+	assert.True(t, ok)
+	assert.Equal(t, "😀\uFFFD\\udc00", s, "a broken pair becomes U+FFFD, a lone surrogate stays escaped")
+	assert.Nil(t, jsonMember(v, "missing"))
+	_, ok = jsonItems(head)
+	assert.False(t, ok)
+}
+
+func TestJSONInt(t *testing.T) {
+	for in, want := range map[string]bool{
+		"0": true, "-0": true, "200": true, "9223372036854775807": true, "-9223372036854775808": true,
+		"9223372036854775808": false, "-9223372036854775809": false, "99999999999999999999": false,
+		"1.0": false, "1e2": false, `"1"`: false, "-": false, "": false,
+	} {
+		_, ok := jsonInt([]byte(in))
+		assert.Equal(t, want, ok, in)
+	}
+	n, _ := jsonInt([]byte("-9223372036854775808"))
+	assert.Equal(t, int64(-1<<63), n)
+}
+
+func TestJSONDepth(t *testing.T) {
+	nested := func(n int) []byte {
+		return []byte(strings.Repeat("[", n-1) + "1" + strings.Repeat("]", n-1))
+	}
+	_, ok := parseJSON(nested(jsonMaxDepth))
+	assert.True(t, ok)
+	_, ok = parseJSON(nested(jsonMaxDepth + 1))
+	assert.False(t, ok)
+	// Validation alone has no depth limit, and no recursion to overflow.
+	_, ok = scanJSON(nested(1_000_000))
+	assert.True(t, ok)
+}
+
+// FuzzJSONReader checks the reader against encoding/json, which validates
+// by RFC 8259 exactly as scanJSON does, and against fastjson, which the
+// decoders used before: the same members, items, text and numbers. Where
+// they differ, fastjson is the lenient one: it accepts a raw control
+// character in a string ahead of an escape sequence.
+func FuzzJSONReader(f *testing.F) {
+	for _, s := range []string{
+		`{"head":{"status":200,"ok":true,"errors":["x"],"references":{"a":{}}},"body":{"id":"f1"}}`,
+		` {"a" : [1, -2.5e+3, "\u00e9\"", true, false, null, {}], "b":"\ud800", "c" : "\ud800\ud800"} `,
+		`{"h\u0065ad":1,"head":2}`, `[]`, `""`, `"\x"`, `{"a":01}`, `{"a":1.}`, `{"a":-}`, `{"a" 1}`,
+		"\"\x01\\n\"", `{"a":[1,]}`, `{,}`, `[1 2]`, `tru`, `nul`, `1e`, `{"a":1}x`, "\"\xff\"",
+		strings.Repeat("[", 301) + strings.Repeat("]", 301),
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, ok := scanJSON(data)
+		if ok != json.Valid(data) {
+			t.Fatalf("scanJSON says %v for %q, encoding/json disagrees", ok, data)
+		}
+		if ok && fastjson.ValidateBytes(data) != nil {
+			t.Fatalf("scanJSON accepts %q, fastjson does not", data)
+		}
+		if !ok {
+			return
+		}
+		var p fastjson.Parser
+		fv, perr := p.ParseBytes(data)
+		v, ok := parseJSON(data)
+		if ok != (perr == nil) {
+			t.Fatalf("parseJSON says %v for %q, fastjson says %v", ok, data, perr)
+		}
+		if !ok {
+			return
+		}
+		compareJSON(t, v, fv, 0)
+	})
+}
+
+// compareJSON checks that v reads as fastjson reads fv, down a few levels.
+func compareJSON(t *testing.T, v []byte, fv *fastjson.Value, level int) {
+	t.Helper()
+	// Marshal before reading: fastjson unescapes strings in place.
+	if got, want := string(appendCompactJSON(nil, v)), string(fv.MarshalTo(nil)); got != want {
+		t.Fatalf("compact %q, fastjson %q", got, want)
+	}
+	if level > 3 {
+		return
+	}
+	if n, ok := jsonInt(v); ok != (fv.Type() == fastjson.TypeNumber && fastjsonInt(fv)) || ok && n != fv.GetInt64() {
+		t.Fatalf("jsonInt(%q) = %d, %v", v, n, ok)
+	}
+	if b, ok := jsonBool(v); ok != (fv.Type() == fastjson.TypeTrue || fv.Type() == fastjson.TypeFalse) || ok && b != fv.GetBool() {
+		t.Fatalf("jsonBool(%q) = %v, %v", v, b, ok)
+	}
+	if s, ok := jsonText(v); ok != (fv.Type() == fastjson.TypeString) || ok && s != string(fv.GetStringBytes()) {
+		t.Fatalf("jsonText(%q) = %q, %v; fastjson %q", v, s, ok, fv.GetStringBytes())
+	}
+	items, ok := jsonItems(v)
+	if ok != (fv.Type() == fastjson.TypeArray) {
+		t.Fatalf("jsonItems(%q) = %v", v, ok)
+	}
+	for i, item := range items {
+		compareJSON(t, item, fv.GetArray()[i], level+1)
+	}
+	if fv.Type() == fastjson.TypeObject {
+		fv.GetObject().Visit(func(key []byte, fm *fastjson.Value) {
+			if fv.Get(string(key)) != fm {
+				return // a later duplicate: jsonMember finds the first, as Get does
+			}
+			compareJSON(t, jsonMember(v, string(key)), fm, level+1)
+		})
+	} else if jsonMember(v, "a") != nil {
+		t.Fatalf("jsonMember of the non-object %q", v)
+	}
+}
+
+func fastjsonInt(v *fastjson.Value) bool {
+	_, err := v.Int64()
+	return err == nil
+}
