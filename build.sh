@@ -12,18 +12,20 @@ need_go() {
 }
 
 # coverage_gate PROFILE MIN DIR...: fails when the statement coverage of the
-# packages under the module folders DIR... is below MIN percent.
+# packages under the module folders DIR... is below MIN percent. The wasm
+# size probes (core/internal/wasmprobe) are measuring programs that
+# core/wasmsize_test.go builds but never runs, so they do not count.
 coverage_gate() {
   local profile=$1 min=$2; shift 2
   local mod dirs
   mod=$(go list -m)
-  dirs=$(printf '%s/%s/|' "$@" | sed 's/|$//')
+  dirs=$(printf '%s/|' "$@" | sed 's/|$//')
   awk -v mod="$mod" -v dirs="$dirs" -v min="$min" -v names="$*" '
     NR > 1 {
       file = substr($1, 1, index($1, ":") - 1); sub("^" mod "/", "", file)
       n = split(dirs, d, "|"); hit = 0
       for (i = 1; i <= n; i++) if (index(file, d[i]) == 1) hit = 1
-      if (!hit) next
+      if (!hit || index(file, "core/internal/wasmprobe/") == 1) next
       key = $1; stmts[key] = $2; if ($3 > 0) covered[key] = 1
     }
     END {
