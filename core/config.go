@@ -15,9 +15,14 @@ const (
 // Config says where and as whom the client talks to the platform.
 // The zero value of every optional field selects the platform default.
 type Config struct {
-	// Account is the account name whose namespace the calls act on (the
-	// {account} part of every URL).
+	// Account is the name of the account the token belongs to, sent as
+	// X-Auth-Account. Unless Namespace says otherwise it is also the
+	// account whose objects the calls address (the {account} of every URL).
 	Account string
+	// Namespace is the account whose objects the calls address, when it is
+	// not Account: set it to another account's name to use what that
+	// account shared with yours (PROTOCOL.md §9.3). Empty means Account.
+	Namespace string
 	// Token is the master token or a Token object's tokenString. It is a
 	// secret: it is sent only in the X-Auth-Token header and never appears
 	// in an error, a URL or a log line.
@@ -61,6 +66,9 @@ func (c Config) Validate() error {
 	if err := validSegment("account", c.Account); err != nil {
 		return err
 	}
+	if err := validSegment("namespace", c.namespace()); err != nil {
+		return err
+	}
 	if strings.ContainsFunc(c.Token, isControlOrSpace) {
 		// Never quote the token itself.
 		return &InputError{Field: "token", Reason: "contains spaces or control characters"}
@@ -76,6 +84,14 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// namespace is the {account} of every URL.
+func (c Config) namespace() string {
+	if c.Namespace != "" {
+		return c.Namespace
+	}
+	return c.Account
+}
+
 func (c Config) scheme(secure, insecure string) string {
 	if c.Insecure {
 		return insecure
@@ -84,10 +100,10 @@ func (c Config) scheme(secure, insecure string) string {
 }
 
 // BaseURL is the REST URL prefix every service path is appended to:
-// {https|http}://{host}/v{version}/{account}.
+// {https|http}://{host}/v{version}/{namespace}.
 func (c Config) BaseURL() string {
 	c = c.WithDefaults()
-	return c.scheme("https", "http") + "://" + c.Host + "/v" + c.Version + "/" + escapeSegment(c.Account)
+	return c.scheme("https", "http") + "://" + c.Host + "/v" + c.Version + "/" + escapeSegment(c.namespace())
 }
 
 // SessionURL is the URL of POST /session on the WebSocket host.

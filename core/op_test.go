@@ -178,6 +178,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ws host with scheme", Config{Account: "a", Token: "t", WSHost: "http://h"}},
 		{"bad version", Config{Account: "a", Token: "t", Version: "1/2"}},
 		{"token with newline", Config{Account: "a", Token: "t\r\nX-Evil: 1"}},
+		{"dot namespace", Config{Account: "a", Token: "t", Namespace: "."}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,6 +198,21 @@ func TestConfigValidate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "http://localhost:3000/v4.0/a%20b", c.Config().BaseURL())
 	assert.Equal(t, DefaultWSHost, c.Config().WSHost)
+}
+
+// A share recipient authenticates as itself and addresses the owner's
+// account in the URL (PROTOCOL.md §9.1, §10 #29).
+func TestConfigNamespace(t *testing.T) {
+	cfg := Config{Account: "bob", Token: "t", Namespace: "alice"}
+	req, err := cfg.BuildOp(Op{Service: ServiceFlow, Name: OpRead, ID: "f1"})
+	require.NoError(t, err)
+	assert.Equal(t, "https://api.flowthings.io/v0.1/alice/flow/f1", req.URL)
+	assert.Contains(t, req.Header, Header{"X-Auth-Account", "bob"})
+	assert.Equal(t, "alice", req.Account, "errors name the account whose objects were addressed")
+
+	session, err := cfg.NewSessionRequest()
+	require.NoError(t, err)
+	assert.Contains(t, session.Header, Header{"X-Auth-Account", "bob"})
 }
 
 func TestJSONStrings(t *testing.T) {

@@ -45,7 +45,7 @@ func (c Config) NewRequest(call Call) (Request, error) {
 		Header:  c.authHeaders(len(call.Body) > 0),
 		Body:    call.Body,
 		Path:    call.Path,
-		Account: c.Account,
+		Account: c.namespace(),
 	}
 	return req, nil
 }
