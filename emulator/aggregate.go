@@ -53,11 +53,9 @@ import (
 // Response: 200, body = array of rows keyed by the literal groupBy and
 // output strings.
 
-func init() {
-	extensions = append(extensions, func(e *Emulator) error {
-		e.registerDropTail("aggregate", e.aggregate)
-		return nil
-	})
+func setupAggregation(e *Emulator) error {
+	e.registerDropTail("aggregate", e.aggregate)
+	return nil
 }
 
 var dateSelectors = map[string]bool{"year": true, "month": true, "day": true, "hour": true, "minute": true, "second": true}

@@ -236,11 +236,10 @@
 //	e.compileFilter(src) (matcher, error); lookupMember(obj, path)
 //	(exported) e.AddDropListener, e.AddTrackListener, e.AddCallListener
 //
-// A layer registers itself from a file of this package with
-// `func init() { extensions = append(extensions, setup) }`; New calls each
-// setup(e) after loading state and before returning (in file-name order:
-// aggregate.go, stats.go, ws.go; closers run in reverse, so sockets close
-// before the statistics' last flush and the database). See hooks.go for
+// A layer is a setup(e) function listed in the layers variable of
+// emulator.go; New calls each after loading state and before returning
+// (aggregation, statistics, WebSocket; closers run in reverse, so sockets
+// close before the statistics' last flush and the database). See hooks.go for
 // the listener contract (synchronous, in storage order, outside the state
 // lock, may read but not write). handleHTTP: a later registration of the
 // same prefix replaces the earlier one.

@@ -42,14 +42,12 @@ type route struct {
 	handler http.Handler
 }
 
-// extensions run at the end of New, in order; another file of this package
-// registers its layer with
-//
-//	func init() { extensions = append(extensions, func(e *Emulator) error { … }) }
-//
-// and uses e.registerService, e.registerDropTail, e.handleHTTP,
-// e.AddDropListener and e.onClose there.
-var extensions []func(e *Emulator) error
+// layers are the parts of the platform built on the operation layer. New
+// sets them up last, in this order; their closers run in reverse, so sockets
+// close before the statistics' last flush and before the database. A layer
+// plugs in with e.registerService, e.registerDropTail, e.handleHTTP,
+// e.AddDropListener and e.onClose.
+var layers = []func(e *Emulator) error{setupAggregation, setupStats, setupWS}
 
 // New creates an emulator. With cfg.DataDir it opens (or creates) the
 // database and loads all state from it.
@@ -80,8 +78,8 @@ func New(cfg Config) (*Emulator, error) {
 		e.Close()
 		return nil, err
 	}
-	for _, ext := range extensions {
-		if err := ext(e); err != nil {
+	for _, setup := range layers {
+		if err := setup(e); err != nil {
 			e.Close()
 			return nil, err
 		}

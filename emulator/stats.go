@@ -82,7 +82,6 @@ func init() {
 		statAPICallByIdentity, statDropCreatedBy} {
 		statTypes[strings.ToLower(t)] = t
 	}
-	extensions = append(extensions, setupStats)
 }
 
 const (

@@ -97,8 +97,6 @@ type wsHub struct {
 	writeGate atomic.Pointer[func()]
 }
 
-func init() { extensions = append(extensions, setupWS) }
-
 func setupWS(e *Emulator) error {
 	h := &wsHub{e: e, sessions: map[string]*wsSession{}, conns: map[*wsConn]struct{}{},
 		byFlow: map[string]map[*wsConn]struct{}{}, queueCap: wsSendQueue}
