@@ -411,9 +411,17 @@ type wsConn struct {
 
 	closing   atomic.Bool
 	failOnce  sync.Once
-	done      chan struct{}     // closed by fail: the writer stops
-	closeDone chan struct{}     // closed when conn.Close returned
-	subs      map[string]string // flowId → flow path; reader goroutine only
+	done      chan struct{}       // closed by fail: the writer stops
+	closeDone chan struct{}       // closed when conn.Close returned
+	subs      map[string]*flowSub // by flow id; reader goroutine only
+}
+
+// flowSub is how one connection subscribed to one flow: by its id, by its
+// path, or both. The connection gets one push per drop either way, and
+// stays subscribed until both ways are unsubscribed.
+type flowSub struct {
+	path         string
+	byID, byPath bool
 }
 
 func newWSConn(h *wsHub, p *principal, hints bool) *wsConn {
@@ -422,7 +430,7 @@ func newWSConn(h *wsHub, p *principal, hints bool) *wsConn {
 	h.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &wsConn{h: h, p: p, hints: hints, ctx: ctx, stop: cancel, send: make(chan []byte, q),
-		done: make(chan struct{}), closeDone: make(chan struct{}), subs: map[string]string{}}
+		done: make(chan struct{}), closeDone: make(chan struct{}), subs: map[string]*flowSub{}}
 }
 
 func (c *wsConn) run() {

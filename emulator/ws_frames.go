@@ -300,26 +300,39 @@ func (c *wsConn) subscription(fr *wsFrame, on bool) (res result) {
 		if err != nil {
 			return err.result()
 		}
-		c.subs[id] = path
-		c.h.addSub(c, id)
+		sub := c.subs[id]
+		if sub == nil {
+			sub = &flowSub{path: path}
+			c.subs[id] = sub
+			c.h.addSub(c, id)
+		}
+		if fr.FlowID != "" {
+			sub.byID = true
+		} else {
+			sub.byPath = true
+		}
 		return okResult(http.StatusOK, map[string]any{})
 	}
 	id := fr.FlowID
 	if id == "" {
 		want := strings.TrimSuffix(fr.Path, "/")
-		for fid, p := range c.subs {
-			if p == want {
+		for fid, sub := range c.subs {
+			if sub.path == want {
 				id = fid
 				break
 			}
 		}
-		if id == "" {
-			id, _ = e.flowIDByPath(ns, fr.Path)
-		}
 	}
-	if _, ok := c.subs[id]; ok {
-		delete(c.subs, id)
-		c.h.removeSub(c, id)
+	if sub, ok := c.subs[id]; ok {
+		if fr.FlowID != "" {
+			sub.byID = false
+		} else {
+			sub.byPath = false
+		}
+		if !sub.byID && !sub.byPath {
+			delete(c.subs, id)
+			c.h.removeSub(c, id)
+		}
 	}
 	return okResult(http.StatusOK, map[string]any{})
 }
