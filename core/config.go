@@ -22,6 +22,8 @@ type Config struct {
 	// Namespace is the account whose objects the calls address, when it is
 	// not Account: set it to another account's name to use what that
 	// account shared with yours (PROTOCOL.md §9.3). Empty means Account.
+	// REST calls only: a WebSocket acts in the token's account and reaches
+	// shared drops by their path.
 	Namespace string
 	// Token is the master token or a Token object's tokenString. It is a
 	// secret: it is sent only in the X-Auth-Token header and never appears

@@ -65,7 +65,9 @@ func (s *StatisticsService) FlowDropAdded(ctx context.Context, flowID string, o 
 	return s.Get(ctx, StatFlowDropAdded, flowID, o)
 }
 
-// FlowTracked counts the tracks added to a flow.
+// FlowTracked counts the drops tracks added to a flow (PROTOCOL.md §3.14
+// says "tracks added to the flow"; the emulator reads it as the drops they
+// copied there, a subset of FlowDropAdded).
 func (s *StatisticsService) FlowTracked(ctx context.Context, flowID string, o StatOptions) ([]int64, *Response, error) {
 	return s.Get(ctx, StatFlowTracked, flowID, o)
 }

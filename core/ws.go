@@ -149,7 +149,13 @@ func (ws *WebSocket) Send(ctx context.Context, f WSFrame) ([]byte, error) {
 // its id or, when flowIDOrPath starts with "/", by its path. It returns once
 // the platform confirmed; a refusal is the typed error (*NotFoundError for
 // an unknown flow, *ForbiddenError without read permission). Several
-// subscriptions may share a flow; each handler gets each drop once.
+// subscriptions may share a flow, by id or by path; each Subscription gets
+// each drop once, so a handler passed to two Subscriptions of one flow runs
+// twice per drop.
+//
+// The socket acts in the token's own account: Config.Namespace does not
+// reach it, so drops another account shared are subscribed by their path
+// ("/owner/…"), which names the account.
 func (ws *WebSocket) Subscribe(ctx context.Context, flowIDOrPath string, handler func(WSDrop)) (*Subscription, error) {
 	if handler == nil {
 		return nil, &InputError{Field: "handler", Reason: "must not be nil"}
