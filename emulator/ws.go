@@ -57,7 +57,9 @@ import (
 // is sent as {"type":"message","resource":<flowId>,"value":<drop>}, once
 // per connection however many times the flow was subscribed (by id and/or
 // path). A subscription binds to the flow the id or path named when it was
-// made. The subscriber's principal is re-checked for drop read on every
+// made; a flow subscribed both by id and by path stays subscribed until both
+// are unsubscribed, so two client-side subscriptions of one flow under its
+// two names do not cancel each other. The subscriber's principal is re-checked for drop read on every
 // push. Pushes caused by a frame of the same connection are sent after
 // that frame's reply (as in the §8.5 example). Every connection has its own
 // bounded send queue and writer goroutine, so a slow client never blocks

@@ -158,10 +158,14 @@ func TestWSSubscribeAndPush(t *testing.T) {
 	assert.Equal(t, zero, p.Resource)
 	assert.NotNil(t, p.Value["parentDropId"])
 
-	// unsubscribe by path stops pushes of that flow
+	// the flow was subscribed by id and by path: unsubscribing the path
+	// leaves the id subscription pushing; unsubscribing the id too stops it
 	cl.must(200, map[string]any{"object": "drop", "type": "unsubscribe", "path": "/dev/chat"})
 	cl.must(200, map[string]any{"object": "drop", "type": "unsubscribe", "path": "/dev/chat"}) // idempotent
-	v.drop(fid, map[string]any{"after": "unsubscribe"})
+	v.drop(fid, map[string]any{"after": "unsubscribe path"})
+	assert.Equal(t, fid, cl.push().Resource, "still subscribed by id")
+	cl.must(200, map[string]any{"object": "drop", "type": "unsubscribe", "flowId": fid})
+	v.drop(fid, map[string]any{"after": "unsubscribe both"})
 	v.drop(other, map[string]any{"s": 2})
 	assert.Equal(t, other, cl.push().Resource, "no push from the unsubscribed flow")
 	// unsubscribe by id
