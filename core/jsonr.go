@@ -254,21 +254,35 @@ func jsonValueEnd(data []byte, i int) int {
 // obj, or nil when obj is not an object or has no such member. Keys are
 // compared unescaped: "h\u0065ad" is head.
 func jsonMember(obj []byte, key string) []byte {
+	var found []byte
+	eachJSONMember(obj, func(name, value []byte) bool {
+		if text, _ := jsonText(name); text == key {
+			found = value
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// eachJSONMember calls fn with the raw name (a JSON string, quotes
+// included) and value of each member of the object obj, in order, until fn
+// returns false. It does nothing when obj is not an object.
+func eachJSONMember(obj []byte, fn func(name, value []byte) bool) {
 	if len(obj) == 0 || obj[0] != '{' {
-		return nil
+		return
 	}
 	for i := skipJSONSpace(obj, 1); i < len(obj) && obj[i] == '"'; {
 		name := obj[i:scanJSONString(obj, i)]
 		i = scanJSONKey(obj, i)
 		end := jsonValueEnd(obj, i)
-		if text, _ := jsonText(name); text == key {
-			return obj[i:end]
+		if !fn(name, obj[i:end]) {
+			return
 		}
 		if i = skipJSONSpace(obj, end); i < len(obj) && obj[i] == ',' {
 			i = skipJSONSpace(obj, i+1)
 		}
 	}
-	return nil
 }
 
 // jsonItems returns the items of the array arr, or false when arr is not an

@@ -64,9 +64,14 @@ const (
 //	statistics  -         yes  -    -                       yes   0–3
 //
 // *FlowID is used by the drop service only, and required there except for
-// three path-addressed forms: create with a "path" member in the body
-// (POST /drop), findMany with a "path" param (GET /drop?path=…), and
-// readMany with a raw Body, the multi-flow search (MGET /drop).
+// the path-addressed forms: create and findMany with Path set (or with a
+// "path" member in the body, POST /drop, or a "path" param, GET
+// /drop?path=…), and readMany with a raw Body, the multi-flow search
+// (MGET /drop).
+//
+// update and updateMany may take Updates instead of ID and Body: update
+// exactly one, whose id and body Update.Target gives; updateMany any number,
+// rendered as the MPUT body of id → changes.
 //
 // A field an operation does not use must be empty: a misplaced id is an
 // InputError, not silently dropped.
@@ -83,8 +88,15 @@ type Op struct {
 	ID string
 	// IDs are the ids of a readMany; the builder renders the JSON array.
 	IDs []string
+	// Path addresses a flow's drops by the flow's path instead of FlowID:
+	// create sends it as the body's "path" member, findMany as the "path"
+	// param.
+	Path string
 	// Body is the raw JSON request body.
 	Body []byte
+	// Updates are the objects of an update (one) or an updateMany, instead
+	// of ID and Body.
+	Updates []Update
 	// Params are the query parameters, merged over Config.Params.
 	Params Params
 	// Stat is the statistic type (the Stat* constants).
@@ -212,12 +224,21 @@ func (op Op) Call() (Call, error) {
 	// The collection: /{svc} or /drop/{flowId}.
 	var base []string
 	if op.Service == ServiceDrop {
-		if op.FlowID != "" {
+		switch {
+		case op.FlowID != "" && op.Path != "":
+			return Call{}, &InputError{Field: "path", Reason: "a flow is addressed by id or by path, not both"}
+		case op.FlowID != "":
 			base = []string{op.FlowID}
-		} else if err := op.checkDropByPath(); err != nil {
-			return Call{}, err
+		case op.Path != "":
+			if err := checkFlowPath(op.Path); err != nil {
+				return Call{}, err
+			}
+		default:
+			if err := op.checkDropByPath(); err != nil {
+				return Call{}, err
+			}
 		}
-	} else if op.FlowID != "" {
+	} else if op.FlowID != "" || op.Path != "" {
 		return Call{}, &InputError{Field: "flowId", Reason: "only drops are addressed inside a flow"}
 	}
 	withID := func() ([]string, error) {
@@ -243,17 +264,31 @@ func (op Op) Call() (Call, error) {
 		}
 	case OpFindMany:
 		call.Method = "GET"
+		if op.Path != "" {
+			call.Params = call.Params.with("path", op.Path)
+		}
 	case OpCreate:
 		call.Method = "POST"
-		call.Body, err = jsonBody(op.Body, '{', "a JSON object")
+		if call.Body, err = jsonBody(op.Body, '{', "a JSON object"); err == nil && op.Path != "" {
+			call.Body = withMember(call.Body, "path", op.Path)
+		}
 	case OpUpdate:
 		call.Method = "PUT"
-		if segs, err = withID(); err == nil {
-			call.Body, err = jsonBody(op.Body, '{', "a JSON object")
+		if len(op.Updates) == 1 {
+			op.ID, op.Body, err = op.Updates[0].Target()
+		}
+		if err == nil {
+			if segs, err = withID(); err == nil {
+				call.Body, err = jsonBody(op.Body, '{', "a JSON object")
+			}
 		}
 	case OpUpdateMany:
 		call.Method = "MPUT"
-		call.Body, err = jsonBody(op.Body, '{', "a JSON object of id → changes")
+		if op.Updates != nil {
+			call.Body, err = updateManyBody(op.Updates)
+		} else if call.Body, err = jsonBody(op.Body, '{', "a JSON object of id → changes"); err == nil {
+			err = checkUpdateMap(call.Body)
+		}
 	case OpDelete:
 		call.Method = "DELETE"
 		if segs, err = withID(); err == nil && len(op.Body) > 0 {
@@ -291,6 +326,14 @@ func (op Op) checkUnused() error {
 		return &InputError{Field: "body", Reason: "readMany takes ids or a raw body, not both"}
 	case op.Name != OpStatistics && (op.Stat != "" || op.Date != nil):
 		return &InputError{Field: "stat", Reason: op.Name + " takes no statistic or date"}
+	case op.Path != "" && op.Name != OpCreate && op.Name != OpFindMany:
+		return &InputError{Field: "path", Reason: op.Name + " addresses a flow by id, not by path"}
+	case op.Updates != nil && op.Name != OpUpdate && op.Name != OpUpdateMany:
+		return &InputError{Field: "updates", Reason: op.Name + " takes no updates"}
+	case op.Name == OpUpdate && op.Updates != nil && (len(op.Updates) != 1 || op.ID != "" || len(op.Body) > 0):
+		return &InputError{Field: "updates", Reason: "update takes one update, or an id and a body"}
+	case op.Name == OpUpdateMany && op.Updates != nil && len(op.Body) > 0:
+		return &InputError{Field: "body", Reason: "updateMany takes updates or a raw body, not both"}
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -67,40 +66,6 @@ func TestParamsStringsAndRefs(t *testing.T) {
 	assert.False(t, Params{}.Refs())
 }
 
-func TestDefaultParamsMerged(t *testing.T) {
-	cfg := testConfig()
-	cfg.Params = Params{"hints": 0, "limit": 20, "pretty": true}
-	rec := &recordingTransport{respond: answerWith(200, `[]`)}
-	c, err := NewClient(cfg, rec)
-	require.NoError(t, err)
-	_, _, err = c.Flow.FindMany(context.Background(), Params{"limit": 5, "pretty": nil})
-	require.NoError(t, err)
-	assert.Equal(t, restBase+"/flow?hints=0&limit=5", rec.last(t).URL, "the call wins; nil removes a default")
-	assert.Equal(t, 20, cfg.Params["limit"], "defaults untouched")
-}
-
-func TestRefsReturned(t *testing.T) {
-	c, rec := newTestClient(t, func(Request) (int, []byte, error) {
-		return 200, []byte(`{"head":{"status":200,"ok":true,"errors":[],"messages":[],
-			"references":{"f1":{"id":"f1","path":"/alice/x"},"i1":{"id":"i1","name":"alice"}}},
-			"body":[{"id":"d1","flowId":"f1","creatorId":"i1"}]}`), nil
-	})
-	drops, resp, err := c.Drop("f1").FindMany(context.Background(), Params{"refs": true})
-	require.NoError(t, err)
-	assert.Equal(t, restBase+"/drop/f1?refs=1", rec.last(t).URL)
-	require.Len(t, drops, 1)
-	require.NotNil(t, resp)
-	assert.Equal(t, map[string]Object{
-		"f1": {"id": "f1", "path": "/alice/x"},
-		"i1": {"id": "i1", "name": "alice"},
-	}, resp.References)
-
-	c, _ = newTestClient(t, answerWith(200, `{}`))
-	_, resp, err = c.Flow.Read(context.Background(), "f1", nil)
-	require.NoError(t, err)
-	assert.Empty(t, resp.References)
-}
-
 // TestFilterText covers the rendering of every accepted filter form,
 // including real expressions of package filter and their builder errors.
 func TestFilterText(t *testing.T) {
@@ -140,6 +105,11 @@ type errFilterExpr struct{}
 func (errFilterExpr) String() string { return "broken" }
 func (errFilterExpr) Err() error     { return errors.New("bad construction") }
 
+func filterNaN() float64 {
+	zero := 0.0
+	return zero / zero
+}
+
 func TestFilterTextErrors(t *testing.T) {
 	var nilStringer *filter.Member
 	tests := []struct {
@@ -167,26 +137,4 @@ func TestFilterTextErrors(t *testing.T) {
 		})
 	}
 
-	// Through a call: no I/O, an InputError.
-	c, rec := newTestClient(t, nil)
-	_, _, err := c.Flow.FindMany(context.Background(), nil, filter.M("a b").Eq(1))
-	var in *InputError
-	require.ErrorAs(t, err, &in)
-	assert.ErrorIs(t, err, filter.ErrInvalid)
-	assert.Empty(t, rec.requests())
-}
-
-func filterNaN() float64 {
-	zero := 0.0
-	return zero / zero
-}
-
-func TestFindManyCombinesFilters(t *testing.T) {
-	c, rec := newTestClient(t, answerWith(200, `[]`))
-	p := Params{"filter": "a == 1"}
-	_, _, err := c.Flow.FindMany(context.Background(), p, filter.M("b").Eq(2), "c == 3")
-	require.NoError(t, err)
-	_, q := splitURL(t, rec.last(t).URL)
-	assert.Equal(t, "(a == 1) && (b == 2) && (c == 3)", q.Get("filter"))
-	assert.Equal(t, Params{"filter": "a == 1"}, p, "the caller's params are not modified")
 }

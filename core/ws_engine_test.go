@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowthings/flowthings-wasm/internal/wstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fastjson"
@@ -58,13 +59,13 @@ func deliveredTo(acts []WSAction) []WSHandlerID {
 	return out
 }
 
-// msgIDOf reads the msgId of a client frame.
-func msgIDOf(t *testing.T, frame string) string {
-	t.Helper()
-	v, err := fastjson.Parse(frame)
-	require.NoError(t, err, frame)
-	return string(v.GetStringBytes("msgId"))
-}
+var (
+	msgIDOf  = wstest.MsgIDOf
+	okReply  = wstest.OKReply
+	errReply = wstest.ErrReply
+	push     = wstest.Push
+	drop     = wstest.Drop
+)
 
 // onlyFrame asserts acts send exactly one frame and returns its msgId.
 func onlyFrame(t *testing.T, acts []WSAction) (frame, msgID string) {
@@ -72,22 +73,6 @@ func onlyFrame(t *testing.T, acts []WSAction) (frame, msgID string) {
 	fs := framesOf(acts)
 	require.Len(t, fs, 1, "frames: %q", fs)
 	return fs[0], msgIDOf(t, fs[0])
-}
-
-func okReply(msgID, body string) []byte {
-	return fmt.Appendf(nil, `{"head":{"msgId":%q,"ok":true,"status":200,"errors":[],"messages":[]},"body":%s}`, msgID, body)
-}
-
-func errReply(msgID string, status int, msg string) []byte {
-	return fmt.Appendf(nil, `{"head":{"msgId":%q,"ok":false,"status":%d,"errors":[%q],"messages":[]},"body":{}}`, msgID, status, msg)
-}
-
-func push(resource, value string) []byte {
-	return fmt.Appendf(nil, `{"type":"message","resource":%q,"value":%s}`, resource, value)
-}
-
-func drop(flowID, path string) string {
-	return fmt.Sprintf(`{"id":"d1","flowId":%q,"path":%q,"elems":{"n":{"type":"integer","value":1}}}`, flowID, path)
 }
 
 func openEngine(t *testing.T, opts WSOptions) *WSEngine {

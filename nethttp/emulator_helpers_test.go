@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 	"github.com/flowthings/flowthings-wasm/emulator"
 	"github.com/flowthings/flowthings-wasm/nethttp"
 	"github.com/stretchr/testify/assert"
@@ -29,7 +30,7 @@ type emuEnv struct {
 	emu *emulator.Emulator
 	srv *httptest.Server
 	cfg core.Config     // dev master credentials
-	c   *core.Client    // dev master client over rec
+	c   *flowthings.Client    // dev master client over rec
 	rec *recordingTrans // every request c made
 }
 
@@ -57,14 +58,14 @@ func newEmuEnv(t *testing.T, tweak func(*emulator.Config)) *emuEnv {
 		Insecure: true,
 	}
 	rec := &recordingTrans{next: nethttp.NewTransport(srv.Client())}
-	c, err := core.NewClient(cfg, rec)
+	c, err := flowthings.NewClient(cfg, rec)
 	require.NoError(t, err)
 	return &emuEnv{emu: emu, srv: srv, cfg: cfg, c: c, rec: rec}
 }
 
 // clientAs is a plain nethttp client of the same emulator with other
 // credentials.
-func (e *emuEnv) clientAs(t *testing.T, account, token string) *core.Client {
+func (e *emuEnv) clientAs(t *testing.T, account, token string) *flowthings.Client {
 	t.Helper()
 	cfg := e.cfg
 	cfg.Account, cfg.Token = account, token
@@ -73,10 +74,10 @@ func (e *emuEnv) clientAs(t *testing.T, account, token string) *core.Client {
 	return c
 }
 
-// recordingTrans is a core.Transport that records the requests it passes
+// recordingTrans is a flowthings.Transport that records the requests it passes
 // on to the real transport, to check what went over the wire.
 type recordingTrans struct {
-	next core.Transport
+	next flowthings.Transport
 	mu   sync.Mutex
 	reqs []core.Request
 }
@@ -113,7 +114,7 @@ func testCtx(t *testing.T) context.Context {
 }
 
 // str reads a string member.
-func str(t *testing.T, o core.Object, key string) string {
+func str(t *testing.T, o flowthings.Object, key string) string {
 	t.Helper()
 	s, ok := o[key].(string)
 	require.Truef(t, ok, "member %q is not a string in %v", key, o)
@@ -131,7 +132,7 @@ func num(t *testing.T, v any) float64 {
 }
 
 // typedElem returns the {type,value} pair of a typed (hints on) elem.
-func typedElem(t *testing.T, drop core.Object, name string) (string, any) {
+func typedElem(t *testing.T, drop flowthings.Object, name string) (string, any) {
 	t.Helper()
 	elems, ok := drop["elems"].(map[string]any)
 	require.Truef(t, ok, "drop has no elems: %v", drop)
@@ -142,7 +143,7 @@ func typedElem(t *testing.T, drop core.Object, name string) (string, any) {
 }
 
 // plainElem returns a plain (hints off) elem.
-func plainElem(t *testing.T, drop core.Object, name string) any {
+func plainElem(t *testing.T, drop flowthings.Object, name string) any {
 	t.Helper()
 	elems, ok := drop["elems"].(map[string]any)
 	require.Truef(t, ok, "drop has no elems: %v", drop)
@@ -150,7 +151,7 @@ func plainElem(t *testing.T, drop core.Object, name string) any {
 }
 
 // ids returns the "id" of each object, in order.
-func ids(t *testing.T, objs []core.Object) []string {
+func ids(t *testing.T, objs []flowthings.Object) []string {
 	t.Helper()
 	out := make([]string, len(objs))
 	for i, o := range objs {
@@ -160,9 +161,9 @@ func ids(t *testing.T, objs []core.Object) []string {
 }
 
 // createFlow creates a flow at path with extra members.
-func createFlow(t *testing.T, ctx context.Context, c *core.Client, path string, extra core.Object) core.Object {
+func createFlow(t *testing.T, ctx context.Context, c *flowthings.Client, path string, extra flowthings.Object) flowthings.Object {
 	t.Helper()
-	body := core.Object{"path": path}
+	body := flowthings.Object{"path": path}
 	for k, v := range extra {
 		body[k] = v
 	}
@@ -172,7 +173,7 @@ func createFlow(t *testing.T, ctx context.Context, c *core.Client, path string, 
 }
 
 // identityID finds the identity of an account.
-func identityID(t *testing.T, ctx context.Context, c *core.Client, account string) string {
+func identityID(t *testing.T, ctx context.Context, c *flowthings.Client, account string) string {
 	t.Helper()
 	found, _, err := c.Identity.FindMany(ctx, nil, `name == "`+account+`"`)
 	require.NoError(t, err)
@@ -254,9 +255,9 @@ func (s *dropSink) waitFor(t *testing.T, id string, within time.Duration) bool {
 
 // wsDial opens a WebSocket for cfg over real HTTP and the coder/websocket
 // dialer; it is closed at the end of the test.
-func wsDial(t *testing.T, ctx context.Context, cfg core.Config, opts *core.WSOptions) *core.WebSocket {
+func wsDial(t *testing.T, ctx context.Context, cfg core.Config, opts *core.WSOptions) *flowthings.WebSocket {
 	t.Helper()
-	ws, err := core.DialWebSocket(ctx, cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, opts)
+	ws, err := flowthings.DialWebSocket(ctx, cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ws.Close() })
 	return ws
@@ -272,7 +273,7 @@ func apiStatus(err error) int {
 }
 
 // keys lists an object's members.
-func keys(o core.Object) []string {
+func keys(o flowthings.Object) []string {
 	out := make([]string, 0, len(o))
 	for k := range o {
 		out = append(out, k)

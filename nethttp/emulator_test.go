@@ -18,7 +18,8 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
-	"github.com/flowthings/flowthings-wasm/core/lazy"
+	"github.com/flowthings/flowthings-wasm/flowthings"
+	"github.com/flowthings/flowthings-wasm/flowthings/lazy"
 	"github.com/flowthings/flowthings-wasm/emulator"
 	"github.com/flowthings/flowthings-wasm/filter"
 	"github.com/flowthings/flowthings-wasm/nethttp"
@@ -33,10 +34,10 @@ import (
 type objectCase struct {
 	name   string
 	prefix string // id prefix
-	svc    func(c *core.Client) *core.Service
+	svc    func(c *flowthings.Client) *flowthings.Service
 	// model builds the create body of object n ("a" or "b"); every model
 	// has a "description" the test finds and changes.
-	model func(n string) core.Object
+	model func(n string) flowthings.Object
 }
 
 func TestEmulatorObjectServices(t *testing.T) {
@@ -50,35 +51,35 @@ func TestEmulatorObjectServices(t *testing.T) {
 	}
 	// A Token that may read only /dev/elsewhere: reading any of the objects
 	// below is a 403, not a 404.
-	tok, _, err := c.Token.Create(ctx, core.Object{"paths": core.Object{"/dev/elsewhere": core.Object{"dropRead": true}}}, nil)
+	tok, _, err := c.Token.Create(ctx, flowthings.Object{"paths": flowthings.Object{"/dev/elsewhere": flowthings.Object{"dropRead": true}}}, nil)
 	require.NoError(t, err)
 	outsider := env.clientAs(t, emulator.DefaultAccount, str(t, tok, "tokenString"))
 
 	cases := []objectCase{
-		{"flow", "f", func(c *core.Client) *core.Service { return c.Flow.Service },
-			func(n string) core.Object { return core.Object{"path": "/dev/objects/" + n, "capacity": 10} }},
-		{"track", "t", func(c *core.Client) *core.Service { return c.Track.Service },
-			func(n string) core.Object {
-				return core.Object{"source": "/dev/src", "destination": []any{"/dev/dst"}, "filter": "elems.n > 1"}
+		{"flow", "f", func(c *flowthings.Client) *flowthings.Service { return c.Flow.Service },
+			func(n string) flowthings.Object { return flowthings.Object{"path": "/dev/objects/" + n, "capacity": 10} }},
+		{"track", "t", func(c *flowthings.Client) *flowthings.Service { return c.Track.Service },
+			func(n string) flowthings.Object {
+				return flowthings.Object{"source": "/dev/src", "destination": []any{"/dev/dst"}, "filter": "elems.n > 1"}
 			}},
-		{"group", "g", func(c *core.Client) *core.Service { return c.Group.Service },
-			func(n string) core.Object { return core.Object{"displayName": "group " + n, "memberIds": []any{devID}} }},
-		{"device", "v", func(c *core.Client) *core.Service { return c.Device.Service },
-			func(n string) core.Object {
-				return core.Object{"displayName": "device " + n, "path": "/dev/devices/" + n}
+		{"group", "g", func(c *flowthings.Client) *flowthings.Service { return c.Group.Service },
+			func(n string) flowthings.Object { return flowthings.Object{"displayName": "group " + n, "memberIds": []any{devID}} }},
+		{"device", "v", func(c *flowthings.Client) *flowthings.Service { return c.Device.Service },
+			func(n string) flowthings.Object {
+				return flowthings.Object{"displayName": "device " + n, "path": "/dev/devices/" + n}
 			}},
-		{"api-task", "q", func(c *core.Client) *core.Service { return c.APITask.Service },
-			func(n string) core.Object {
-				return core.Object{"displayName": "task " + n, "destination": "/dev/dst", "periodicity": 60000,
-					"source": core.Object{"http": core.Object{"url": "http://example.com/" + n}}}
+		{"api-task", "q", func(c *flowthings.Client) *flowthings.Service { return c.APITask.Service },
+			func(n string) flowthings.Object {
+				return flowthings.Object{"displayName": "task " + n, "destination": "/dev/dst", "periodicity": 60000,
+					"source": flowthings.Object{"http": flowthings.Object{"url": "http://example.com/" + n}}}
 			}},
-		{"mqtt", "m", func(c *core.Client) *core.Service { return c.MQTT.Service },
-			func(n string) core.Object {
-				return core.Object{"uri": "tcp://broker:1883", "topic": "t/" + n, "destination": "/dev/dst", "qos": 1}
+		{"mqtt", "m", func(c *flowthings.Client) *flowthings.Service { return c.MQTT.Service },
+			func(n string) flowthings.Object {
+				return flowthings.Object{"uri": "tcp://broker:1883", "topic": "t/" + n, "destination": "/dev/dst", "qos": 1}
 			}},
-		{"rss", "r", func(c *core.Client) *core.Service { return c.RSS.Service },
-			func(n string) core.Object {
-				return core.Object{"url": "http://example.com/" + n + ".rss", "destination": "/dev/dst"}
+		{"rss", "r", func(c *flowthings.Client) *flowthings.Service { return c.RSS.Service },
+			func(n string) flowthings.Object {
+				return flowthings.Object{"url": "http://example.com/" + n + ".rss", "destination": "/dev/dst"}
 			}},
 	}
 	for _, tc := range cases {
@@ -110,7 +111,7 @@ func TestEmulatorObjectServices(t *testing.T) {
 			assert.Equal(t, 200, resp.Status)
 			assert.Equal(t, a, got)
 			missing := tc.prefix + strings.Repeat("0", 24)
-			def := core.Object{"default": true}
+			def := flowthings.Object{"default": true}
 			got, resp, err = s.ReadOrElse(ctx, missing, def, nil)
 			require.NoError(t, err, "ReadOrElse of an unknown id")
 			assert.Nil(t, resp)
@@ -145,19 +146,19 @@ func TestEmulatorObjectServices(t *testing.T) {
 			// Find dispatches on its argument.
 			v, _, err := s.Find(ctx, idB)
 			require.NoError(t, err)
-			require.IsType(t, core.Object{}, v)
-			assert.Equal(t, idB, v.(core.Object)["id"])
+			require.IsType(t, flowthings.Object{}, v)
+			assert.Equal(t, idB, v.(flowthings.Object)["id"])
 			v, _, err = s.Find(ctx, []string{idA, idB})
 			require.NoError(t, err)
-			require.IsType(t, map[string]core.Object{}, v)
+			require.IsType(t, map[string]flowthings.Object{}, v)
 			assert.Len(t, v, 2)
 			v, _, err = s.Find(ctx, core.Params{"order": "asc", "sort": "description"}, filter.Exists(filter.M("description")))
 			require.NoError(t, err)
-			require.IsType(t, []core.Object{}, v)
-			assert.Equal(t, []string{idA, idB}, ids(t, v.([]core.Object)))
+			require.IsType(t, []flowthings.Object{}, v)
+			assert.Equal(t, []string{idA, idB}, ids(t, v.([]flowthings.Object)))
 
 			// Update with a whole object (as read, server members included).
-			whole := core.Object{}
+			whole := flowthings.Object{}
 			for k, v := range a {
 				whole[k] = v
 			}
@@ -169,8 +170,8 @@ func TestEmulatorObjectServices(t *testing.T) {
 
 			// UpdateMany (MPUT): a Modification and an explicit object.
 			um, _, err := s.UpdateMany(ctx, []any{
-				core.M(upd, core.Object{"description": descA + " v3"}),
-				core.Object{"id": idB, "description": descB + " v2"},
+				flowthings.M(upd, flowthings.Object{"description": descA + " v3"}),
+				flowthings.Object{"id": idB, "description": descB + " v2"},
 			}, nil)
 			require.NoError(t, err)
 			require.Len(t, um, 2)
@@ -180,23 +181,23 @@ func TestEmulatorObjectServices(t *testing.T) {
 			// Save: a Modification sends only its diff. Another member is
 			// changed behind the model's back; the save must not undo it.
 			stale := um[idA]
-			_, _, err = s.Update(ctx, core.Object{"id": idA, "note": "kept"}, nil)
+			_, _, err = s.Update(ctx, flowthings.Object{"id": idA, "note": "kept"}, nil)
 			require.NoError(t, err)
-			mod := core.M(stale).Modify("description", descA+" v4")
+			mod := flowthings.M(stale).Modify("description", descA+" v4")
 			saved, _, err := s.Save(ctx, mod, nil)
 			require.NoError(t, err)
 			sent := env.rec.last(t)
 			assert.Equal(t, "PUT", sent.Method)
 			assert.Equal(t, "/"+tc.name+"/"+idA, sent.Path)
 			assert.JSONEq(t, `{"description":"`+descA+` v4"}`, string(sent.Body), "only the diff is sent")
-			require.IsType(t, core.Object{}, saved)
-			assert.Equal(t, descA+" v4", saved.(core.Object)["description"])
-			assert.Equal(t, "kept", saved.(core.Object)["note"], "the member changed meanwhile survives")
+			require.IsType(t, flowthings.Object{}, saved)
+			assert.Equal(t, descA+" v4", saved.(flowthings.Object)["description"])
+			assert.Equal(t, "kept", saved.(flowthings.Object)["note"], "the member changed meanwhile survives")
 			// Save of an object with an id updates it.
-			saved, _, err = s.Save(ctx, core.Object{"id": idB, "description": descB + " v3"}, nil)
+			saved, _, err = s.Save(ctx, flowthings.Object{"id": idB, "description": descB + " v3"}, nil)
 			require.NoError(t, err)
 			assert.Equal(t, "PUT", env.rec.last(t).Method)
-			assert.Equal(t, descB+" v3", saved.(core.Object)["description"])
+			assert.Equal(t, descB+" v3", saved.(flowthings.Object)["description"])
 			// Save of a new object creates it.
 			mC := tc.model("c")
 			mC["description"] = tc.name + " C"
@@ -204,7 +205,7 @@ func TestEmulatorObjectServices(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "POST", env.rec.last(t).Method)
 			assert.Equal(t, 201, resp.Status)
-			idC := str(t, saved.(core.Object), "id")
+			idC := str(t, saved.(flowthings.Object), "id")
 			assert.NotEqual(t, idA, idC)
 
 			// Delete, then it is gone.
@@ -229,7 +230,7 @@ func TestEmulatorDevice(t *testing.T) {
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
-	dev, _, err := c.Device.Create(ctx, core.Object{"displayName": "thermostat", "path": "/dev/home/thermo"}, nil)
+	dev, _, err := c.Device.Create(ctx, flowthings.Object{"displayName": "thermostat", "path": "/dev/home/thermo"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "UNSEEN", dev["status"])
 	assert.Equal(t, json.Number("-1"), dev["timeSinceLastSeen"])
@@ -249,11 +250,11 @@ func TestEmulatorDevice(t *testing.T) {
 	assert.Regexp(t, "^k[0-9a-f]{24}$", tokID)
 	tok, resp, err := c.Token.Read(ctx, tokID, core.Params{"refs": true})
 	require.NoError(t, err)
-	assert.Equal(t, core.Object{"/dev/home/thermo": map[string]any{"dropRead": true, "dropWrite": true}}, tok["paths"])
+	assert.Equal(t, flowthings.Object{"/dev/home/thermo": map[string]any{"dropRead": true, "dropWrite": true}}, tok["paths"])
 	assert.NotNil(t, resp.References)
 	// The device's token works: it may write to its default flow.
 	devClient := env.clientAs(t, emulator.DefaultAccount, str(t, tok, "tokenString"))
-	_, _, err = devClient.DropPath("/dev/home/thermo/default").Create(ctx, core.Object{"elems": core.Object{"t": 21}}, nil)
+	_, _, err = devClient.DropPath("/dev/home/thermo/default").Create(ctx, flowthings.Object{"elems": flowthings.Object{"t": 21}}, nil)
 	require.NoError(t, err)
 
 	// refs resolve the device's tokenId.
@@ -293,7 +294,7 @@ func TestEmulatorIdentity(t *testing.T) {
 	v, _, err := c.Identity.Find(ctx, core.Params{"sort": "name", "order": "asc"})
 	require.NoError(t, err)
 	var names []string
-	for _, o := range v.([]core.Object) {
+	for _, o := range v.([]flowthings.Object) {
 		names = append(names, str(t, o, "name"))
 	}
 	assert.Equal(t, []string{emulator.DefaultAccount, emulator.DefaultGuestAccount}, names)
@@ -309,8 +310,8 @@ func TestEmulatorTokenAndShare(t *testing.T) {
 	guestID := identityID(t, ctx, c, emulator.DefaultGuestAccount)
 	devID := identityID(t, ctx, c, emulator.DefaultAccount)
 
-	tok, resp, err := c.Token.Create(ctx, core.Object{
-		"paths":       core.Object{"/dev/t": core.Object{"dropRead": true, "dropWrite": false}},
+	tok, resp, err := c.Token.Create(ctx, flowthings.Object{
+		"paths":       flowthings.Object{"/dev/t": flowthings.Object{"dropRead": true, "dropWrite": false}},
 		"description": "reader",
 	}, nil)
 	require.NoError(t, err)
@@ -319,9 +320,9 @@ func TestEmulatorTokenAndShare(t *testing.T) {
 	assert.Regexp(t, "^[A-Za-z0-9]{28}$", tok["tokenString"])
 	assert.Equal(t, devID, tok["issuedBy"])
 
-	share, resp, err := c.Share.Create(ctx, core.Object{
+	share, resp, err := c.Share.Create(ctx, flowthings.Object{
 		"issuedTo": guestID,
-		"paths":    core.Object{"/dev/s": core.Object{"read": true, "dropRead": true}},
+		"paths":    flowthings.Object{"/dev/s": flowthings.Object{"read": true, "dropRead": true}},
 	}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
@@ -330,8 +331,8 @@ func TestEmulatorTokenAndShare(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		svc  *core.Service
-		obj  core.Object
+		svc  *flowthings.Service
+		obj  flowthings.Object
 	}{
 		{"token", c.Token.Service, tok},
 		{"share", c.Share.Service, share},
@@ -352,10 +353,10 @@ func TestEmulatorTokenAndShare(t *testing.T) {
 			before := env.rec.count()
 			for name, call := range map[string]func() error{
 				"Update":        func() error { _, _, err := tc.svc.Update(ctx, got, nil); return err },
-				"Update(M)":     func() error { _, _, err := tc.svc.Update(ctx, core.M(got).Modify("description", "x"), nil); return err },
-				"UpdateMany":    func() error { _, _, err := tc.svc.UpdateMany(ctx, []core.Object{got}, nil); return err },
+				"Update(M)":     func() error { _, _, err := tc.svc.Update(ctx, flowthings.M(got).Modify("description", "x"), nil); return err },
+				"UpdateMany":    func() error { _, _, err := tc.svc.UpdateMany(ctx, []flowthings.Object{got}, nil); return err },
 				"Save(with id)": func() error { _, _, err := tc.svc.Save(ctx, got, nil); return err },
-				"Save(M)":       func() error { _, _, err := tc.svc.Save(ctx, core.M(got).Modify("description", "x"), nil); return err },
+				"Save(M)":       func() error { _, _, err := tc.svc.Save(ctx, flowthings.M(got).Modify("description", "x"), nil); return err },
 			} {
 				err := call()
 				var unsupported *core.UnsupportedError
@@ -382,7 +383,7 @@ func TestEmulatorDrops(t *testing.T) {
 	c := env.c
 	devID := identityID(t, ctx, c, emulator.DefaultAccount)
 	const path = "/dev/drops/main"
-	flow := createFlow(t, ctx, c, path, core.Object{"description": "main"})
+	flow := createFlow(t, ctx, c, path, flowthings.Object{"description": "main"})
 	flowID := str(t, flow, "id")
 	drops := c.Drop(flowID)
 	require.Equal(t, flowID, drops.FlowID())
@@ -391,17 +392,17 @@ func TestEmulatorDrops(t *testing.T) {
 
 	// Six drops, half by flow id and half by path; created[i] is drop i.
 	temps := []int{10, 25, 31, 40, 18, 35}
-	var created []core.Object
+	var created []flowthings.Object
 	t.Run("create", func(t *testing.T) {
 		for i, temp := range temps {
-			elems := core.Object{"temp": temp, "town": []string{"Brooklyn", "Queens"}[i%2], "n": i}
-			var d core.Object
-			var resp *core.Response
+			elems := flowthings.Object{"temp": temp, "town": []string{"Brooklyn", "Queens"}[i%2], "n": i}
+			var d flowthings.Object
+			var resp *flowthings.Response
 			var err error
 			if i%2 == 0 {
-				d, resp, err = drops.Create(ctx, core.Object{"elems": elems, "fhash": fmt.Sprint("h", i)}, nil)
+				d, resp, err = drops.Create(ctx, flowthings.Object{"elems": elems, "fhash": fmt.Sprint("h", i)}, nil)
 			} else {
-				model := core.Object{"elems": elems, "fhash": fmt.Sprint("h", i)}
+				model := flowthings.Object{"elems": elems, "fhash": fmt.Sprint("h", i)}
 				d, resp, err = byPath.Create(ctx, model, nil)
 				assert.NotContains(t, model, "path", "the given drop is not modified")
 			}
@@ -417,9 +418,9 @@ func TestEmulatorDrops(t *testing.T) {
 			created = append(created, d)
 		}
 		// A typed input elem is stored with its type.
-		d, _, err := drops.Create(ctx, core.Object{"elems": core.Object{
-			"at":  core.Object{"type": "date", "value": emuNow.UnixMilli()},
-			"tag": core.Object{"type": "sortedSet", "value": []any{3, 1, 3, 2}},
+		d, _, err := drops.Create(ctx, flowthings.Object{"elems": flowthings.Object{
+			"at":  flowthings.Object{"type": "date", "value": emuNow.UnixMilli()},
+			"tag": flowthings.Object{"type": "sortedSet", "value": []any{3, 1, 3, 2}},
 		}}, nil)
 		require.NoError(t, err)
 		typ, v := typedElem(t, d, "at")
@@ -441,7 +442,7 @@ func TestEmulatorDrops(t *testing.T) {
 		assert.Equal(t, json.Number("25"), plainElem(t, got, "temp"))
 		cfg4 := env.cfg
 		cfg4.Version = "4.0"
-		c4, err := core.NewClient(cfg4, env.rec)
+		c4, err := flowthings.NewClient(cfg4, env.rec)
 		require.NoError(t, err)
 		got, _, err = c4.Drop(flowID).Read(ctx, dropID(1), nil)
 		require.NoError(t, err)
@@ -453,7 +454,7 @@ func TestEmulatorDrops(t *testing.T) {
 		// Config.Params apply to every call; a call's own params win.
 		cfgPlain := env.cfg
 		cfgPlain.Params = core.Params{"hints": false}
-		cp, err := core.NewClient(cfgPlain, env.rec)
+		cp, err := flowthings.NewClient(cfgPlain, env.rec)
 		require.NoError(t, err)
 		got, _, err = cp.Drop(flowID).Read(ctx, dropID(3), nil)
 		require.NoError(t, err)
@@ -538,14 +539,14 @@ func TestEmulatorDrops(t *testing.T) {
 		otherID := str(t, other, "id")
 		var otherDrops []string
 		for i := range 3 {
-			d, _, err := c.Drop(otherID).Create(ctx, core.Object{"elems": core.Object{"x": i}}, nil)
+			d, _, err := c.Drop(otherID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"x": i}}, nil)
 			require.NoError(t, err)
 			otherDrops = append(otherDrops, str(t, d, "id"))
 		}
 		query := []any{
-			core.Object{"flowId": flowID, "params": core.Object{"limit": 2}},
-			core.Object{"path": "/dev/drops/other", "params": core.Object{"filter": "elems.x >= 1", "order": "asc"}},
-			core.Object{"flowId": "f" + strings.Repeat("0", 24)},
+			flowthings.Object{"flowId": flowID, "params": flowthings.Object{"limit": 2}},
+			flowthings.Object{"path": "/dev/drops/other", "params": flowthings.Object{"filter": "elems.x >= 1", "order": "asc"}},
+			flowthings.Object{"flowId": "f" + strings.Repeat("0", 24)},
 		}
 		check := func(t *testing.T, body map[string][]map[string]any) {
 			require.Len(t, body, 2, "unknown flows are left out")
@@ -586,7 +587,7 @@ func TestEmulatorDrops(t *testing.T) {
 	t.Run("update", func(t *testing.T) {
 		// A Modification of elems: only elems is sent, the rest is kept.
 		d := created[0]
-		upd, _, err := drops.Update(ctx, core.M(d).Modify("elems", core.Object{"temp": 12}), nil)
+		upd, _, err := drops.Update(ctx, flowthings.M(d).Modify("elems", flowthings.Object{"temp": 12}), nil)
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"elems":{"temp":12}}`, string(env.rec.last(t).Body))
 		assert.Equal(t, json.Number("1"), upd["version"])
@@ -597,7 +598,7 @@ func TestEmulatorDrops(t *testing.T) {
 		assert.Equal(t, json.Number("12"), v)
 
 		// A whole drop as read back (typed elems) round-trips.
-		whole := core.Object{}
+		whole := flowthings.Object{}
 		for k, v := range upd {
 			whole[k] = v
 		}
@@ -610,7 +611,7 @@ func TestEmulatorDrops(t *testing.T) {
 		created[0] = again
 
 		// MPUT.
-		many, _, err := drops.UpdateMany(ctx, map[string]core.Object{
+		many, _, err := drops.UpdateMany(ctx, map[string]flowthings.Object{
 			dropID(1): {"fhash": "m1"},
 			dropID(2): {"fhash": "m2"},
 		}, nil)
@@ -644,12 +645,12 @@ func TestEmulatorDrops(t *testing.T) {
 	})
 
 	t.Run("unknown flow", func(t *testing.T) {
-		_, _, err := c.Drop("f"+strings.Repeat("0", 24)).Create(ctx, core.Object{"elems": core.Object{}}, nil)
+		_, _, err := c.Drop("f"+strings.Repeat("0", 24)).Create(ctx, flowthings.Object{"elems": flowthings.Object{}}, nil)
 		var nf *core.NotFoundError
 		assert.ErrorAs(t, err, &nf)
 		_, _, err = c.DropPath("/dev/nope").FindMany(ctx, nil)
 		assert.ErrorAs(t, err, &nf)
-		_, _, err = c.DropPath("/dev/nope").Create(ctx, core.Object{"elems": core.Object{}}, nil)
+		_, _, err = c.DropPath("/dev/nope").Create(ctx, flowthings.Object{"elems": flowthings.Object{}}, nil)
 		var bad *core.BadRequestError
 		assert.ErrorAs(t, err, &bad, "POST /drop with an unknown path is 400")
 		_, _, err = c.Drop("").Read(ctx, "d1", nil)
@@ -661,12 +662,12 @@ func TestEmulatorDrops(t *testing.T) {
 func TestEmulatorDropCapacity(t *testing.T) {
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
-	flow := createFlow(t, ctx, env.c, "/dev/small", core.Object{"capacity": 3})
+	flow := createFlow(t, ctx, env.c, "/dev/small", flowthings.Object{"capacity": 3})
 	assert.Equal(t, json.Number("3"), flow["capacity"])
 	drops := env.c.Drop(str(t, flow, "id"))
 	var all []string
 	for i := range 5 {
-		d, _, err := drops.Create(ctx, core.Object{"elems": core.Object{"i": i}}, nil)
+		d, _, err := drops.Create(ctx, flowthings.Object{"elems": flowthings.Object{"i": i}}, nil)
 		require.NoError(t, err)
 		all = append(all, str(t, d, "id"))
 	}
@@ -677,15 +678,15 @@ func TestEmulatorDropCapacity(t *testing.T) {
 	assert.True(t, core.IsNotFound(err), "evicted drop: %v", err)
 
 	// Lowering the capacity evicts at once.
-	_, _, err = env.c.Flow.Update(ctx, core.M(flow).Modify("capacity", 1), nil)
+	_, _, err = env.c.Flow.Update(ctx, flowthings.M(flow).Modify("capacity", 1), nil)
 	require.NoError(t, err)
 	found, _, err = drops.FindMany(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, all[4:], ids(t, found))
 
 	// Capacity 0 stores nothing but accepts the write.
-	zero := createFlow(t, ctx, env.c, "/dev/zero", core.Object{"capacity": 0})
-	d, resp, err := env.c.Drop(str(t, zero, "id")).Create(ctx, core.Object{"elems": core.Object{"i": 1}}, nil)
+	zero := createFlow(t, ctx, env.c, "/dev/zero", flowthings.Object{"capacity": 0})
+	d, resp, err := env.c.Drop(str(t, zero, "id")).Create(ctx, flowthings.Object{"elems": flowthings.Object{"i": 1}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
 	_, _, err = env.c.Drop(str(t, zero, "id")).Read(ctx, str(t, d, "id"), nil)
@@ -701,7 +702,7 @@ func TestEmulatorAggregate(t *testing.T) {
 		town string
 		temp int
 	}{{"Brooklyn", 10}, {"Queens", 40}, {"Brooklyn", 20}, {"Queens", 50}, {"Brooklyn", 30}} {
-		_, _, err := drops.Create(ctx, core.Object{"elems": core.Object{"town": d.town, "temp": d.temp}}, nil)
+		_, _, err := drops.Create(ctx, flowthings.Object{"elems": flowthings.Object{"town": d.town, "temp": d.temp}}, nil)
 		require.NoError(t, err)
 	}
 	type row struct {
@@ -782,7 +783,7 @@ func TestEmulatorStatistics(t *testing.T) {
 	src := createFlow(t, ctx, c, "/dev/stats/src", nil)
 	dst := createFlow(t, ctx, c, "/dev/stats/dst", nil)
 	srcID, dstID := str(t, src, "id"), str(t, dst, "id")
-	track, _, err := c.Track.Create(ctx, core.Object{
+	track, _, err := c.Track.Create(ctx, flowthings.Object{
 		"source": "/dev/stats/src", "destination": "/dev/stats/dst", "filter": "elems.temp > 30",
 	}, nil)
 	require.NoError(t, err)
@@ -790,10 +791,10 @@ func TestEmulatorStatistics(t *testing.T) {
 	// Five drops into src, two of which pass the track; one more straight
 	// into dst. A failed call counts as an API call too.
 	for _, temp := range []int{10, 35, 20, 40, 5} {
-		_, _, err := c.Drop(srcID).Create(ctx, core.Object{"elems": core.Object{"temp": temp}}, nil)
+		_, _, err := c.Drop(srcID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"temp": temp}}, nil)
 		require.NoError(t, err)
 	}
-	_, _, err = c.Drop(dstID).Create(ctx, core.Object{"elems": core.Object{"temp": 0}}, nil)
+	_, _, err = c.Drop(dstID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"temp": 0}}, nil)
 	require.NoError(t, err)
 	_, _, err = c.Flow.Read(ctx, "f"+strings.Repeat("0", 24), nil)
 	require.True(t, core.IsNotFound(err))
@@ -806,38 +807,38 @@ func TestEmulatorStatistics(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		call func() ([]int64, *core.Response, error)
+		call func() ([]int64, *flowthings.Response, error)
 		want []int64
 	}{
-		{"flowDropAdded src", func() ([]int64, *core.Response, error) { return c.Statistics.FlowDropAdded(ctx, srcID, day) }, hourly(5)},
-		{"flowDropAdded dst (tracked included)", func() ([]int64, *core.Response, error) { return c.Statistics.FlowDropAdded(ctx, dstID, day) }, hourly(3)},
+		{"flowDropAdded src", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowDropAdded(ctx, srcID, day) }, hourly(5)},
+		{"flowDropAdded dst (tracked included)", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowDropAdded(ctx, dstID, day) }, hourly(3)},
 		// flowTracked: the emulator counts the drops tracks copied into the
 		// flow (stats.go); core's doc and PROTOCOL §3.14 say "tracks added
 		// to the flow" — see the report.
-		{"flowTracked dst", func() ([]int64, *core.Response, error) { return c.Statistics.FlowTracked(ctx, dstID, day) }, hourly(2)},
-		{"flowTracked src", func() ([]int64, *core.Response, error) { return c.Statistics.FlowTracked(ctx, srcID, day) }, hourly(0)},
-		{"trackHit", func() ([]int64, *core.Response, error) { return c.Statistics.TrackHit(ctx, trackID, day) }, hourly(5)},
-		{"trackPass", func() ([]int64, *core.Response, error) { return c.Statistics.TrackPass(ctx, trackID, day) }, hourly(2)},
-		{"dropCreatedBy (copies excluded)", func() ([]int64, *core.Response, error) { return c.Statistics.DropCreatedBy(ctx, devID, day) }, hourly(6)},
-		{"year by month", func() ([]int64, *core.Response, error) {
+		{"flowTracked dst", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowTracked(ctx, dstID, day) }, hourly(2)},
+		{"flowTracked src", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowTracked(ctx, srcID, day) }, hourly(0)},
+		{"trackHit", func() ([]int64, *flowthings.Response, error) { return c.Statistics.TrackHit(ctx, trackID, day) }, hourly(5)},
+		{"trackPass", func() ([]int64, *flowthings.Response, error) { return c.Statistics.TrackPass(ctx, trackID, day) }, hourly(2)},
+		{"dropCreatedBy (copies excluded)", func() ([]int64, *flowthings.Response, error) { return c.Statistics.DropCreatedBy(ctx, devID, day) }, hourly(6)},
+		{"year by month", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.FlowDropAdded(ctx, srcID, core.StatOptions{Year: 2024})
 		}, []int64{0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-		{"month by day", func() ([]int64, *core.Response, error) {
+		{"month by day", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.Get(ctx, core.StatTrackPass, trackID, core.StatOptions{Year: 2024, Month: 3})
 		}, func() []int64 { out := make([]int64, 31); out[14] = 2; return out }()},
-		{"day, level DAY", func() ([]int64, *core.Response, error) {
+		{"day, level DAY", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.FlowDropAdded(ctx, dstID, core.StatOptions{Year: 2024, Month: 3, Day: 15, Level: "DAY"})
 		}, []int64{3}},
-		{"year, level month (lower case)", func() ([]int64, *core.Response, error) {
+		{"year, level month (lower case)", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.TrackHit(ctx, trackID, core.StatOptions{Year: 2024, Level: "month"})
 		}, []int64{0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-		{"month, level MONTH", func() ([]int64, *core.Response, error) {
+		{"month, level MONTH", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.DropCreatedBy(ctx, devID, core.StatOptions{Year: 2024, Month: 3, Level: "MONTH"})
 		}, []int64{6}},
-		{"another year", func() ([]int64, *core.Response, error) {
+		{"another year", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.FlowDropAdded(ctx, srcID, core.StatOptions{Year: 2023})
 		}, make([]int64, 12)},
-		{"no date: the last 10 years", func() ([]int64, *core.Response, error) {
+		{"no date: the last 10 years", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.FlowDropAdded(ctx, srcID, core.StatOptions{})
 		}, []int64{0, 0, 0, 0, 0, 0, 0, 0, 0, 5}},
 	} {
@@ -882,7 +883,7 @@ func TestEmulatorErrors(t *testing.T) {
 	c := env.c
 	flow := createFlow(t, ctx, c, "/dev/errors", nil)
 	flowID := str(t, flow, "id")
-	tok, _, err := c.Token.Create(ctx, core.Object{"paths": core.Object{"/dev/errors": core.Object{"dropRead": true}}}, nil)
+	tok, _, err := c.Token.Create(ctx, flowthings.Object{"paths": flowthings.Object{"/dev/errors": flowthings.Object{"dropRead": true}}}, nil)
 	require.NoError(t, err)
 	tokenString := str(t, tok, "tokenString")
 	const wrongToken = "not-a-real-token-0123456789"
@@ -924,11 +925,11 @@ func TestEmulatorErrors(t *testing.T) {
 			return err
 		}, new(*core.ForbiddenError), 401, "GET", "/flow", "", emulator.DefaultGuestAccount},
 		{"token without permission", func() error {
-			_, _, err := reader.Flow.Create(ctx, core.Object{"path": "/dev/errors/new"}, nil)
+			_, _, err := reader.Flow.Create(ctx, flowthings.Object{"path": "/dev/errors/new"}, nil)
 			return err
 		}, new(*core.ForbiddenError), 403, "POST", "/flow", "permission", ""},
 		{"token without drop write", func() error {
-			_, _, err := reader.Drop(flowID).Create(ctx, core.Object{"elems": core.Object{}}, nil)
+			_, _, err := reader.Drop(flowID).Create(ctx, flowthings.Object{"elems": flowthings.Object{}}, nil)
 			return err
 		}, new(*core.ForbiddenError), 403, "POST", "/drop/" + flowID, "permission", ""},
 		{"not found", func() error {
@@ -944,7 +945,7 @@ func TestEmulatorErrors(t *testing.T) {
 			return err
 		}, new(*core.ServerError), 503, "GET", "/flow", "", ""},
 		{"injected 503 on a write", func() error {
-			_, _, err := failing.c.Flow.Create(ctx, core.Object{"path": "/dev/x"}, nil)
+			_, _, err := failing.c.Flow.Create(ctx, flowthings.Object{"path": "/dev/x"}, nil)
 			return err
 		}, new(*core.ServerError), 503, "POST", "/flow", "", ""},
 	} {
@@ -984,7 +985,7 @@ func TestEmulatorErrors(t *testing.T) {
 	all = append(all, err)
 
 	// A failing WebSocket session is the first connection's error.
-	_, err = core.DialWebSocket(ctx, failing.cfg, failing.rec, &nethttp.WSDialer{}, nil)
+	_, err = flowthings.DialWebSocket(ctx, failing.cfg, failing.rec, &nethttp.WSDialer{}, nil)
 	var server *core.ServerError
 	assert.ErrorAs(t, err, &server)
 	all = append(all, err)
@@ -1001,37 +1002,37 @@ func TestEmulatorRawRequest(t *testing.T) {
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
-	flow := createFlow(t, ctx, c, "/dev/raw", core.Object{"description": "before"})
+	flow := createFlow(t, ctx, c, "/dev/raw", flowthings.Object{"description": "before"})
 	flowID := str(t, flow, "id")
 
 	v, resp, err := c.Request(ctx, "GET", "/flow/"+flowID, nil, core.Params{"only": []string{"path"}})
 	require.NoError(t, err)
 	assert.Equal(t, 200, resp.Status)
-	assert.Equal(t, core.Object{"id": flowID, "path": "/dev/raw"}, v)
+	assert.Equal(t, flowthings.Object{"id": flowID, "path": "/dev/raw"}, v)
 
 	// Member sub-resource update: PUT /flow/{id}/description with a bare value.
 	v, _, err = c.Request(ctx, "PUT", "/flow/"+flowID+"/description", "after", nil)
 	require.NoError(t, err)
-	require.IsType(t, core.Object{}, v)
-	assert.Equal(t, "after", v.(core.Object)["description"])
+	require.IsType(t, flowthings.Object{}, v)
+	assert.Equal(t, "after", v.(flowthings.Object)["description"])
 	req := env.rec.last(t)
 	assert.Equal(t, `"after"`, string(req.Body))
 
 	// A raw body as json.RawMessage, a list result.
 	v, _, err = c.Request(ctx, "MGET", "/flow", json.RawMessage(`["`+flowID+`"]`), nil)
 	require.NoError(t, err)
-	require.IsType(t, core.Object{}, v)
-	assert.Contains(t, v.(core.Object), flowID)
+	require.IsType(t, flowthings.Object{}, v)
+	assert.Contains(t, v.(flowthings.Object), flowID)
 	v, _, err = c.Request(ctx, "GET", "/flow", nil, core.Params{"filter": filter.M("path").Eq("/dev/raw")})
 	require.NoError(t, err)
 	require.IsType(t, []any{}, v)
 	assert.Len(t, v, 1)
 
 	// A create with a raw call is a 201 and the body decodes as an Object.
-	v, resp, err = c.Request(ctx, "POST", "/drop/"+flowID, core.Object{"elems": core.Object{"a": 1}}, nil)
+	v, resp, err = c.Request(ctx, "POST", "/drop/"+flowID, flowthings.Object{"elems": flowthings.Object{"a": 1}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
-	assert.Equal(t, flowID, v.(core.Object)["flowId"])
+	assert.Equal(t, flowID, v.(flowthings.Object)["flowId"])
 }
 
 // ---------------------------------------------------------------------------
@@ -1044,14 +1045,14 @@ func TestEmulatorTokenPermissions(t *testing.T) {
 	a := createFlow(t, ctx, c, "/dev/perm/a", nil)
 	b := createFlow(t, ctx, c, "/dev/perm/b", nil)
 	aID, bID := str(t, a, "id"), str(t, b, "id")
-	d, _, err := c.Drop(aID).Create(ctx, core.Object{"elems": core.Object{"v": 1}}, nil)
+	d, _, err := c.Drop(aID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"v": 1}}, nil)
 	require.NoError(t, err)
 	dID := str(t, d, "id")
-	_, _, err = c.Drop(bID).Create(ctx, core.Object{"elems": core.Object{"v": 2}}, nil)
+	_, _, err = c.Drop(bID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"v": 2}}, nil)
 	require.NoError(t, err)
 
-	tok, _, err := c.Token.Create(ctx, core.Object{
-		"paths":       core.Object{"/dev/perm/a": core.Object{"dropRead": true, "dropWrite": false}},
+	tok, _, err := c.Token.Create(ctx, flowthings.Object{
+		"paths":       flowthings.Object{"/dev/perm/a": flowthings.Object{"dropRead": true, "dropWrite": false}},
 		"description": "read a",
 	}, nil)
 	require.NoError(t, err)
@@ -1079,15 +1080,15 @@ func TestEmulatorTokenPermissions(t *testing.T) {
 	// Refused with 403.
 	for name, call := range map[string]func() error{
 		"drop create": func() error {
-			_, _, err := reader.Drop(aID).Create(ctx, core.Object{"elems": core.Object{}}, nil)
+			_, _, err := reader.Drop(aID).Create(ctx, flowthings.Object{"elems": flowthings.Object{}}, nil)
 			return err
 		},
 		"drop by path": func() error {
-			_, _, err := reader.DropPath("/dev/perm/a").Create(ctx, core.Object{"elems": core.Object{}}, nil)
+			_, _, err := reader.DropPath("/dev/perm/a").Create(ctx, flowthings.Object{"elems": flowthings.Object{}}, nil)
 			return err
 		},
 		"drop update": func() error {
-			_, _, err := reader.Drop(aID).Update(ctx, core.M(d).Modify("fhash", "x"), nil)
+			_, _, err := reader.Drop(aID).Update(ctx, flowthings.M(d).Modify("fhash", "x"), nil)
 			return err
 		},
 		"drop delete": func() error { _, err := reader.Drop(aID).Delete(ctx, dID, nil, nil); return err },
@@ -1095,15 +1096,15 @@ func TestEmulatorTokenPermissions(t *testing.T) {
 		"other flow":  func() error { _, _, err := reader.Flow.Read(ctx, bID, nil); return err },
 		"other drops": func() error { _, _, err := reader.Drop(bID).FindMany(ctx, nil); return err },
 		"flow create": func() error {
-			_, _, err := reader.Flow.Create(ctx, core.Object{"path": "/dev/perm/a/sub"}, nil)
+			_, _, err := reader.Flow.Create(ctx, flowthings.Object{"path": "/dev/perm/a/sub"}, nil)
 			return err
 		},
 		"flow update": func() error {
-			_, _, err := reader.Flow.Update(ctx, core.M(a).Modify("description", "x"), nil)
+			_, _, err := reader.Flow.Update(ctx, flowthings.M(a).Modify("description", "x"), nil)
 			return err
 		},
 		"token create": func() error {
-			_, _, err := reader.Token.Create(ctx, core.Object{"paths": core.Object{"/dev/perm/a": core.Object{}}}, nil)
+			_, _, err := reader.Token.Create(ctx, flowthings.Object{"paths": flowthings.Object{"/dev/perm/a": flowthings.Object{}}}, nil)
 			return err
 		},
 	} {
@@ -1135,12 +1136,12 @@ func TestEmulatorShares(t *testing.T) {
 	shared := createFlow(t, ctx, c, "/dev/shared/x", nil)
 	private := createFlow(t, ctx, c, "/dev/private/y", nil)
 	sharedID, privateID := str(t, shared, "id"), str(t, private, "id")
-	_, _, err := c.Drop(sharedID).Create(ctx, core.Object{"elems": core.Object{"from": "dev"}}, nil)
+	_, _, err := c.Drop(sharedID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"from": "dev"}}, nil)
 	require.NoError(t, err)
 
-	share, _, err := c.Share.Create(ctx, core.Object{
+	share, _, err := c.Share.Create(ctx, flowthings.Object{
 		"issuedTo": guestID,
-		"paths":    core.Object{"/dev/shared": core.Object{"read": true, "dropRead": true, "dropWrite": true}},
+		"paths":    flowthings.Object{"/dev/shared": flowthings.Object{"read": true, "dropRead": true, "dropWrite": true}},
 	}, nil)
 	require.NoError(t, err)
 	shareID := str(t, share, "id")
@@ -1150,7 +1151,7 @@ func TestEmulatorShares(t *testing.T) {
 	guestCfg := env.cfg
 	guestCfg.Account, guestCfg.Token, guestCfg.Namespace = emulator.DefaultGuestAccount, emulator.DefaultGuestToken, emulator.DefaultAccount
 	rec := &recordingTrans{next: env.rec.next}
-	guest, err := core.NewClient(guestCfg, rec)
+	guest, err := flowthings.NewClient(guestCfg, rec)
 	require.NoError(t, err)
 
 	me, _, err := guest.Identity.Read(ctx, guestID, nil)
@@ -1171,7 +1172,7 @@ func TestEmulatorShares(t *testing.T) {
 	found, _, err := guest.Drop(sharedID).FindMany(ctx, nil)
 	require.NoError(t, err)
 	assert.Len(t, found, 1)
-	d, _, err := guest.DropPath("/dev/shared/x").Create(ctx, core.Object{"elems": core.Object{"from": "guest"}}, nil)
+	d, _, err := guest.DropPath("/dev/shared/x").Create(ctx, flowthings.Object{"elems": flowthings.Object{"from": "guest"}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, guestID, d["creatorId"], "written through a share: the recipient's identity")
 	assert.Equal(t, sharedID, d["flowId"])
@@ -1180,11 +1181,11 @@ func TestEmulatorShares(t *testing.T) {
 		"private flow":  func() error { _, _, err := guest.Flow.Read(ctx, privateID, nil); return err },
 		"private drops": func() error { _, _, err := guest.Drop(privateID).FindMany(ctx, nil); return err },
 		"flow create": func() error {
-			_, _, err := guest.Flow.Create(ctx, core.Object{"path": "/dev/shared/new"}, nil)
+			_, _, err := guest.Flow.Create(ctx, flowthings.Object{"path": "/dev/shared/new"}, nil)
 			return err
 		},
 		"share create": func() error {
-			_, _, err := guest.Share.Create(ctx, core.Object{"issuedTo": guestID, "paths": core.Object{"/dev": core.Object{"read": true}}}, nil)
+			_, _, err := guest.Share.Create(ctx, flowthings.Object{"issuedTo": guestID, "paths": flowthings.Object{"/dev": flowthings.Object{"read": true}}}, nil)
 			return err
 		},
 	} {
@@ -1213,11 +1214,11 @@ func TestEmulatorShares(t *testing.T) {
 	body, err := ws.Send(ctx, core.WSFrame{Object: "drop", Type: "create", Path: "/dev/shared/x",
 		Value: []byte(`{"elems":{"from":"guest-ws"}}`)})
 	require.NoError(t, err)
-	var wsDrop core.Object
+	var wsDrop flowthings.Object
 	require.NoError(t, json.Unmarshal(body, &wsDrop))
 	assert.Equal(t, sharedID, wsDrop["flowId"])
 	assert.True(t, sink.waitFor(t, wsDrop["id"].(string), 5*time.Second), "own write pushed back")
-	devDrop, _, err := c.Drop(sharedID).Create(ctx, core.Object{"elems": core.Object{"from": "dev-later"}}, nil)
+	devDrop, _, err := c.Drop(sharedID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"from": "dev-later"}}, nil)
 	require.NoError(t, err)
 	assert.True(t, sink.waitFor(t, str(t, devDrop, "id"), 5*time.Second), "owner's write pushed to the recipient")
 	_, err = ws.Subscribe(ctx, "/dev/private/y", func(core.WSDrop) {})
@@ -1242,7 +1243,7 @@ func TestEmulatorBatch(t *testing.T) {
 	env := newEmuEnv(t, func(cfg *emulator.Config) { cfg.Latency = 5 * time.Millisecond })
 	ctx := testCtx(t)
 	c := env.c
-	b := core.NewBatch(ctx, 3)
+	b := flowthings.NewBatch(ctx, 3)
 	var paths []string
 	for i := range 6 {
 		path := fmt.Sprintf("/dev/batch/f%d", i)
@@ -1253,7 +1254,7 @@ func TestEmulatorBatch(t *testing.T) {
 					return nil, err
 				}
 			}
-			return core.Result(c.Flow.Create(ctx, core.Object{"path": path, "capacity": 10 + i}, nil))
+			return flowthings.Result(c.Flow.Create(ctx, flowthings.Object{"path": path, "capacity": 10 + i}, nil))
 		})
 		assert.Equal(t, i, idx)
 	}
@@ -1261,8 +1262,8 @@ func TestEmulatorBatch(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, results, 6)
 	for i, r := range results {
-		require.IsType(t, core.Object{}, r)
-		assert.Equal(t, paths[i], r.(core.Object)["path"], "result %d is call %d's", i, i)
+		require.IsType(t, flowthings.Object{}, r)
+		assert.Equal(t, paths[i], r.(flowthings.Object)["path"], "result %d is call %d's", i, i)
 	}
 	// They did finish out of order: creation order is visible in the ids.
 	found, _, err := c.Flow.FindMany(ctx, core.Params{"order": "asc"}, filter.M("path").Matches("^/dev/batch/", ""))
@@ -1277,24 +1278,24 @@ func TestEmulatorBatch(t *testing.T) {
 
 	// Mixed outcomes keep their places; Results reports the first error in
 	// call order.
-	b = core.NewBatch(ctx, 0)
+	b = flowthings.NewBatch(ctx, 0)
 	b.Add(func(ctx context.Context) (any, error) {
-		return core.Result(c.Flow.FindMany(ctx, core.Params{"sort": "path", "order": "asc"}, filter.M("path").Matches("^/dev/batch/", "")))
+		return flowthings.Result(c.Flow.FindMany(ctx, core.Params{"sort": "path", "order": "asc"}, filter.M("path").Matches("^/dev/batch/", "")))
 	})
 	b.Add(func(ctx context.Context) (any, error) {
-		return core.Result(c.Flow.Read(ctx, "f"+strings.Repeat("0", 24), nil))
+		return flowthings.Result(c.Flow.Read(ctx, "f"+strings.Repeat("0", 24), nil))
 	})
 	b.Add(func(ctx context.Context) (any, error) {
-		return core.Result(c.Flow.Create(ctx, core.Object{"path": "/dev/batch/f0"}, nil)) // duplicate path
+		return flowthings.Result(c.Flow.Create(ctx, flowthings.Object{"path": "/dev/batch/f0"}, nil)) // duplicate path
 	})
 	b.Add(func(ctx context.Context) (any, error) {
-		return core.Result(c.Identity.FindMany(ctx, nil))
+		return flowthings.Result(c.Identity.FindMany(ctx, nil))
 	})
 	require.Equal(t, 4, b.Len())
 	outs := b.ResultsWithErrors()
 	require.Len(t, outs, 4)
 	require.NoError(t, outs[0].Err)
-	found = outs[0].Value.([]core.Object)
+	found = outs[0].Value.([]flowthings.Object)
 	var got []string
 	for _, f := range found {
 		got = append(got, str(t, f, "path"))
@@ -1315,24 +1316,24 @@ func TestEmulatorLazy(t *testing.T) {
 	flow := createFlow(t, ctx, c, "/dev/lazy/a", nil)
 	var want []string
 	for i := range 3 {
-		d, _, err := c.Drop(str(t, flow, "id")).Create(ctx, core.Object{"elems": core.Object{"i": i}}, nil)
+		d, _, err := c.Drop(str(t, flow, "id")).Create(ctx, flowthings.Object{"elems": flowthings.Object{"i": i}}, nil)
 		require.NoError(t, err)
 		want = append([]string{str(t, d, "id")}, want...) // newest first
 	}
 	createFlow(t, ctx, c, "/dev/lazy/b", nil)
 
 	g := lazy.New(ctx, 2)
-	flows := lazy.Go(g, func(ctx context.Context) ([]core.Object, error) {
-		return core.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/dev/lazy/a")))
+	flows := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+		return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/dev/lazy/a")))
 	})
-	other := lazy.Go(g, func(ctx context.Context) ([]core.Object, error) {
-		return core.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/dev/lazy/b")))
+	other := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+		return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/dev/lazy/b")))
 	})
 	id := lazy.Field[string](flows, "0", "id")
-	drops := lazy.Go1(g, id, func(ctx context.Context, id string) ([]core.Object, error) {
-		return core.Result(c.Drop(id).FindMany(ctx, core.Params{"limit": 10}))
+	drops := lazy.Go1(g, id, func(ctx context.Context, id string) ([]flowthings.Object, error) {
+		return flowthings.Result(c.Drop(id).FindMany(ctx, core.Params{"limit": 10}))
 	})
-	count := lazy.Then(drops, func(ds []core.Object) (int, error) { return len(ds), nil })
+	count := lazy.Then(drops, func(ds []flowthings.Object) (int, error) { return len(ds), nil })
 	both := lazy.Go2(g, id, lazy.Field[string](other, "0", "path"), func(ctx context.Context, id, path string) (string, error) {
 		f, _, err := c.Flow.Read(ctx, id, nil)
 		if err != nil {
@@ -1352,21 +1353,21 @@ func TestEmulatorLazy(t *testing.T) {
 	assert.Equal(t, "/dev/lazy/a+/dev/lazy/b", s)
 
 	// Failures propagate: an empty find has no "0", a 404 fails its dependants.
-	none := lazy.Go(g, func(ctx context.Context) ([]core.Object, error) {
-		return core.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/dev/lazy/none")))
+	none := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+		return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/dev/lazy/none")))
 	})
-	noDrops := lazy.Go1(g, lazy.Field[string](none, "0", "id"), func(ctx context.Context, id string) ([]core.Object, error) {
+	noDrops := lazy.Go1(g, lazy.Field[string](none, "0", "id"), func(ctx context.Context, id string) ([]flowthings.Object, error) {
 		t.Error("must not run")
 		return nil, nil
 	})
 	_, err = noDrops.Get()
 	var fieldErr *lazy.FieldError
 	assert.ErrorAs(t, err, &fieldErr)
-	missing := lazy.Go(g, func(ctx context.Context) (core.Object, error) {
-		return core.Result(c.Flow.Read(ctx, "f"+strings.Repeat("0", 24), nil))
+	missing := lazy.Go(g, func(ctx context.Context) (flowthings.Object, error) {
+		return flowthings.Result(c.Flow.Read(ctx, "f"+strings.Repeat("0", 24), nil))
 	})
-	dep := lazy.Go1(g, lazy.Field[string](missing, "path"), func(ctx context.Context, p string) ([]core.Object, error) {
-		return core.Result(c.DropPath(p).FindMany(ctx, nil))
+	dep := lazy.Go1(g, lazy.Field[string](missing, "path"), func(ctx context.Context, p string) ([]flowthings.Object, error) {
+		return flowthings.Result(c.DropPath(p).FindMany(ctx, nil))
 	})
 	all, err := lazy.All(drops, dep).Get()
 	assert.Nil(t, all)
@@ -1401,13 +1402,13 @@ func TestEmulatorWebSocket(t *testing.T) {
 	// duplicate of an earlier drop would have arrived before it.
 	var written []string
 	for i := range 5 {
-		d, _, err := c.Drop(flowID).Create(ctx, core.Object{"elems": core.Object{"i": i}}, nil)
+		d, _, err := c.Drop(flowID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"i": i}}, nil)
 		require.NoError(t, err)
 		written = append(written, str(t, d, "id"))
 	}
-	_, _, err = c.Drop(str(t, other, "id")).Create(ctx, core.Object{"elems": core.Object{"other": true}}, nil)
+	_, _, err = c.Drop(str(t, other, "id")).Create(ctx, flowthings.Object{"elems": flowthings.Object{"other": true}}, nil)
 	require.NoError(t, err)
-	barrier, _, err := c.DropPath(path).Create(ctx, core.Object{"elems": core.Object{"barrier": true}}, nil)
+	barrier, _, err := c.DropPath(path).Create(ctx, flowthings.Object{"elems": flowthings.Object{"barrier": true}}, nil)
 	require.NoError(t, err)
 	written = append(written, str(t, barrier, "id"))
 	for name, h := range map[string]*dropSink{"by id": h1, "by path": h2} {
@@ -1423,7 +1424,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 	h1.mu.Lock()
 	pushed := h1.drops[0].Value
 	h1.mu.Unlock()
-	var pushedDrop core.Object
+	var pushedDrop flowthings.Object
 	require.NoError(t, json.Unmarshal(pushed, &pushedDrop))
 	restDrop, _, err := c.Drop(flowID).Read(ctx, written[0], core.Params{"hints": true})
 	require.NoError(t, err)
@@ -1432,12 +1433,12 @@ func TestEmulatorWebSocket(t *testing.T) {
 	// CRUD frames.
 	body, err := ws.Send(ctx, core.WSFrame{Object: "flow", Type: "find", ID: flowID})
 	require.NoError(t, err)
-	var f core.Object
+	var f flowthings.Object
 	require.NoError(t, json.Unmarshal(body, &f))
 	assert.Equal(t, path, f["path"])
 	body, err = ws.Send(ctx, core.WSFrame{Object: "drop", Type: "create", FlowID: flowID, Value: []byte(`{"elems":{"user":"bob","message":"hi"}}`)})
 	require.NoError(t, err)
-	var created core.Object
+	var created flowthings.Object
 	require.NoError(t, json.Unmarshal(body, &created))
 	createdID := str(t, created, "id")
 	assert.Equal(t, flowID, created["flowId"])
@@ -1451,7 +1452,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 	body, err = ws.Send(ctx, core.WSFrame{Object: "drop", Type: "findmany", Path: path,
 		Options: core.Params{"limit": 2, "hints": false, "filter": filter.M("elems", "i").Ge(3)}})
 	require.NoError(t, err)
-	var list []core.Object
+	var list []flowthings.Object
 	require.NoError(t, json.Unmarshal(body, &list))
 	require.Len(t, list, 2)
 	assert.Equal(t, []string{written[4], written[3]}, []string{list[0]["id"].(string), list[1]["id"].(string)})
@@ -1490,7 +1491,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 		t.Error("a closed subscription is done")
 	}
 	assert.NoError(t, s1.Err())
-	after, _, err := c.Drop(flowID).Create(ctx, core.Object{"elems": core.Object{"after": true}}, nil)
+	after, _, err := c.Drop(flowID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"after": true}}, nil)
 	require.NoError(t, err)
 	require.True(t, h3.waitFor(t, str(t, after, "id"), 5*time.Second))
 	require.True(t, h2.waitFor(t, str(t, after, "id"), 5*time.Second))
@@ -1505,7 +1506,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 		t.Fatal("Done not closed after Close")
 	}
 	assert.NoError(t, ws.Err())
-	for _, s := range []*core.Subscription{s2, s3} {
+	for _, s := range []*flowthings.Subscription{s2, s3} {
 		select {
 		case <-s.Done():
 		default:
@@ -1540,7 +1541,7 @@ func TestEmulatorWebSocketUnsubscribeIDAndPath(t *testing.T) {
 				closed, kept, keptSink = sID, sPath, byPath
 			}
 			require.NoError(t, closed.Close(ctx))
-			d, _, err := env.c.Drop(flowID).Create(ctx, core.Object{"elems": core.Object{"x": 1}}, nil)
+			d, _, err := env.c.Drop(flowID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"x": 1}}, nil)
 			require.NoError(t, err)
 			assert.True(t, keptSink.waitFor(t, str(t, d, "id"), 2*time.Second),
 				"the subscription by %s still receives drops", kept.Resource())
@@ -1561,7 +1562,7 @@ func TestEmulatorWebSocketReconnect(t *testing.T) {
 	var mu sync.Mutex
 	lost := 0
 	var otherErrs []error
-	ws, err := core.DialWebSocket(ctx, env.cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, &core.WSOptions{
+	ws, err := flowthings.DialWebSocket(ctx, env.cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, &core.WSOptions{
 		Reconnect:  true,
 		BackoffMin: 10 * time.Millisecond,
 		BackoffMax: 40 * time.Millisecond,
@@ -1601,7 +1602,7 @@ func TestEmulatorWebSocketReconnect(t *testing.T) {
 			require.ErrorAs(t, err, &cl)
 			continue
 		}
-		var d core.Object
+		var d flowthings.Object
 		require.NoError(t, json.Unmarshal(body, &d))
 		id := str(t, d, "id")
 		if byID.waitFor(t, id, time.Second) && byPath.waitFor(t, id, time.Second) && before >= 1 {
@@ -1612,7 +1613,7 @@ func TestEmulatorWebSocketReconnect(t *testing.T) {
 
 	// A drop written over REST once the socket is back is pushed too.
 	eventually(t, 5*time.Second, "a REST drop pushed after a reconnect", func() bool {
-		d, _, err := c.Drop(flowID).Create(ctx, core.Object{"elems": core.Object{"rest": true}}, nil)
+		d, _, err := c.Drop(flowID).Create(ctx, flowthings.Object{"elems": flowthings.Object{"rest": true}}, nil)
 		require.NoError(t, err)
 		return byID.waitFor(t, str(t, d, "id"), 200*time.Millisecond)
 	})
@@ -1633,7 +1634,7 @@ func TestEmulatorWebSocketReconnect(t *testing.T) {
 	require.NoError(t, ws.Close())
 	<-ws.Done()
 	assert.NoError(t, ws.Err())
-	for _, s := range []*core.Subscription{subID, subPath} {
+	for _, s := range []*flowthings.Subscription{subID, subPath} {
 		select {
 		case <-s.Done():
 		default:

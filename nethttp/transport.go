@@ -1,6 +1,6 @@
 // Package nethttp runs the flowthings core client over net/http: a
-// core.Transport (Transport), a WebSocket dialer (WSDialer), and NewClient,
-// which assembles a ready core.Client.
+// flowthings.Transport (Transport), a WebSocket dialer (WSDialer), and NewClient,
+// which assembles a ready flowthings.Client.
 package nethttp
 
 import (
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 )
 
 // DefaultMaxBodyBytes is the largest response body a Transport reads unless
@@ -27,7 +28,7 @@ const DefaultTimeout = 60 * time.Second
 // the Transport's limit.
 var ErrBodyTooLarge = errors.New("nethttp: response body too large")
 
-// Transport is a core.Transport over an *http.Client. It sends the request's
+// Transport is a flowthings.Transport over an *http.Client. It sends the request's
 // method verbatim (including MGET and MPUT), headers and body; it returns the
 // status and the whole body, whatever the status. It does not follow
 // redirects (the platform never sends one, and following one to another
@@ -39,7 +40,7 @@ type Transport struct {
 	MaxBodyBytes int64
 }
 
-var _ core.Transport = (*Transport)(nil)
+var _ flowthings.Transport = (*Transport)(nil)
 
 // NewTransport returns a Transport using (a copy of) hc, or of
 // http.DefaultClient if hc is nil. The copy shares hc's RoundTripper,
@@ -85,8 +86,8 @@ func (t *Transport) Do(ctx context.Context, req core.Request) (int, []byte, erro
 	return resp.StatusCode, data, nil
 }
 
-// NewClient returns a core.Client for cfg over a Transport with its own
+// NewClient returns a flowthings.Client for cfg over a Transport with its own
 // http.Client (timeout DefaultTimeout).
-func NewClient(cfg core.Config) (*core.Client, error) {
-	return core.NewClient(cfg, NewTransport(&http.Client{Timeout: DefaultTimeout}))
+func NewClient(cfg core.Config) (*flowthings.Client, error) {
+	return flowthings.NewClient(cfg, NewTransport(&http.Client{Timeout: DefaultTimeout}))
 }

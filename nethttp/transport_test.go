@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const token = "nethttp-secret-token"
 
-func clientFor(t *testing.T, srv *httptest.Server, tr *Transport) *core.Client {
+func clientFor(t *testing.T, srv *httptest.Server, tr *Transport) *flowthings.Client {
 	t.Helper()
 	cfg := core.Config{Account: "alice", Token: token, Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true}
 	if tr == nil {
@@ -26,7 +27,7 @@ func clientFor(t *testing.T, srv *httptest.Server, tr *Transport) *core.Client {
 		require.NoError(t, err)
 		return c
 	}
-	c, err := core.NewClient(cfg, tr)
+	c, err := flowthings.NewClient(cfg, tr)
 	require.NoError(t, err)
 	return c
 }
@@ -48,11 +49,11 @@ func TestTransportSendsEverything(t *testing.T) {
 
 	many, _, err := c.Flow.ReadMany(ctx, []string{"f1", "a/b"}, core.Params{"only": []string{"id"}})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]core.Object{"f1": {"id": "f1"}}, many)
+	assert.Equal(t, map[string]flowthings.Object{"f1": {"id": "f1"}}, many)
 	s := <-got
 	assert.Equal(t, seen{"MGET", "/v0.1/alice/flow?only=id", `["f1","a/b"]`, token, "alice", "application/json"}, s)
 
-	_, _, err = c.Flow.UpdateMany(ctx, map[string]core.Object{"f1": {"a": 1}}, nil)
+	_, _, err = c.Flow.UpdateMany(ctx, map[string]flowthings.Object{"f1": {"a": 1}}, nil)
 	require.NoError(t, err)
 	s = <-got
 	assert.Equal(t, "MPUT", s.method)
@@ -91,7 +92,7 @@ func TestTransportStatusAndErrors(t *testing.T) {
 	var mal *core.MalformedResponseError
 	require.ErrorAs(t, err, &mal)
 	assert.Equal(t, 502, mal.Status)
-	obj, resp, err := c.Flow.Create(ctx, core.Object{"path": "/alice/x"}, nil)
+	obj, resp, err := c.Flow.Create(ctx, flowthings.Object{"path": "/alice/x"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
 	assert.Equal(t, "f9", obj["id"])

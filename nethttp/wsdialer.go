@@ -8,6 +8,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 )
 
 // DefaultWSReadLimit is the largest frame a WSDialer's sockets accept unless
@@ -15,7 +16,7 @@ import (
 // of github.com/coder/websocket.
 const DefaultWSReadLimit = 16 << 20
 
-// WSDialer is a core.Dialer over github.com/coder/websocket, for Go programs
+// WSDialer is a flowthings.Dialer over github.com/coder/websocket, for Go programs
 // and for tests against a local emulator. The zero value is ready to use.
 type WSDialer struct {
 	// HTTPClient performs the handshake; nil means http.DefaultClient.
@@ -28,10 +29,10 @@ type WSDialer struct {
 	ReadLimit int64
 }
 
-var _ core.Dialer = (*WSDialer)(nil)
+var _ flowthings.Dialer = (*WSDialer)(nil)
 
 // Dial opens a WebSocket to url. ctx bounds the handshake only.
-func (d *WSDialer) Dial(ctx context.Context, url string) (core.Socket, error) {
+func (d *WSDialer) Dial(ctx context.Context, url string) (flowthings.Socket, error) {
 	c, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: d.HTTPClient, HTTPHeader: d.Header})
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
@@ -51,7 +52,7 @@ func (d *WSDialer) Dial(ctx context.Context, url string) (core.Socket, error) {
 	return wsSocket{c}, nil
 }
 
-// wsSocket adapts a *websocket.Conn to core.Socket.
+// wsSocket adapts a *websocket.Conn to flowthings.Socket.
 type wsSocket struct{ c *websocket.Conn }
 
 // Read returns the next data frame; binary frames are passed on as they are.

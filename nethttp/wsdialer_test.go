@@ -16,6 +16,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 )
 
 const wsTestFlow = "f53b1d1600cf27b75148de0ac"
@@ -89,7 +90,7 @@ func TestWSDialerEndToEnd(t *testing.T) {
 	srv := wsTestServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, err := core.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Heartbeat: 5 * time.Millisecond})
+	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Heartbeat: 5 * time.Millisecond})
 	require.NoError(t, err)
 	defer ws.Close()
 
@@ -117,7 +118,7 @@ func TestWSDialerReadLimit(t *testing.T) {
 	srv := wsTestServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, err := core.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{ReadLimit: 1024}, nil)
+	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{ReadLimit: 1024}, nil)
 	require.NoError(t, err)
 	defer ws.Close()
 	_, err = ws.Send(ctx, core.WSFrame{Object: "flow", Type: "find", ID: "big"})
@@ -138,7 +139,7 @@ func TestWSDialerErrors(t *testing.T) {
 
 	cfg := wsTestConfig(srv)
 	cfg.Token = "wrong"
-	_, err = core.DialWebSocket(ctx, cfg, NewTransport(srv.Client()), &WSDialer{}, nil)
+	_, err = flowthings.DialWebSocket(ctx, cfg, NewTransport(srv.Client()), &WSDialer{}, nil)
 	var fe *core.ForbiddenError
 	assert.ErrorAs(t, err, &fe)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 	"github.com/flowthings/flowthings-wasm/emulator"
 	"github.com/flowthings/flowthings-wasm/filter"
 	"github.com/flowthings/flowthings-wasm/nethttp"
@@ -68,11 +69,11 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	step := func(format string, args ...any) { fmt.Fprintf(out, "• "+format+"\n", args...) }
 
 	root := "/" + cfg.Account + "/demo"
-	sensors, _, err := client.Flow.Create(ctx, core.Object{"path": root + "/sensors", "description": "raw readings"}, nil)
+	sensors, _, err := client.Flow.Create(ctx, flowthings.Object{"path": root + "/sensors", "description": "raw readings"}, nil)
 	if err != nil {
 		return fmt.Errorf("create flow: %w", err)
 	}
-	hot, _, err := client.Flow.Create(ctx, core.Object{"path": root + "/hot", "description": "readings above 30 °C"}, nil)
+	hot, _, err := client.Flow.Create(ctx, flowthings.Object{"path": root + "/hot", "description": "readings above 30 °C"}, nil)
 	if err != nil {
 		return fmt.Errorf("create flow: %w", err)
 	}
@@ -82,7 +83,7 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	track, _, err := client.Track.Create(ctx, core.Object{
+	track, _, err := client.Track.Create(ctx, flowthings.Object{
 		"source": sensors["path"], "destination": []any{hot["path"]}, "filter": hotFilter,
 	}, nil)
 	if err != nil {
@@ -92,7 +93,7 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 
 	// Live: subscribe to the hot flow by path before writing, so every
 	// drop the track copies there arrives over the WebSocket.
-	ws, err := core.DialWebSocket(ctx, cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, nil)
+	ws, err := flowthings.DialWebSocket(ctx, cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, nil)
 	if err != nil {
 		return fmt.Errorf("open websocket: %w", err)
 	}
@@ -107,8 +108,8 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	towns := []string{"Brooklyn", "Queens"}
 	const readings = 12
 	for i := range readings {
-		elems := core.Object{"temp": 20 + 2*i, "town": towns[i%2]}
-		if _, _, err := drops.Create(ctx, core.Object{"elems": elems}, nil); err != nil {
+		elems := flowthings.Object{"temp": 20 + 2*i, "town": towns[i%2]}
+		if _, _, err := drops.Create(ctx, flowthings.Object{"elems": elems}, nil); err != nil {
 			return fmt.Errorf("write drop %d: %w", i, err)
 		}
 	}

@@ -1,0 +1,95 @@
+package flowthings
+
+import "github.com/flowthings/flowthings-wasm/core"
+
+import (
+	"context"
+)
+
+// DropService is the /drop/{flowId} service: the drops of one flow. Members:
+// elems (required, may be {}: name → plain JSON or {"type","value"}),
+// location, fhash; id, flowId, path, version, creationDate… are set by the
+// platform.
+//
+// Besides every operation of Service (addressed inside the flow, e.g.
+// Read is GET /drop/{flowId}/{id}), drops have DeleteAll and Aggregate.
+type DropService struct{ *Service }
+
+// Drop returns the drop service of the flow flowID. It is cheap; call it per
+// use. An empty flowID fails every call with an *InputError (use DropPath to
+// address a flow by path).
+func (c *Client) Drop(flowID string) *DropService {
+	return &DropService{c.service(core.ServiceDrop, flowID)}
+}
+
+// FlowID is the id of the flow the service is bound to.
+func (d *DropService) FlowID() string { return d.flowID }
+
+// DeleteAll empties the flow: DELETE /drop/{flowId}.
+func (d *DropService) DeleteAll(ctx context.Context, params core.Params) (*Response, error) {
+	op := d.op(core.OpDeleteAll)
+	op.Params = params
+	return d.c.call(ctx, op, nil)
+}
+
+// Aggregate computes grouped statistics over the flow's drops:
+// POST /drop/{flowId}/aggregate. Each row maps the literal groupBy and
+// output selectors to their values, e.g. {"$month": 1, "$count": 8}.
+func (d *DropService) Aggregate(ctx context.Context, a core.Aggregation, params core.Params) ([]Object, *Response, error) {
+	op := d.op(core.OpAggregate)
+	op.Params = params
+	var err error
+	if op.Body, err = a.JSON(); err != nil {
+		return nil, nil, err
+	}
+	var rows []Object
+	resp, err := d.c.call(ctx, op, &rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, resp, nil
+}
+
+// DropPathService addresses the drops of a flow by the flow's path instead
+// of its id: Create is POST /drop with "path" in the body, FindMany is
+// GET /drop?path=….
+type DropPathService struct {
+	c    *Client
+	path string
+}
+
+// DropPath returns the drop service of the flow at path, e.g. "/alice/x".
+func (c *Client) DropPath(path string) *DropPathService {
+	return &DropPathService{c: c, path: path}
+}
+
+// Path is the flow path the service is bound to.
+func (d *DropPathService) Path() string { return d.path }
+
+// Create stores a drop in the flow: POST /drop, with the flow path set as
+// the body's "path" member (the given drop is not modified).
+func (d *DropPathService) Create(ctx context.Context, drop any, params core.Params) (Object, *Response, error) {
+	op := core.Op{Service: core.ServiceDrop, Name: core.OpCreate, Path: d.path, Params: params}
+	var err error
+	if op.Body, err = encodeJSON("drop", drop); err != nil {
+		return nil, nil, err
+	}
+	var out Object
+	resp, err := d.c.call(ctx, op, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, resp, nil
+}
+
+// FindMany searches the flow's drops: GET /drop?path=…, filters AND-ed as in
+// Service.FindMany.
+func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filters ...any) ([]Object, *Response, error) {
+	op := core.Op{Service: core.ServiceDrop, Name: core.OpFindMany, Path: d.path, Params: params.WithFilters(filters...)}
+	var out []Object
+	resp, err := d.c.call(ctx, op, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, resp, nil
+}

@@ -1,0 +1,513 @@
+package flowthings
+
+import "github.com/flowthings/flowthings-wasm/core"
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Socket is one open WebSocket carrying text frames. Package nethttp has an
+// implementation over github.com/coder/websocket.
+type Socket interface {
+	// Read returns the next frame. It must return when ctx ends or the
+	// socket is closed.
+	Read(ctx context.Context) ([]byte, error)
+	// Write sends one text frame. Writes are never concurrent.
+	Write(ctx context.Context, frame []byte) error
+	// Close closes the socket; Read and Write fail afterwards. It may be
+	// called concurrently with a blocked Read.
+	Close() error
+}
+
+// Dialer opens a Socket to a WebSocket URL (Config.SocketURL of a session).
+type Dialer interface {
+	Dial(ctx context.Context, url string) (Socket, error)
+}
+
+// WebSocket is a live WebSocket session: subscriptions and CRUD calls over
+// one socket, with heartbeats and optional automatic reconnection. It runs a
+// WSEngine, feeding it events under one lock; its methods are safe for
+// concurrent use.
+//
+// Subscription handlers and WSOptions.OnError run one at a time, in arrival
+// order, on a goroutine of the WebSocket. They may call any method, including
+// Send and Close, but a slow handler delays the ones after it.
+// wsTimers is the number of the engine's timers, which are numbered from 0.
+const wsTimers = int(core.WSTimerReconnect) + 1
+
+type WebSocket struct {
+	cfg       core.Config
+	transport Transport
+	dialer    Dialer
+	onErr     func(error)
+
+	life   context.Context // ends with the engine; bounds connection attempts
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // connect, read and write goroutines
+
+	mu      sync.Mutex
+	eng     *core.WSEngine
+	conn    *wsConn            // the open socket, if any
+	attempt context.CancelFunc // cancels the connection attempt in progress
+	gen     uint64             // connection attempt number; older ones are stale
+	opened  chan struct{}      // closed at the first Opened
+	waiters map[core.WSCallID]chan wsResult
+	subs    map[core.WSHandlerID]*Subscription // one handler per Subscription
+	lastSub core.WSHandlerID
+	timers  [wsTimers]*time.Timer
+	tgen    [wsTimers]uint64
+	tasks   []wsTask // handler and OnError calls, run in order by runTasks
+	running bool     // a runTasks goroutine exists
+	done    chan struct{}
+	err     error
+}
+
+type wsResult struct {
+	body []byte
+	err  error
+}
+
+type wsTask struct {
+	sub  *Subscription
+	drop core.WSDrop
+	err  error
+}
+
+// wsConn is one open socket with its writer queue. Its context ends when
+// the socket failed or has been closed; stop asks the writer to close it.
+type wsConn struct {
+	sock   Socket
+	ctx    context.Context
+	cancel context.CancelFunc
+	out    [][]byte
+	wake   chan struct{}
+	stop   chan struct{}
+}
+
+// Subscription is one handler's subscription to a flow's drops.
+type Subscription struct {
+	ws       *WebSocket
+	id       core.WSHandlerID
+	resource string
+	handler  func(core.WSDrop)
+	done     chan struct{}
+	err      error // guarded by ws.mu
+}
+
+// DialWebSocket opens a session with transport (POST /session), dials its
+// socket with dialer and returns the running WebSocket. The first
+// connection is not retried: its failure is the error. opts may be nil.
+// ctx bounds only the dialing.
+func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, dialer Dialer, opts *core.WSOptions) (*WebSocket, error) {
+	if transport == nil || dialer == nil {
+		return nil, &core.InputError{Field: "websocket", Reason: "needs a Transport and a Dialer"}
+	}
+	var o core.WSOptions
+	if opts != nil {
+		o = *opts
+	}
+	ws := &WebSocket{
+		cfg:       cfg,
+		transport: transport,
+		dialer:    dialer,
+		onErr:     o.OnError,
+		eng:       core.NewWSEngine(cfg, o),
+		opened:    make(chan struct{}),
+		waiters:   map[core.WSCallID]chan wsResult{},
+		subs:      map[core.WSHandlerID]*Subscription{},
+		done:      make(chan struct{}),
+	}
+	ws.life, ws.cancel = context.WithCancel(context.Background())
+	ws.mu.Lock()
+	ws.apply(ws.eng.Connect())
+	ws.mu.Unlock()
+	select {
+	case <-ws.opened:
+		return ws, nil
+	case <-ws.done:
+		ws.wg.Wait()
+		return nil, ws.err
+	case <-ctx.Done():
+		ws.Close()
+		return nil, ctx.Err()
+	}
+}
+
+// Send performs one CRUD call and returns the raw JSON body of the reply,
+// or its typed error (*NotFoundError, *ForbiddenError, *BadRequestError, …).
+// A call made while reconnecting waits for the new socket; a call whose
+// socket is lost after sending fails with *ConnectionLostError. When ctx
+// ends first, Send returns ctx.Err() and the reply, if any, is dropped.
+func (ws *WebSocket) Send(ctx context.Context, f core.WSFrame) ([]byte, error) {
+	ws.mu.Lock()
+	call, acts := ws.eng.Send(f)
+	ch := ws.wait(call)
+	ws.apply(acts)
+	ws.mu.Unlock()
+	r := ws.await(ctx, call, ch)
+	return r.body, r.err
+}
+
+// Subscribe calls handler with every drop later pushed for a flow, named by
+// its id or, when flowIDOrPath starts with "/", by its path. It returns once
+// the platform confirmed; a refusal is the typed error (*NotFoundError for
+// an unknown flow, *ForbiddenError without read permission). Several
+// subscriptions may share a flow, by id or by path; each Subscription gets
+// each drop once, so a handler passed to two Subscriptions of one flow runs
+// twice per drop.
+//
+// The socket acts in the token's own account: Config.Namespace does not
+// reach it, so drops another account shared are subscribed by their path
+// ("/owner/…"), which names the account.
+func (ws *WebSocket) Subscribe(ctx context.Context, flowIDOrPath string, handler func(core.WSDrop)) (*Subscription, error) {
+	if handler == nil {
+		return nil, &core.InputError{Field: "handler", Reason: "must not be nil"}
+	}
+	ws.mu.Lock()
+	ws.lastSub++
+	s := &Subscription{ws: ws, id: ws.lastSub, resource: flowIDOrPath, handler: handler, done: make(chan struct{})}
+	ws.subs[s.id] = s
+	call, acts := ws.eng.Subscribe(flowIDOrPath, s.id)
+	ch := ws.wait(call)
+	ws.apply(acts)
+	ws.mu.Unlock()
+	if r := ws.await(ctx, call, ch); r.err != nil {
+		ws.mu.Lock()
+		s.end(r.err)
+		ws.mu.Unlock()
+		return nil, r.err
+	}
+	return s, nil
+}
+
+// Close stops the WebSocket: it stops reconnecting, fails calls in flight
+// with a *ConnectionLostError wrapping ErrWebSocketClosed, ends every
+// subscription and closes the socket. It waits for the WebSocket's I/O
+// goroutines, including the socket's closing handshake (bounded by the
+// Socket implementation), but not for a handler that is running. It always
+// returns nil and may be called more than once.
+func (ws *WebSocket) Close() error {
+	ws.mu.Lock()
+	ws.apply(ws.eng.Close())
+	ws.mu.Unlock()
+	ws.wg.Wait()
+	return nil
+}
+
+// Done is closed when the WebSocket has stopped: after Close, or when the
+// connection was lost and not re-established.
+func (ws *WebSocket) Done() <-chan struct{} { return ws.done }
+
+// Err is nil until Done is closed, and after Close; otherwise it says why
+// the WebSocket stopped (a *ConnectionLostError).
+func (ws *WebSocket) Err() error {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.err
+}
+
+// Resource is the flow id or path the subscription was made with.
+func (s *Subscription) Resource() string { return s.resource }
+
+// Close removes the subscription: its handler is not called for drops that
+// arrive afterwards (a call already running may finish). When it was the
+// last subscription of its flow, the unsubscribe frame is sent and Close
+// returns its reply's error. Closing an ended subscription returns nil.
+func (s *Subscription) Close(ctx context.Context) error {
+	ws := s.ws
+	ws.mu.Lock()
+	call, acts := ws.eng.Unsubscribe(s.resource, s.id)
+	s.end(nil)
+	ch := ws.wait(call)
+	ws.apply(acts)
+	ws.mu.Unlock()
+	return ws.await(ctx, call, ch).err
+}
+
+// Done is closed when the subscription ends: by Close, by the WebSocket
+// stopping, or by the platform refusing the re-subscription after a reconnect.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Err says why the subscription ended without Close (nil otherwise).
+func (s *Subscription) Err() error {
+	s.ws.mu.Lock()
+	defer s.ws.mu.Unlock()
+	return s.err
+}
+
+// end marks s ended; ws.mu must be held.
+func (s *Subscription) end(err error) {
+	if s.ws.subs[s.id] == s {
+		delete(s.ws.subs, s.id)
+	}
+	select {
+	case <-s.done:
+	default:
+		s.err = err
+		close(s.done)
+	}
+}
+
+func (s *Subscription) ended() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait registers the waiter of call; ws.mu must be held.
+func (ws *WebSocket) wait(call core.WSCallID) chan wsResult {
+	ch := make(chan wsResult, 1)
+	ws.waiters[call] = ch
+	return ch
+}
+
+// await waits for call's result or ctx; on ctx it cancels the call.
+func (ws *WebSocket) await(ctx context.Context, call core.WSCallID, ch chan wsResult) wsResult {
+	select {
+	case r := <-ch:
+		return r
+	case <-ctx.Done():
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	select {
+	case r := <-ch: // settled meanwhile
+		return r
+	default:
+	}
+	delete(ws.waiters, call)
+	ws.apply(ws.eng.Cancel(call))
+	return wsResult{err: ctx.Err()}
+}
+
+// apply carries out the engine's actions; ws.mu must be held. Nothing here
+// blocks: I/O happens on the connection goroutines, user code on runTasks.
+func (ws *WebSocket) apply(acts []core.WSAction) {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case *core.SendFrame:
+			if c := ws.conn; c != nil {
+				c.out = append(c.out, a.Frame)
+				select {
+				case c.wake <- struct{}{}:
+				default:
+				}
+			}
+		case *core.Deliver:
+			if s := ws.subs[a.Handler]; s != nil {
+				ws.enqueue(wsTask{sub: s, drop: a.Drop})
+			}
+		case *core.SettleReply:
+			if ch := ws.waiters[a.Call]; ch != nil {
+				delete(ws.waiters, a.Call)
+				ch <- wsResult{body: a.Body, err: a.Err}
+			}
+		case *core.SetTimer:
+			ws.setTimer(a.Timer, a.After)
+		case *core.CancelTimer:
+			ws.stopTimer(a.Timer)
+		case *core.OpenSession:
+			ws.startAttempt(a.Request)
+		case *core.CloseSocket:
+			ws.dropConn()
+		case *core.EndSubscription:
+			if s := ws.subs[a.Handler]; s != nil {
+				s.end(a.Err)
+			}
+		case *core.ReportError:
+			if ws.onErr != nil {
+				ws.enqueue(wsTask{err: a.Err})
+			}
+		case *core.Stopped:
+			ws.dropConn()
+			for _, s := range ws.subs {
+				s.end(core.ErrWebSocketClosed)
+			}
+			ws.err = a.Err
+			close(ws.done)
+			ws.cancel()
+		}
+	}
+}
+
+// dropConn abandons the current socket or connection attempt; ws.mu must be held.
+func (ws *WebSocket) dropConn() {
+	ws.gen++
+	if ws.attempt != nil {
+		ws.attempt()
+		ws.attempt = nil
+	}
+	if ws.conn != nil {
+		close(ws.conn.stop) // the writer closes the socket gracefully
+		ws.conn = nil
+	}
+}
+
+func (ws *WebSocket) setTimer(t core.WSTimer, d time.Duration) {
+	ws.stopTimer(t)
+	g := ws.tgen[t]
+	ws.timers[t] = time.AfterFunc(d, func() {
+		ws.mu.Lock()
+		defer ws.mu.Unlock()
+		if ws.tgen[t] == g {
+			ws.timers[t] = nil
+			ws.apply(ws.eng.TimerFired(t))
+		}
+	})
+}
+
+func (ws *WebSocket) stopTimer(t core.WSTimer) {
+	ws.tgen[t]++
+	if ws.timers[t] != nil {
+		ws.timers[t].Stop()
+		ws.timers[t] = nil
+	}
+}
+
+// startAttempt runs one connection attempt; ws.mu must be held.
+func (ws *WebSocket) startAttempt(req core.Request) {
+	ws.dropConn()
+	ctx, cancel := context.WithCancel(ws.life)
+	ws.attempt = cancel
+	gen := ws.gen
+	ws.wg.Add(1)
+	go func() {
+		defer ws.wg.Done()
+		defer cancel()
+		sock, err := ws.connect(ctx, req)
+		ws.mu.Lock()
+		defer ws.mu.Unlock()
+		if gen != ws.gen { // abandoned meanwhile
+			if sock != nil {
+				sock.Close()
+			}
+			return
+		}
+		ws.attempt = nil
+		if err != nil {
+			ws.apply(ws.eng.Closed(err))
+			return
+		}
+		// Not derived from ws.life: ending it first would make the socket
+		// drop the connection instead of closing it with a handshake.
+		cctx, ccancel := context.WithCancel(context.Background())
+		c := &wsConn{sock: sock, ctx: cctx, cancel: ccancel, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		ws.conn = c
+		ws.wg.Add(2)
+		go ws.readLoop(c)
+		go ws.writeLoop(c)
+		ws.apply(ws.eng.Opened())
+		select {
+		case <-ws.opened:
+		default:
+			close(ws.opened)
+		}
+	}()
+}
+
+// connect creates a session and dials its socket.
+func (ws *WebSocket) connect(ctx context.Context, req core.Request) (Socket, error) {
+	status, body, err := ws.transport.Do(ctx, req)
+	if err != nil {
+		return nil, &core.TransportError{Method: req.Method, Path: req.Path, Err: err}
+	}
+	id, err := core.DecodeSessionResponse(req, status, body)
+	if err != nil {
+		return nil, err
+	}
+	return ws.dialer.Dial(ctx, ws.cfg.SocketURL(id))
+}
+
+func (ws *WebSocket) readLoop(c *wsConn) {
+	defer ws.wg.Done()
+	for {
+		frame, err := c.sock.Read(c.ctx)
+		if err != nil {
+			ws.lost(c, err)
+			return
+		}
+		ws.mu.Lock()
+		if ws.conn == c {
+			ws.apply(ws.eng.FrameReceived(frame))
+		}
+		ws.mu.Unlock()
+	}
+}
+
+// writeLoop writes c's frames in order and owns closing its socket: on
+// stop it closes it (a graceful close unblocks the reader), then ends c.ctx.
+func (ws *WebSocket) writeLoop(c *wsConn) {
+	defer ws.wg.Done()
+	defer c.cancel()
+	defer c.sock.Close()
+	for {
+		ws.mu.Lock()
+		frames := c.out
+		c.out = nil
+		ws.mu.Unlock()
+		for _, f := range frames {
+			if err := c.sock.Write(c.ctx, f); err != nil {
+				ws.lost(c, err)
+				return
+			}
+		}
+		select {
+		case <-c.wake:
+		case <-c.stop:
+			return
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// lost reports the failure of c, unless it was abandoned already.
+func (ws *WebSocket) lost(c *wsConn, err error) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	c.cancel()
+	if ws.conn == c {
+		ws.conn = nil
+		ws.apply(ws.eng.Closed(err))
+	}
+}
+
+// enqueue schedules a handler or OnError call; ws.mu must be held.
+func (ws *WebSocket) enqueue(t wsTask) {
+	ws.tasks = append(ws.tasks, t)
+	if !ws.running {
+		ws.running = true
+		go ws.runTasks()
+	}
+}
+
+// runTasks runs queued user callbacks in order, outside the lock, and exits
+// when the queue is empty. It is not counted in wg: a handler may call Close.
+func (ws *WebSocket) runTasks() {
+	for {
+		ws.mu.Lock()
+		if len(ws.tasks) == 0 {
+			ws.running = false
+			ws.tasks = nil
+			ws.mu.Unlock()
+			return
+		}
+		t := ws.tasks[0]
+		ws.tasks[0] = wsTask{}
+		ws.tasks = ws.tasks[1:]
+		ws.mu.Unlock()
+		switch {
+		case t.sub != nil:
+			if !t.sub.ended() {
+				t.sub.handler(t.drop)
+			}
+		case ws.onErr != nil:
+			ws.onErr(t.err)
+		}
+	}
+}
