@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
-	"github.com/flowthings/flowthings-wasm/flowthings"
 	"github.com/flowthings/flowthings-wasm/emulator"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 	"github.com/flowthings/flowthings-wasm/nethttp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,9 +29,9 @@ var emuNow = time.Date(2024, time.March, 15, 10, 30, 0, 0, time.UTC)
 type emuEnv struct {
 	emu *emulator.Emulator
 	srv *httptest.Server
-	cfg core.Config     // dev master credentials
-	c   *flowthings.Client    // dev master client over rec
-	rec *recordingTrans // every request c made
+	cfg core.Config        // dev master credentials
+	c   *flowthings.Client // dev master client over rec
+	rec *recordingTrans    // every request c made
 }
 
 // newEmuEnv starts an emulator with the fixed clock; tweak may change its

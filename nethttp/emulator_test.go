@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
-	"github.com/flowthings/flowthings-wasm/flowthings"
-	"github.com/flowthings/flowthings-wasm/flowthings/lazy"
 	"github.com/flowthings/flowthings-wasm/emulator"
 	"github.com/flowthings/flowthings-wasm/filter"
+	"github.com/flowthings/flowthings-wasm/flowthings"
+	"github.com/flowthings/flowthings-wasm/flowthings/lazy"
 	"github.com/flowthings/flowthings-wasm/nethttp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,13 +57,17 @@ func TestEmulatorObjectServices(t *testing.T) {
 
 	cases := []objectCase{
 		{"flow", "f", func(c *flowthings.Client) *flowthings.Service { return c.Flow.Service },
-			func(n string) flowthings.Object { return flowthings.Object{"path": "/dev/objects/" + n, "capacity": 10} }},
+			func(n string) flowthings.Object {
+				return flowthings.Object{"path": "/dev/objects/" + n, "capacity": 10}
+			}},
 		{"track", "t", func(c *flowthings.Client) *flowthings.Service { return c.Track.Service },
 			func(n string) flowthings.Object {
 				return flowthings.Object{"source": "/dev/src", "destination": []any{"/dev/dst"}, "filter": "elems.n > 1"}
 			}},
 		{"group", "g", func(c *flowthings.Client) *flowthings.Service { return c.Group.Service },
-			func(n string) flowthings.Object { return flowthings.Object{"displayName": "group " + n, "memberIds": []any{devID}} }},
+			func(n string) flowthings.Object {
+				return flowthings.Object{"displayName": "group " + n, "memberIds": []any{devID}}
+			}},
 		{"device", "v", func(c *flowthings.Client) *flowthings.Service { return c.Device.Service },
 			func(n string) flowthings.Object {
 				return flowthings.Object{"displayName": "device " + n, "path": "/dev/devices/" + n}
@@ -352,11 +356,17 @@ func TestEmulatorTokenAndShare(t *testing.T) {
 			// Updates are refused before any I/O.
 			before := env.rec.count()
 			for name, call := range map[string]func() error{
-				"Update":        func() error { _, _, err := tc.svc.Update(ctx, got, nil); return err },
-				"Update(M)":     func() error { _, _, err := tc.svc.Update(ctx, flowthings.M(got).Modify("description", "x"), nil); return err },
+				"Update": func() error { _, _, err := tc.svc.Update(ctx, got, nil); return err },
+				"Update(M)": func() error {
+					_, _, err := tc.svc.Update(ctx, flowthings.M(got).Modify("description", "x"), nil)
+					return err
+				},
 				"UpdateMany":    func() error { _, _, err := tc.svc.UpdateMany(ctx, []flowthings.Object{got}, nil); return err },
 				"Save(with id)": func() error { _, _, err := tc.svc.Save(ctx, got, nil); return err },
-				"Save(M)":       func() error { _, _, err := tc.svc.Save(ctx, flowthings.M(got).Modify("description", "x"), nil); return err },
+				"Save(M)": func() error {
+					_, _, err := tc.svc.Save(ctx, flowthings.M(got).Modify("description", "x"), nil)
+					return err
+				},
 			} {
 				err := call()
 				var unsupported *core.UnsupportedError

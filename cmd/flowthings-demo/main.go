@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
-	"github.com/flowthings/flowthings-wasm/flowthings"
 	"github.com/flowthings/flowthings-wasm/emulator"
 	"github.com/flowthings/flowthings-wasm/filter"
+	"github.com/flowthings/flowthings-wasm/flowthings"
 	"github.com/flowthings/flowthings-wasm/nethttp"
 )
 
