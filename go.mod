@@ -10,6 +10,7 @@ require (
 )
 
 require (
+	github.com/hack-pad/safejs v0.1.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.45.0 // indirect
 )

@@ -38,6 +38,19 @@ func DecodeResponse(req Request, status int, body []byte) (*Envelope, error) {
 	return env, nil
 }
 
+// DecodeHead is DecodeResponse for a caller that parsed the response body
+// itself (JavaScript's JSON.parse, in the wasm package) and hands over only
+// the raw JSON of its "head" member: the same checks, the same typed
+// errors, but the Envelope's Body is nil. The caller takes the body from its
+// own parse and, as DecodeResponse does, reads an absent or null body as {}.
+func DecodeHead(req Request, status int, head []byte) (*Envelope, error) {
+	env, err := DecodeResponse(req, status, append(append([]byte(`{"head":`), head...), '}'))
+	if env != nil {
+		env.Body = nil
+	}
+	return env, err
+}
+
 // decodeEnvelope parses an envelope; fallbackStatus stands in for a head
 // without status (WebSocket replies may omit it). A non-empty reason means
 // the data is not an envelope.

@@ -56,3 +56,8 @@ func appendJSONStrings(dst []byte, list []string) []byte {
 	}
 	return append(dst, ']')
 }
+
+// AppendJSONString appends s as a JSON string: invalid UTF-8 becomes
+// U+FFFD; control characters and U+2028/U+2029 are escaped. The wasm bridge
+// writes its results with it.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }

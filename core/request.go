@@ -28,6 +28,10 @@ type Call struct {
 
 // NewRequest builds the request of a call: the first, pure step of every call.
 func (c Config) NewRequest(call Call) (Request, error) {
+	return c.newRequest(call, c.BaseURL(), c.namespace())
+}
+
+func (c Config) newRequest(call Call, base, account string) (Request, error) {
 	if err := c.Validate(); err != nil {
 		return Request{}, err
 	}
@@ -35,7 +39,7 @@ func (c Config) NewRequest(call Call) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	url := c.BaseURL() + call.Path
+	url := base + call.Path
 	if query != "" {
 		url += "?" + query
 	}
@@ -45,7 +49,7 @@ func (c Config) NewRequest(call Call) (Request, error) {
 		Header:  c.authHeaders(len(call.Body) > 0),
 		Body:    call.Body,
 		Path:    call.Path,
-		Account: c.namespace(),
+		Account: account,
 	}
 	return req, nil
 }
@@ -62,6 +66,15 @@ func (c Config) NewSessionRequest() (Request, error) {
 		Path:    "/session",
 		Account: c.Account,
 	}, nil
+}
+
+// NewWSHostRequest builds a call to the WebSocket host instead of the REST
+// API: {https|http}://{wsHost}{path}?{query}, with the same headers as
+// NewSessionRequest. The reference client's websocket service reaches its
+// host this way; POST /session is the one call the platform documents.
+func (c Config) NewWSHostRequest(call Call) (Request, error) {
+	d := c.WithDefaults()
+	return c.newRequest(call, d.scheme("https", "http")+"://"+d.WSHost, c.Account)
 }
 
 func (c Config) authHeaders(hasBody bool) []Header {

@@ -161,9 +161,10 @@ func (o StatOptions) Op(stat, id string) (Op, error) {
 	return Op{Service: ServiceStatistics, Name: OpStatistics, Stat: stat, ID: id, Date: date, Params: params}, nil
 }
 
-// ReadOrElseFallback reports whether a readOrElse answers with its
-// fallback rather than err: only for a 404, never for another failure.
-func ReadOrElseFallback(err error) bool { return KindOf(err) == KindNotFound }
+// ReadOrElseFallback reports whether a readOrElse answers an error of kind
+// k with its fallback rather than the error: only a 404, never another
+// failure.
+func ReadOrElseFallback(k Kind) bool { return k == KindNotFound }
 
 // NewRawCall builds a call outside the typed operations: method (an HTTP
 // method token such as GET or MPUT), a path below the account such as

@@ -46,7 +46,7 @@ func (s *Service) Read(ctx context.Context, id string, params core.Params) (Obje
 // nil Response instead of an error. Every other error is still returned.
 func (s *Service) ReadOrElse(ctx context.Context, id string, def Object, params core.Params) (Object, *Response, error) {
 	obj, resp, err := s.Read(ctx, id, params)
-	if core.ReadOrElseFallback(err) {
+	if core.ReadOrElseFallback(core.KindOf(err)) {
 		return def, nil, nil
 	}
 	return obj, resp, err

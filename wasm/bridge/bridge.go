@@ -1,0 +1,206 @@
+package bridge
+
+import (
+	"strconv"
+
+	"github.com/flowthings/flowthings-wasm/core"
+)
+
+// Bridge holds what JavaScript refers to by number: the configurations of
+// its API objects and its WebSocket engines. It is used from one goroutine
+// (JavaScript's), so it needs no lock.
+type Bridge struct {
+	last    int
+	configs map[int]core.Config
+	engines map[int]*engine
+}
+
+// New returns an empty Bridge.
+func New() *Bridge {
+	return &Bridge{configs: map[int]core.Config{}, engines: map[int]*engine{}}
+}
+
+func (b *Bridge) nextID() int {
+	b.last++
+	return b.last
+}
+
+// Configure validates an API's options and keeps them: {account, token,
+// namespace, host, wsHost, secure, version, params}. It returns {id} for the
+// calls below, or {error}.
+func (b *Bridge) Configure(v any) string {
+	cfg, err := configOf(v)
+	if err != nil {
+		return failure(err)
+	}
+	id := b.nextID()
+	b.configs[id] = cfg
+	return newObject().num("id", float64(id)).String()
+}
+
+func configOf(v any) (core.Config, error) {
+	o, ok := v.(*Obj)
+	if !ok {
+		return core.Config{}, typeError("options", "an object", v)
+	}
+	var c core.Config
+	var err error
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"account", &c.Account}, {"token", &c.Token}, {"namespace", &c.Namespace},
+		{"host", &c.Host}, {"wsHost", &c.WSHost}, {"version", &c.Version}} {
+		if *f.dst, err = str(o, f.key); err != nil {
+			return c, err
+		}
+	}
+	switch s := o.Get("secure").(type) {
+	case nil:
+	case bool:
+		c.Insecure = !s
+	default:
+		return c, typeError("secure", "a boolean", s)
+	}
+	po, err := obj(o, "params")
+	if err != nil {
+		return c, err
+	}
+	if c.Params, err = paramsOf(po); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Release forgets a configuration or an engine.
+func (b *Bridge) Release(id float64) {
+	delete(b.configs, int(id))
+	delete(b.engines, int(id))
+}
+
+func (b *Bridge) config(id float64) (core.Config, error) {
+	c, ok := b.configs[int(id)]
+	if !ok {
+		return c, &core.InputError{Field: "api", Reason: "unknown or released configuration " + strconv.Itoa(int(id))}
+	}
+	return c, nil
+}
+
+// Build builds the request of an operation (see opOf): {request} or {error}.
+func (b *Bridge) Build(cfgID float64, op any) string {
+	cfg, err := b.config(cfgID)
+	if err != nil {
+		return failure(err)
+	}
+	o, err := opOf(op)
+	if err != nil {
+		return failure(err)
+	}
+	req, err := cfg.BuildOp(o)
+	if err != nil {
+		return failure(err)
+	}
+	return newObject().raw("request", requestOf(req)).String()
+}
+
+// Raw builds a call outside the typed operations: method, a path below the
+// account (or, with wsHost, on the WebSocket host), an optional JSON body
+// text and params. {request} or {error}.
+func (b *Bridge) Raw(cfgID float64, method, path string, body any, params any, wsHost bool) string {
+	cfg, err := b.config(cfgID)
+	if err != nil {
+		return failure(err)
+	}
+	var raw []byte
+	switch s := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(s)
+	default:
+		return failure(typeError("body", "JSON text", body))
+	}
+	po, _ := params.(*Obj)
+	p, err := paramsOf(po)
+	if err != nil {
+		return failure(err)
+	}
+	call, err := core.NewRawCall(method, path, raw, p)
+	if err != nil {
+		return failure(err)
+	}
+	var req core.Request
+	if wsHost {
+		req, err = cfg.NewWSHostRequest(call)
+	} else {
+		req, err = cfg.NewRequest(call)
+	}
+	if err != nil {
+		return failure(err)
+	}
+	return newObject().raw("request", requestOf(req)).String()
+}
+
+// requestOf is what JavaScript needs to perform a request: method, url,
+// headers (an object), body (text or null), and the path and account that
+// it hands back to the decoders.
+func requestOf(req core.Request) []byte {
+	h := newObject()
+	for _, x := range req.Header {
+		h.str(x.Name, x.Value)
+	}
+	o := newObject().str("method", req.Method).str("url", req.URL).raw("headers", h.bytes())
+	if req.Body != nil {
+		o.str("body", string(req.Body))
+	} else {
+		o.raw("body", nil)
+	}
+	return o.str("path", req.Path).str("account", req.Account).bytes()
+}
+
+// callOf rebuilds, from what requestOf gave JavaScript, the parts of a
+// request that the decoders use: method, path and account for errors, the
+// token for redaction.
+func callOf(cfg core.Config, v any) core.Request {
+	o, _ := v.(*Obj)
+	method, _ := str(o, "method")
+	path, _ := str(o, "path")
+	account, _ := str(o, "account")
+	return core.Request{Method: method, Path: path, Account: account,
+		Header: []core.Header{{Name: "X-Auth-Token", Value: cfg.Token}}}
+}
+
+// DecodeHead decodes the head of a response that JavaScript parsed itself
+// (core.DecodeHead): {status, messages} or {error}. headJSON is
+// JSON.stringify of the parsed head.
+func (b *Bridge) DecodeHead(cfgID float64, req any, status float64, headJSON string) string {
+	cfg, err := b.config(cfgID)
+	if err != nil {
+		return failure(err)
+	}
+	env, err := core.DecodeHead(callOf(cfg, req), int(status), []byte(headJSON))
+	if err != nil {
+		return failure(err)
+	}
+	return newObject().num("status", float64(env.Status)).strs("messages", env.Messages).String()
+}
+
+// Decode decodes a whole response body (core.DecodeResponse): {status,
+// messages, body, references} (references null when the head has none),
+// or {error}. JavaScript uses it
+// when its own JSON.parse failed or found no head, so that the error is
+// core's.
+func (b *Bridge) Decode(cfgID float64, req any, status float64, text string) string {
+	cfg, err := b.config(cfgID)
+	if err != nil {
+		return failure(err)
+	}
+	env, err := core.DecodeResponse(callOf(cfg, req), int(status), []byte(text))
+	if err != nil {
+		return failure(err)
+	}
+	return newObject().num("status", float64(env.Status)).strs("messages", env.Messages).
+		raw("body", env.Body).raw("references", env.References).String()
+}
+
+// FallsBack reports whether readOrElse answers an error of kind (an error
+// descriptor's kind) with its fallback (core.ReadOrElseFallback).
+func (b *Bridge) FallsBack(kind string) bool { return core.ReadOrElseFallback(core.Kind(kind)) }
