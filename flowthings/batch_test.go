@@ -1,7 +1,5 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"context"
 	"errors"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 // slowRESTTransport answers every read with the id it was asked for, after a

@@ -1,11 +1,11 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 // Transport performs the I/O of one call: it sends req and returns the HTTP

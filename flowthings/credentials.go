@@ -1,11 +1,11 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"encoding/json"
 	"errors"
 	"os"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 // VCAPEnv is the environment variable Cloud Foundry (Bluemix) puts bound

@@ -1,13 +1,13 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 func TestParseVCAP(t *testing.T) {

@@ -1,9 +1,9 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"context"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 // DropService is the /drop/{flowId} service: the drops of one flow. Members:

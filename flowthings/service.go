@@ -1,12 +1,12 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 // Service holds the operations every object service shares. The typed

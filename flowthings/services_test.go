@@ -1,7 +1,5 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"context"
 	"encoding/json"
@@ -11,6 +9,8 @@ import (
 	"github.com/flowthings/flowthings-wasm/filter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 func TestReadOrElse(t *testing.T) {

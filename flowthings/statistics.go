@@ -1,8 +1,10 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
+import (
+	"context"
 
-import "context"
+	"github.com/flowthings/flowthings-wasm/core"
+)
 
 // StatisticsService is the /statistics service: usage counts per period.
 // Each method takes the id of the counted object and returns one count per

@@ -1,11 +1,11 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 // Socket is one open WebSocket carrying text frames. Package nethttp has an

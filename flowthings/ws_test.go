@@ -1,7 +1,5 @@
 package flowthings
 
-import "github.com/flowthings/flowthings-wasm/core"
-
 import (
 	"context"
 	"errors"
@@ -17,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fastjson"
+
+	"github.com/flowthings/flowthings-wasm/core"
 )
 
 const wsWait = 3 * time.Second
