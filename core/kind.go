@@ -15,7 +15,7 @@ const (
 	KindPlatform       Kind = "platform"          // *PlatformError: any other failure status
 	KindMalformed      Kind = "malformedResponse" // *MalformedResponseError
 	KindTransport      Kind = "transport"         // *TransportError
-	KindInput          Kind = "input"             // *InputError
+	KindInput          Kind = "input"             // *InputError, ErrMissingCredentials
 	KindUnsupported    Kind = "unsupported"       // *UnsupportedError
 	KindConnectionLost Kind = "connectionLost"    // *ConnectionLostError
 	KindClosed         Kind = "closed"            // ErrWebSocketClosed
@@ -37,6 +37,8 @@ func KindOf(err error) Kind {
 			return KindClosed
 		case ErrUnsubscribed:
 			return KindUnsubscribed
+		case ErrMissingCredentials:
+			return KindInput
 		}
 		if k, ok := err.(interface{ Kind() Kind }); ok {
 			return k.Kind()
