@@ -7,11 +7,11 @@ import (
 )
 
 // opOf reads a core.Op from JavaScript: {service, name, flowId, path, id,
-// ids, body, params, stat, date, updates, aggregation}. body is JSON text;
-// ids an array of strings; date [year, month?, day?]; updates an array of
-// {model, diff?} JSON texts; aggregation {output, groupBy, filter, rules,
-// sorts} with filters as rendered text, built into the body by
-// core.Aggregation.
+// ids, body, params, updates, aggregation}, or a statistic {stat, id, year,
+// month, day, level, params} (built by core.StatOptions). body is JSON
+// text; ids an array of strings; updates an array of {model, diff?} JSON
+// texts; aggregation {output, groupBy, filter, rules, sorts} with filters
+// as rendered text, built into the body by core.Aggregation.
 func opOf(v any) (core.Op, error) {
 	o, ok := v.(*Obj)
 	if !ok {
@@ -45,8 +45,8 @@ func opOf(v any) (core.Op, error) {
 	if op.Params, err = paramsOf(po); err != nil {
 		return op, err
 	}
-	if op.Date, err = dateOf(o.Get("date")); err != nil {
-		return op, err
+	if op.Stat != "" {
+		return statOf(o, op)
 	}
 	if op.Updates, err = updatesOf(o.Get("updates")); err != nil {
 		return op, err
@@ -63,26 +63,23 @@ func opOf(v any) (core.Op, error) {
 	return op, err
 }
 
-func dateOf(v any) ([]int, error) {
-	if v == nil {
-		return nil, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, typeError("date", "an array of numbers", v)
-	}
-	out := make([]int, 0, len(list))
-	for i, x := range list {
-		if x == nil { // statistics(id, undefined, …): the period stops here
-			break
+// statOf builds a statistics operation from its period: year, month and
+// day (each optional, as core.StatOptions wants them) and level.
+func statOf(o *Obj, op core.Op) (core.Op, error) {
+	so := core.StatOptions{Params: op.Params}
+	var err error
+	for _, f := range []struct {
+		key string
+		dst *int
+	}{{"year", &so.Year}, {"month", &so.Month}, {"day", &so.Day}} {
+		if *f.dst, err = integer(o, f.key); err != nil {
+			return op, err
 		}
-		n, err := wholeNumber("date["+strconv.Itoa(i)+"]", x)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
 	}
-	return out, nil
+	if so.Level, err = str(o, "level"); err != nil {
+		return op, err
+	}
+	return so.Op(op.Stat, op.ID)
 }
 
 func updatesOf(v any) ([]core.Update, error) {

@@ -1,0 +1,339 @@
+// The promise-based API. Every call builds its request in the wasm module
+// (the rules of the wire live in Go's core once), performs it with the
+// runtime's fetch or the `transport` option, and has the module check the
+// envelope, while the data itself stays on the JavaScript side: bodies are
+// parsed once, by the host's JSON.parse.
+import { call } from './runtime.js';
+import { FlowThingsError } from './errors.js';
+import { filterText, isPlainObject, Filter } from './filter.js';
+import { Modification } from './modify.js';
+import { Token } from './token.js';
+import { WebSocketService } from './websocket.js';
+import { asyncAPI, lazyAPI } from './batch.js';
+
+/** The hosted platform's defaults; every option of `new API` falls back to these. */
+export const defaults = Object.freeze({
+  host: 'api.flowthings.io',
+  wsHost: 'ws.flowthings.io',
+  secure: true,
+  version: '0.1',
+  params: Object.freeze({}),
+  timeoutMs: 30000,
+});
+
+// The module keeps each API's configuration until the API is collected.
+const released = new FinalizationRegistry((id) => {
+  try { call('release', id); } catch { /* the module is gone */ }
+});
+
+function inputError(reason, field) {
+  return new FlowThingsError(`flowthings: ${reason}`, { code: 'input', field, reason });
+}
+
+function toJSON(v, what) {
+  if (v === undefined) throw inputError(`${what} is missing`, what);
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    throw new FlowThingsError(`flowthings: ${what} cannot be encoded as JSON: ${err.message}`, { code: 'input', field: what, cause: err });
+  }
+}
+
+/** splitParams separates the request controls (signal, timeoutMs) from the
+ * query params, and renders the filter param. */
+export function splitParams(params) {
+  if (params === undefined || params === null) return [{}, {}];
+  if (!isPlainObject(params)) throw inputError('params must be a plain object', 'params');
+  const { signal, timeoutMs, ...query } = params;
+  if (query.filter !== undefined && query.filter !== null) query.filter = filterText(query.filter);
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) throw inputError('timeoutMs must be a number of milliseconds ≥ 0', 'timeoutMs');
+  return [query, { signal, timeoutMs }];
+}
+
+/** The default transport: the runtime's fetch. */
+async function fetchTransport({ method, url, headers, body, signal }) {
+  if (typeof fetch !== 'function') {
+    throw new FlowThingsError('flowthings: this runtime has no fetch: pass the `transport` option', { code: 'transport' });
+  }
+  const res = await fetch(url, { method, headers, body: body ?? undefined, signal });
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+
+/** Client is what every service shares: the module's configuration, the
+ * transport and the one request path. */
+export class Client {
+  constructor(token, options) {
+    if (!(token instanceof Token)) {
+      if (token && typeof token.account === 'string' && typeof token.token === 'string') token = new Token(token.account, token.token);
+      else throw inputError('new API(token, options) needs a Token', 'token');
+    }
+    const o = { ...defaults, ...options };
+    const [params] = splitParams(o.params);
+    this.cfg = call('configure', {
+      account: token.account, token: token.token, namespace: o.namespace, host: o.host, wsHost: o.wsHost,
+      secure: o.secure, version: String(o.version), params,
+    }).id;
+    this.account = token.account;
+    this.timeoutMs = o.timeoutMs;
+    this.transport = o.transport ?? fetchTransport;
+    if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
+    this.WebSocket = o.WebSocket;
+  }
+
+  /** run builds op in the module and performs it. */
+  run(op, params) {
+    const [query, control] = splitParams(params);
+    op.params = query;
+    const { request } = call('build', this.cfg, op);
+    return this.perform(request, control, query.refs);
+  }
+
+  /** raw performs a call outside the typed operations. */
+  raw(method, path, data, params, wsHost) {
+    const [query, control] = splitParams(params);
+    const body = data === undefined ? null : toJSON(data, 'data');
+    const { request } = call('raw', this.cfg, method, path, body, query, wsHost);
+    return this.perform(request, control, query.refs);
+  }
+
+  async perform(request, control, refs) {
+    const res = await this.send(request, control);
+    const { body, references } = this.decode(request, res.status, res.body);
+    return refs ? [body, references ?? {}] : body;
+  }
+
+  /** decode lets the module check the envelope's head while the host parses
+   * the body; a body the host cannot read as an envelope goes to the module
+   * whole, which names what is wrong with it. */
+  decode(request, status, text) {
+    const meta = { method: request.method, path: request.path, account: request.account };
+    let parsed;
+    try { parsed = JSON.parse(text); } catch { /* the module explains */ }
+    const head = parsed?.head;
+    if (isPlainObject(parsed) && isPlainObject(head)) {
+      call('decodeHead', this.cfg, meta, status, JSON.stringify(head));
+      // As core.DecodeResponse: an absent or null body is {}.
+      return { body: parsed.body ?? {}, references: isPlainObject(head.references) ? head.references : null };
+    }
+    const r = call('decode', this.cfg, meta, status, String(text ?? ''));
+    return { body: r.body, references: r.references };
+  }
+
+  /** send performs one request with the transport, bounded by a timeout and
+   * an optional AbortSignal. */
+  async send(request, { signal, timeoutMs } = {}) {
+    const { method, path } = request;
+    const aborted = () => new FlowThingsError(`flowthings: ${method} ${path}: aborted`, { code: 'aborted', method, path, cause: signal?.reason });
+    if (signal?.aborted) throw aborted();
+    timeoutMs ??= this.timeoutMs;
+    const ac = new AbortController();
+    let timer;
+    let onAbort;
+    const stop = new Promise((_, reject) => {
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          const err = new FlowThingsError(`flowthings: ${method} ${path}: timed out after ${timeoutMs} ms`, { code: 'timeout', method, path });
+          ac.abort(err);
+          reject(err);
+        }, timeoutMs);
+      }
+      if (signal) {
+        onAbort = () => { const err = aborted(); ac.abort(err); reject(err); };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    try {
+      const res = await Promise.race([
+        this.transport({ method, url: request.url, headers: request.headers, body: request.body, signal: ac.signal }),
+        stop,
+      ]);
+      if (!res || typeof res.status !== 'number' || (res.body !== null && res.body !== undefined && typeof res.body !== 'string')) {
+        throw new FlowThingsError(`flowthings: ${method} ${path}: the transport must resolve to { status, headers, body } with a string or null body`, { code: 'transport', method, path });
+      }
+      return res;
+    } catch (err) {
+      if (err instanceof FlowThingsError) throw err;
+      throw new FlowThingsError(`flowthings: ${method} ${path}: ${err?.message ?? err}`, { code: 'transport', method, path, cause: err });
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** separate splits (…args, params?) : a trailing plain object is the params. */
+function separate(args) {
+  const last = args[args.length - 1];
+  if (args.length > 0 && isPlainObject(last)) return [args.slice(0, -1), last];
+  return [args, undefined];
+}
+
+function withFilters(filters, params) {
+  if (filters.length === 0) return params;
+  const p = { ...params };
+  const all = p.filter === undefined || p.filter === null ? [] : [].concat(p.filter);
+  for (const f of filters) {
+    if (typeof f !== 'string' && !(f instanceof Filter)) throw inputError(`a filter must be a Filter or filter text; give filter objects as params.filter`, 'filter');
+    all.push(f);
+  }
+  p.filter = all;
+  return p;
+}
+
+/** updateOf is one model of an update for the module's rule
+ * (core.Update.Target): an M sends its diff to its model's id, an object
+ * is sent whole to its own id. */
+function updateOf(m) {
+  if (m instanceof Modification) return { model: toJSON(m.model, 'model'), diff: toJSON(m.diff, 'diff') };
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw inputError('an update needs a model object or an M', 'model');
+  return { model: toJSON(m, 'model') };
+}
+
+/** Service has the operations every platform service shares. */
+class Service {
+  #client;
+  #base;
+  constructor(client, service, address = {}) {
+    this.#client = client;
+    this.#base = { service, ...address };
+  }
+  _run(name, fields, params) { return this.#client.run({ ...this.#base, name, ...fields }, params); }
+
+  /** GET /{svc}/{id} */
+  read(id, params) { return this._run('read', { id }, params); }
+  /** read, answering a 404 (only) with fallback. */
+  async readOrElse(id, fallback, params) {
+    try {
+      return await this.read(id, params);
+    } catch (err) {
+      if (err instanceof FlowThingsError && call('fallsBack', err.code)) return fallback;
+      throw err;
+    }
+  }
+  /** MGET /{svc}: a map id → object; unknown ids are absent. */
+  readMany(ids, params) {
+    if (!Array.isArray(ids)) throw inputError('readMany takes an array of ids', 'ids');
+    return this._run('readMany', { ids }, params);
+  }
+  /** GET /{svc}?filter=…: filters (Filters or text) AND-ed after params.filter. */
+  findMany(...args) {
+    const [filters, params] = separate(args);
+    return this._run('findMany', {}, withFilters(filters, params));
+  }
+  /** find(id) reads, find([ids]) reads many, anything else finds. */
+  find(...args) {
+    const [rest, params] = separate(args);
+    if (typeof rest[0] === 'string') {
+      if (rest.length > 1) throw inputError('find by id takes no filters', 'args');
+      return this.read(rest[0], params);
+    }
+    if (Array.isArray(rest[0])) {
+      if (rest.length > 1) throw inputError('find by ids takes no filters', 'args');
+      return this.readMany(rest[0], params);
+    }
+    return this.findMany(...rest, ...(params === undefined ? [] : [params]));
+  }
+  /** POST /{svc} */
+  create(model, params) { return this._run('create', { body: toJSON(model, 'model') }, params); }
+  /** save(list) updates many, save(M or object with an id) updates, else creates. */
+  save(x, params) {
+    if (Array.isArray(x)) return this._run('updateMany', { updates: x.map(updateOf) }, params);
+    if (x instanceof Modification || (isPlainObject(x) && x.id !== undefined)) return this._run('update', { updates: [updateOf(x)] }, params);
+    return this.create(x, params);
+  }
+  /** DELETE /{svc}/{id}, with data as the body when given. */
+  delete(id, data, params) {
+    return this._run('delete', { id, body: data === undefined ? undefined : toJSON(data, 'data') }, params);
+  }
+}
+
+/** A service whose objects can be updated. */
+class MutableService extends Service {
+  /** PUT /{svc}/{id}: an M sends its diff; an object is sent whole. */
+  update(modelOrM, params) { return this._run('update', { updates: [updateOf(modelOrM)] }, params); }
+  /** MPUT /{svc}: a list of models or Ms, or an object of id → changes. */
+  updateMany(models, params) {
+    if (Array.isArray(models)) return this._run('updateMany', { updates: models.map(updateOf) }, params);
+    if (isPlainObject(models)) return this._run('updateMany', { body: toJSON(models, 'models') }, params);
+    throw inputError('updateMany takes a list of models or an object of id → changes', 'models');
+  }
+}
+
+/** The drops of one flow (by id, or by path for create and find). */
+export class DropService extends MutableService {
+  constructor(client, flow) {
+    const address = flow === undefined ? {} : typeof flow === 'string' && flow.startsWith('/') ? { path: flow } : { flowId: flow };
+    if (flow !== undefined && (typeof flow !== 'string' || flow === '')) throw inputError('api.drop(flow) takes a flow id or path', 'flowId');
+    super(client, 'drop', address);
+  }
+  /** DELETE /drop/{flowId}: empties the flow. */
+  deleteAll(params) { return this._run('deleteAll', {}, params); }
+  /** POST /drop/{flowId}/aggregate: aggregate(output, { groupBy, filter, rules, sorts }) or aggregate({ output, … }). */
+  aggregate(output, options, params) {
+    if (isPlainObject(output)) [output, options, params] = [output.output, output, options];
+    const { groupBy, filter, rules, sorts } = options ?? {};
+    const rendered = {};
+    for (const [name, rule] of Object.entries(rules ?? {})) rendered[name] = filterText(rule);
+    return this._run('aggregate', {
+      aggregation: { output, groupBy, sorts, rules: rendered, filter: filter === undefined || filter === null ? undefined : filterText(filter) },
+    }, params);
+  }
+}
+
+const STATS = ['flowDropAdded', 'flowTracked', 'trackHit', 'trackPass', 'apiCallByIdentity', 'dropCreatedBy'];
+
+/** GET /statistics/{stat}/{id}[/{year}[/{month}[/{day}]]]: one count per sub-period. */
+class StatisticsService {
+  constructor(client) {
+    for (const stat of STATS) {
+      this[stat] = (id, ...rest) => {
+        const [[year, month, day, level], params] = separate(rest);
+        return client.run({ service: 'statistics', name: 'statistics', stat, id, year, month, day, level }, params);
+      };
+    }
+  }
+}
+
+/** The API: one service per platform service. */
+export class API {
+  #client;
+  constructor(token, options = {}) {
+    const client = new Client(token, options);
+    this.#client = client;
+    released.register(this, client.cfg);
+    const svc = (name) => new MutableService(client, name);
+    this.flow = svc('flow');
+    this.track = svc('track');
+    this.group = svc('group');
+    this.identity = svc('identity');
+    this.apiTask = svc('api-task');
+    this.mqttTask = svc('mqtt');
+    this.rssTask = svc('rss');
+    this.device = svc('device');
+    this.token = new Service(client, 'token');
+    this.share = new Service(client, 'share');
+    this.statistics = new StatisticsService(client);
+    const byPath = new DropService(client);
+    this.drop = Object.assign((flow) => new DropService(client, flow), bindAll(byPath));
+    this.websocket = new WebSocketService(client);
+    Object.freeze(this);
+  }
+  /** Any other call: a method, a path below the account, optional data and params. */
+  request(method, path, data, params) { return this.#client.raw(method, path, data, params, false); }
+  /** An API of the same shape whose calls are queued until results(). */
+  async(options) { return asyncAPI(this, options); }
+  /** An API of the same shape whose calls start at once and return lazy values. */
+  lazy(options) { return lazyAPI(this, options); }
+}
+
+/** bindAll returns the methods of a service object, bound to it. */
+export function bindAll(obj) {
+  const out = {};
+  for (let proto = Object.getPrototypeOf(obj); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name !== 'constructor' && !name.startsWith('_') && !(name in out) && typeof obj[name] === 'function') out[name] = obj[name].bind(obj);
+    }
+  }
+  for (const [name, v] of Object.entries(obj)) if (typeof v === 'function' && !(name in out)) out[name] = v;
+  return out;
+}

@@ -1,0 +1,34 @@
+// plainElems: v0.1 typed elems ({type, value}) unwrapped to plain values.
+
+// The elem types of the platform (PROTOCOL §6): an object is a typed elem
+// only with exactly the keys type and value, type being one of these.
+const ELEM_TYPES = new Set(['boolean', 'integer', 'long', 'float', 'string', 'text', 'email', 'url', 'date', 'id',
+  'flowRef', 'dropRef', 'map', 'sortedMap', 'list', 'set', 'sortedSet', 'media', 'location']);
+
+function isTyped(v) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 2 && 'type' in v && 'value' in v && ELEM_TYPES.has(v.type);
+}
+
+function plain(v) {
+  if (isTyped(v)) v = v.value;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') {
+    const out = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out;
+  }
+  return v;
+}
+
+/** plainElems(drop) returns a copy of the drop whose elems are plain
+ * values; plainElems(elems) does the same for an elems map. Input that is
+ * already plain comes back equal. */
+export function plainElems(dropOrElems) {
+  if (dropOrElems === null || typeof dropOrElems !== 'object') return dropOrElems;
+  if ('elems' in dropOrElems && dropOrElems.elems !== null && typeof dropOrElems.elems === 'object') {
+    return { ...dropOrElems, elems: plain(dropOrElems.elems) };
+  }
+  return plain(dropOrElems);
+}

@@ -1,0 +1,15 @@
+// The package's entry point on Node.js: init() reads the wasm module
+// shipped beside this file.
+import { initWith } from './runtime.js';
+
+export * from './exports.js';
+
+const wasmURL = new URL('../dist/flowthings.wasm', import.meta.url);
+
+/** Loads the wasm module once (concurrent calls share the load). */
+export function init(options) {
+  return initWith(options, async () => {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(wasmURL);
+  });
+}
