@@ -21,7 +21,7 @@ type Config struct {
 	Account string
 	// Namespace is the account whose objects the calls address, when it is
 	// not Account: set it to another account's name to use what that
-	// account shared with yours (PROTOCOL.md §9.3). Empty means Account.
+	// account shared with yours (docs/protocol.md §9.3). Empty means Account.
 	// REST calls only: a WebSocket acts in the token's account and reaches
 	// shared drops by their path.
 	Namespace string

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// WSEngine is the WebSocket protocol (PROTOCOL.md §8) as a transport-free
+// WSEngine is the WebSocket protocol (docs/protocol.md §8) as a transport-free
 // state machine. It owns no goroutines, clocks, timers or sockets: a driver
 // feeds it events — the methods below — and carries out the WSActions each
 // one returns, in order. WebSocket is such a driver for Go; the wasm bridge

@@ -2,12 +2,12 @@ package core
 
 import "strconv"
 
-// This file holds the pure halves of the WebSocket protocol (PROTOCOL.md §8):
+// This file holds the pure halves of the WebSocket protocol (docs/protocol.md §8):
 // building client frames by hand (jsonw.go) and decoding server frames with
 // the reader of jsonr.go. Neither uses a JSON library, so a wasm build that
 // links the engine stays small.
 
-// WSFrame is one CRUD request over the WebSocket (PROTOCOL.md §8.3). The
+// WSFrame is one CRUD request over the WebSocket (docs/protocol.md §8.3). The
 // engine adds the msgId; subscribe, unsubscribe and heartbeat frames are the
 // engine's own and cannot be sent with WSFrame.
 type WSFrame struct {
@@ -125,7 +125,7 @@ func newSubRequest(typ, resource string) *wsRequest {
 }
 
 // encode renders r as one text frame with the given msgId, keys in the
-// order of PROTOCOL.md §8.3 and options sorted, so equal calls give equal frames.
+// order of docs/protocol.md §8.3 and options sorted, so equal calls give equal frames.
 func (r *wsRequest) encode(msgID string) []byte {
 	b := make([]byte, 0, 64+len(r.value))
 	b = append(b, `{"msgId":`...)
@@ -185,7 +185,7 @@ type wsInbound struct {
 }
 
 // decodeWSFrame classifies a server frame by the rule every client uses
-// (PROTOCOL.md §8.4): type=="message" is a push, else a frame with head is
+// (docs/protocol.md §8.4): type=="message" is a push, else a frame with head is
 // a reply. Heartbeats are skipped; anything else is an error. It never
 // panics, whatever the input.
 func decodeWSFrame(data []byte) wsInbound {

@@ -1,4 +1,4 @@
-// Package filter is the flowthings Flow Filter Language (FFL, PROTOCOL.md §5):
+// Package filter is the flowthings Flow Filter Language (FFL, docs/protocol.md §5):
 // an AST, a Go builder, a renderer and a parser. It is shared by the Go
 // client, the wasm module and the local emulator; the evaluator lives in the
 // sub-package filter/eval so that importing filter never links regexp.
@@ -23,7 +23,7 @@
 //
 // # Parsing
 //
-// [Parse] accepts the whole grammar of PROTOCOL.md §5.1 and returns the same
+// [Parse] accepts the whole grammar of docs/protocol.md §5.1 and returns the same
 // tree the builder makes, so Parse(Render(f)) equals f for built filters and
 // Render(Parse(s)) is a fixed point. Syntax errors are [*SyntaxError] values
 // carrying the byte position.

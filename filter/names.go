@@ -63,7 +63,7 @@ func (u TimeUnit) Millis() float64 {
 	return 0
 }
 
-// elemTypes are the drop element type names of PROTOCOL.md §6.
+// elemTypes are the drop element type names of docs/protocol.md §6.
 var elemTypes = [...]string{
 	"boolean", "integer", "long", "float", "string", "text", "email", "url",
 	"date", "id", "flowRef", "dropRef", "map", "sortedMap", "list", "set",

@@ -2,7 +2,7 @@ package filter
 
 import "strconv"
 
-// Parse parses a filter (PROTOCOL.md §5.1). Keywords, units and true/false
+// Parse parses a filter (docs/protocol.md §5.1). Keywords, units and true/false
 // are case-insensitive; whitespace is optional around symbolic operators;
 // precedence is NOT > comparison > && > ||. A bare name on either side of a
 // comparison is a member, never a string. Input nesting deeper than

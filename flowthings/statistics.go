@@ -36,7 +36,7 @@ func (s *StatisticsService) FlowDropAdded(ctx context.Context, flowID string, o 
 	return s.Get(ctx, core.StatFlowDropAdded, flowID, o)
 }
 
-// FlowTracked counts the drops tracks added to a flow (PROTOCOL.md §3.14
+// FlowTracked counts the drops tracks added to a flow (docs/protocol.md §3.14
 // says "tracks added to the flow"; the emulator reads it as the drops they
 // copied there, a subset of FlowDropAdded).
 func (s *StatisticsService) FlowTracked(ctx context.Context, flowID string, o core.StatOptions) ([]int64, *Response, error) {
