@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # build.sh — one entry point for building, testing and demoing flowthings-wasm.
-#   ./build.sh demo    run the demo against the embedded emulator
+#   ./build.sh demo    build the npm package and run its Node demo against an emulator it starts
+#   ./build.sh go-demo run the Go client's demo against an embedded emulator
 #   ./build.sh test    run every test (what CI runs)
 #   ./build.sh build   build the wasm package files and the emulator binary into dist/
 #   ./build.sh wasm    build the wasm package files into dist/
@@ -60,17 +61,80 @@ build_wasm() {
   echo "built dist/flowthings.wasm ($(stat -c %s dist/flowthings.wasm) bytes, $(gzip -9 -c dist/flowthings.wasm | wc -c) gzip)"
 }
 
+# The shipped module's limits (CI fails above them).
+WASM_MAX_RAW=3500000
+WASM_MAX_GZIP=950000
+
+check_wasm_size() {
+  local raw gz
+  raw=$(stat -c %s dist/flowthings.wasm)
+  gz=$(gzip -9 -c dist/flowthings.wasm | wc -c)
+  if [ "$raw" -gt "$WASM_MAX_RAW" ] || [ "$gz" -gt "$WASM_MAX_GZIP" ]; then
+    echo "dist/flowthings.wasm is over its budget: $raw bytes raw (limit $WASM_MAX_RAW), $gz gzip (limit $WASM_MAX_GZIP)" >&2
+    exit 1
+  fi
+  echo "dist/flowthings.wasm within budget: $raw / $WASM_MAX_RAW raw, $gz / $WASM_MAX_GZIP gzip"
+}
+
+need_node() {
+  command -v node >/dev/null || { echo "build.sh: Node.js 18 or later is required" >&2; exit 1; }
+  # npm ci when node_modules is missing or older than the lock file.
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "== npm ci"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+# need_chromium installs Debian's chromium for the browser tests when it is
+# missing (CI machines start without it).
+need_chromium() {
+  [ -x /usr/bin/chromium ] && return
+  echo "== installing chromium (Debian package) for the browser tests"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build.sh: /usr/bin/chromium is missing; install it: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+build_emulator() {
+  mkdir -p dist
+  go build -trimpath -o dist/flowthings-emulator ./cmd/flowthings-emulator
+}
+
 cmd_test() {
   need_go
-  echo "== go vet"
+  local started=$SECONDS
+  step() { echo "== [$((SECONDS - started))s] $*"; }
+  step "go vet"
   go vet ./...
-  echo "== go test -race"
+  GOOS=js GOARCH=wasm go vet ./wasm
+  step "go test -race (one line per package as it finishes)"
   local profile
   profile=$(mktemp)
   trap 'rm -f "$profile"' RETURN
   go test -race -count=1 -coverprofile="$profile" ./...
-  echo "== coverage"
+  step "coverage"
   coverage_gate "$profile" 85 core filter
+  step "go test of the wasm glue under node (go_js_wasm_exec)"
+  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/
+  step "build the npm package files and the emulator"
+  build_wasm
+  check_wasm_size
+  build_emulator
+  need_node
+  need_chromium
+  step "npm test"
+  npm test
+  step "all tests passed"
+}
+
+cmd_demo() {
+  need_go
+  build_wasm
+  build_emulator
+  need_node
+  node examples/demo.js
 }
 
 cmd_fuzz() {
@@ -86,10 +150,11 @@ cmd_fuzz() {
 }
 
 case "${1:-}" in
-  demo)  need_go; go run ./cmd/flowthings-demo ;;
+  demo)  cmd_demo ;;
+  go-demo) need_go; go run ./cmd/flowthings-demo ;;
   test)  cmd_test ;;
-  build) build_wasm; go build -trimpath -o dist/flowthings-emulator ./cmd/flowthings-emulator; echo "built dist/flowthings-emulator" ;;
+  build) build_wasm; build_emulator; echo "built dist/flowthings-emulator" ;;
   wasm)  build_wasm ;;
   fuzz)  shift; cmd_fuzz "$@" ;;
-  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,9p' "$0" >&2; exit 2 ;;
 esac

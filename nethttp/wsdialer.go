@@ -72,3 +72,10 @@ func (s wsSocket) Write(ctx context.Context, frame []byte) error {
 func (s wsSocket) Close() error {
 	return s.c.Close(websocket.StatusNormalClosure, "")
 }
+
+// DialWebSocket opens a WebSocket session for cfg over net/http and
+// coder/websocket: flowthings.DialWebSocket with this package's Transport
+// and WSDialer. opts may be nil.
+func DialWebSocket(ctx context.Context, cfg core.Config, opts *core.WSOptions) (*flowthings.WebSocket, error) {
+	return flowthings.DialWebSocket(ctx, cfg, NewTransport(&http.Client{Timeout: DefaultTimeout}), &WSDialer{}, opts)
+}
