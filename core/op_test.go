@@ -224,3 +224,157 @@ func TestJSONStrings(t *testing.T) {
 	assert.Equal(t, `["a\"b\\c","\n\r\t\u0001\u007F","é\u2028\u2029","\ufffd",""]`, got)
 	assert.JSONEq(t, `["a\"b\\c","\n\r\t\u0001\u007f","é\u2028\u2029","\ufffd",""]`, got)
 }
+
+// Op.Path addresses a flow's drops by path: create sends it as the body's
+// first "path" member, findMany as the "path" param.
+func TestBuildOpPath(t *testing.T) {
+	cfg := testConfig()
+	tests := []struct {
+		name   string
+		op     Op
+		method string
+		url    string
+		body   string
+	}{
+		{"create", Op{Service: "drop", Name: OpCreate, Path: "/alice/x", Body: []byte(`{"elems":{"t":1}}`)},
+			"POST", restBase + "/drop", `{"path":"/alice/x","elems":{"t":1}}`},
+		{"create replaces the body's path", Op{Service: "drop", Name: OpCreate, Path: "/alice/x", Body: []byte(` {"path":"/bob/y", "elems" : {}} `)},
+			"POST", restBase + "/drop", `{"path":"/alice/x","elems":{}}`},
+		{"create escapes the path", Op{Service: "drop", Name: OpCreate, Path: `/alice/"x"`, Body: []byte(`{}`)},
+			"POST", restBase + "/drop", `{"path":"/alice/\"x\""}`},
+		{"findMany", Op{Service: "drop", Name: OpFindMany, Path: "/alice/x"}, "GET", restBase + "/drop?path=%2Falice%2Fx", ""},
+		{"findMany keeps params", Op{Service: "drop", Name: OpFindMany, Path: "/alice/x", Params: Params{"limit": 2, "filter": "a == 1"}},
+			"GET", restBase + "/drop?filter=a%20%3D%3D%201&limit=2&path=%2Falice%2Fx", ""},
+		{"findMany path wins over the param", Op{Service: "drop", Name: OpFindMany, Path: "/alice/x", Params: Params{"path": "/bob/y"}},
+			"GET", restBase + "/drop?path=%2Falice%2Fx", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var params Params
+			if tc.op.Params != nil {
+				params = Params{}
+				for k, v := range tc.op.Params {
+					params[k] = v
+				}
+			}
+			req, err := cfg.BuildOp(tc.op)
+			require.NoError(t, err)
+			assert.Equal(t, tc.method, req.Method)
+			assert.Equal(t, tc.url, req.URL)
+			assert.Equal(t, tc.body, string(req.Body))
+			assert.Equal(t, params, tc.op.Params, "the op's params are not modified")
+		})
+	}
+}
+
+// Op.Updates carry an update's or an updateMany's objects.
+func TestBuildOpUpdates(t *testing.T) {
+	cfg := testConfig()
+	model := func(s string) Update { return Update{Model: []byte(s)} }
+	tests := []struct {
+		name   string
+		op     Op
+		method string
+		url    string
+		body   string
+	}{
+		{"update", Op{Service: "flow", Name: OpUpdate, Updates: []Update{model(`{"id":"f1","a":1}`)}},
+			"PUT", restBase + "/flow/f1", `{"id":"f1","a":1}`},
+		{"update with a diff", Op{Service: "flow", Name: OpUpdate, Updates: []Update{{Model: []byte(`{"id":"f1","a":1}`), Diff: []byte(`{"a":2}`)}}},
+			"PUT", restBase + "/flow/f1", `{"a":2}`},
+		{"update a drop", Op{Service: "drop", FlowID: "f1", Name: OpUpdate, Updates: []Update{model(`{"id":"d/1"}`)}},
+			"PUT", restBase + "/drop/f1/d%2F1", `{"id":"d/1"}`},
+		{"updateMany", Op{Service: "track", Name: OpUpdateMany, Updates: []Update{model(`{"id":"t1"}`), {Model: []byte(`{"id":"t2"}`), Diff: []byte(`{"x" : 1}`)}}},
+			"MPUT", restBase + "/track", `{"t1":{"id":"t1"},"t2":{"x":1}}`},
+		{"updateMany of none", Op{Service: "track", Name: OpUpdateMany, Updates: []Update{}}, "MPUT", restBase + "/track", `{}`},
+		{"updateMany drops", Op{Service: "drop", FlowID: "f1", Name: OpUpdateMany, Updates: []Update{model(`{"id":"d1"}`)}},
+			"MPUT", restBase + "/drop/f1", `{"d1":{"id":"d1"}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := cfg.BuildOp(tc.op)
+			require.NoError(t, err)
+			assert.Equal(t, tc.method, req.Method)
+			assert.Equal(t, tc.url, req.URL)
+			assert.Equal(t, tc.body, string(req.Body))
+		})
+	}
+}
+
+func TestBuildOpRejectsPathAndUpdates(t *testing.T) {
+	cfg := testConfig()
+	one := []Update{{Model: []byte(`{"id":"x"}`)}}
+	tests := []struct {
+		name        string
+		op          Op
+		unsupported bool
+		field       string
+		reason      string
+	}{
+		// Path.
+		{name: "path on read", op: Op{Service: "drop", Name: OpRead, Path: "/a/x", ID: "d"}, field: "path", reason: "by id, not by path"},
+		{name: "path on readMany", op: Op{Service: "drop", Name: OpReadMany, Path: "/a/x", IDs: []string{"d"}}, field: "path"},
+		{name: "path on update", op: Op{Service: "drop", Name: OpUpdate, Path: "/a/x", ID: "d", Body: []byte(`{}`)}, field: "path"},
+		{name: "path on updateMany", op: Op{Service: "drop", Name: OpUpdateMany, Path: "/a/x", Body: []byte(`{}`)}, field: "path"},
+		{name: "path on delete", op: Op{Service: "drop", Name: OpDelete, Path: "/a/x", ID: "d"}, field: "path"},
+		{name: "path on deleteAll", op: Op{Service: "drop", Name: OpDeleteAll, Path: "/a/x"}, field: "path"},
+		{name: "path on aggregate", op: Op{Service: "drop", Name: OpAggregate, Path: "/a/x", Body: []byte(`{}`)}, field: "path"},
+		{name: "path on statistics", op: Op{Service: "statistics", Name: OpStatistics, Stat: StatTrackHit, ID: "t", Path: "/a/x"}, field: "path"},
+		{name: "flowId and path", op: Op{Service: "drop", Name: OpCreate, FlowID: "f1", Path: "/a/x", Body: []byte(`{}`)},
+			field: "path", reason: "not both"},
+		{name: "flowId and path find", op: Op{Service: "drop", Name: OpFindMany, FlowID: "f1", Path: "/a/x"}, field: "path", reason: "not both"},
+		{name: "path on a flow", op: Op{Service: "flow", Name: OpCreate, Path: "/a/x", Body: []byte(`{}`)},
+			field: "flowId", reason: "only drops"},
+		{name: "path on a track find", op: Op{Service: "track", Name: OpFindMany, Path: "/a/x"}, field: "flowId"},
+		{name: "relative path", op: Op{Service: "drop", Name: OpCreate, Path: "a/x", Body: []byte(`{}`)}, field: "path", reason: "looks like"},
+		{name: "root path", op: Op{Service: "drop", Name: OpFindMany, Path: "/"}, field: "path"},
+		{name: "create by path without body", op: Op{Service: "drop", Name: OpCreate, Path: "/a/x"}, field: "body"},
+		{name: "create by path with array", op: Op{Service: "drop", Name: OpCreate, Path: "/a/x", Body: []byte(`[]`)}, field: "body"},
+
+		// Updates.
+		{name: "updates on create", op: Op{Service: "flow", Name: OpCreate, Updates: one, Body: []byte(`{}`)}, field: "updates"},
+		{name: "updates on read", op: Op{Service: "flow", Name: OpRead, ID: "x", Updates: one}, field: "updates"},
+		{name: "updates on delete", op: Op{Service: "flow", Name: OpDelete, ID: "x", Updates: one}, field: "updates"},
+		{name: "empty updates on findMany", op: Op{Service: "flow", Name: OpFindMany, Updates: []Update{}}, field: "updates"},
+		{name: "update of two", op: Op{Service: "flow", Name: OpUpdate, Updates: append(one, one...)}, field: "updates", reason: "one update"},
+		{name: "update of none", op: Op{Service: "flow", Name: OpUpdate, Updates: []Update{}}, field: "updates"},
+		{name: "update with updates and id", op: Op{Service: "flow", Name: OpUpdate, ID: "x", Updates: one}, field: "updates"},
+		{name: "update with updates and body", op: Op{Service: "flow", Name: OpUpdate, Body: []byte(`{}`), Updates: one}, field: "updates"},
+		{name: "update with a bad model", op: Op{Service: "flow", Name: OpUpdate, Updates: []Update{{Model: []byte(`[]`)}}}, field: "model"},
+		{name: "update without id", op: Op{Service: "flow", Name: OpUpdate, Updates: []Update{{Model: []byte(`{}`)}}}, field: "id"},
+		{name: "update with a dot id", op: Op{Service: "flow", Name: OpUpdate, Updates: []Update{{Model: []byte(`{"id":".."}`)}}},
+			field: "id", reason: "dot segment"},
+		{name: "update with a bad diff", op: Op{Service: "flow", Name: OpUpdate, Updates: []Update{{Model: []byte(`{"id":"x"}`), Diff: []byte(`[]`)}}},
+			field: "body"},
+		{name: "updateMany with updates and body", op: Op{Service: "flow", Name: OpUpdateMany, Body: []byte(`{}`), Updates: one},
+			field: "body", reason: "not both"},
+		{name: "updateMany duplicate", op: Op{Service: "flow", Name: OpUpdateMany, Updates: append(one, one...)},
+			field: "models[1]", reason: "appears twice"},
+		{name: "updateMany bad model", op: Op{Service: "flow", Name: OpUpdateMany, Updates: []Update{{Model: []byte(`1`)}}},
+			field: "models[0]"},
+		{name: "updateMany with an id", op: Op{Service: "flow", Name: OpUpdateMany, ID: "x", Updates: one}, field: "id"},
+		{name: "updateMany raw body of non-objects", op: Op{Service: "flow", Name: OpUpdateMany, Body: []byte(`{"a":{},"b":[]}`)},
+			field: "models", reason: `"b"`},
+		{name: "updateMany raw array", op: Op{Service: "flow", Name: OpUpdateMany, Body: []byte(`[]`)}, field: "body"},
+		{name: "updateMany without anything", op: Op{Service: "flow", Name: OpUpdateMany}, field: "body"},
+		{name: "token update with updates", op: Op{Service: "token", Name: OpUpdate, Updates: one}, unsupported: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			call, err := tc.op.Call()
+			require.Error(t, err)
+			assert.Equal(t, Call{}, call)
+			_, err2 := cfg.BuildOp(tc.op)
+			assert.Equal(t, err, err2, "BuildOp fails as Call does")
+			if tc.unsupported {
+				var u *UnsupportedError
+				require.ErrorAs(t, err, &u)
+				return
+			}
+			var in *InputError
+			require.ErrorAs(t, err, &in)
+			assert.Equal(t, tc.field, in.Field, in.Error())
+			assert.Contains(t, in.Reason, tc.reason)
+		})
+	}
+}
