@@ -44,7 +44,13 @@ func DecodeResponse(req Request, status int, body []byte) (*Envelope, error) {
 // errors, but the Envelope's Body is nil. The caller takes the body from its
 // own parse and, as DecodeResponse does, reads an absent or null body as {}.
 func DecodeHead(req Request, status int, head []byte) (*Envelope, error) {
-	env, err := DecodeResponse(req, status, append(append([]byte(`{"head":`), head...), '}'))
+	data := append(append([]byte(`{"head":`), head...), '}')
+	if _, ok := scanJSON(head); !ok {
+		// Not one JSON value (it might still complete the wrapper into
+		// one, as `{}, "body": 1` does): decode it alone, which fails.
+		data = head
+	}
+	env, err := DecodeResponse(req, status, data)
 	if env != nil {
 		env.Body = nil
 	}

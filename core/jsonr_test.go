@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,40 @@ func TestJSONReader(t *testing.T) {
 	assert.Nil(t, jsonMember(v, "missing"))
 	_, ok = jsonItems(head)
 	assert.False(t, ok)
+}
+
+func TestEachJSONMember(t *testing.T) {
+	type member struct{ name, value string }
+	tests := []struct {
+		name string
+		obj  string
+		stop int // fn returns false after this many members; 0 never
+		want []member
+	}{
+		{name: "empty", obj: `{}`},
+		{name: "empty with space", obj: "{ \n}"},
+		{name: "members raw, in order", obj: ` {"a" : 1 , "b":[1, {"c":2}],"c\u00e9" : "x\"y" ,"a":null} `[1:],
+			want: []member{{`"a"`, "1"}, {`"b"`, `[1, {"c":2}]`}, {`"c\u00e9"`, `"x\"y"`}, {`"a"`, "null"}}},
+		{name: "nested objects are one value", obj: `{"o":{"p":{"q":[]}},"n":-1.5e3,"t":true,"f":false}`,
+			want: []member{{`"o"`, `{"p":{"q":[]}}`}, {`"n"`, "-1.5e3"}, {`"t"`, "true"}, {`"f"`, "false"}}},
+		{name: "strings with delimiters", obj: `{"a":"}],{","b":"\\"}`, want: []member{{`"a"`, `"}],{"`}, {`"b"`, `"\\"`}}},
+		{name: "stops", obj: `{"a":1,"b":2,"c":3}`, stop: 2, want: []member{{`"a"`, "1"}, {`"b"`, "2"}}},
+		{name: "stops at once", obj: `{"a":1,"b":2}`, stop: 1, want: []member{{`"a"`, "1"}}},
+		{name: "array", obj: `[{"a":1}]`},
+		{name: "string", obj: `"{\"a\":1}"`},
+		{name: "number", obj: `1`},
+		{name: "nothing", obj: ``},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []member
+			eachJSONMember([]byte(tc.obj), func(name, value []byte) bool {
+				got = append(got, member{string(name), string(value)})
+				return tc.stop == 0 || len(got) < tc.stop
+			})
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }
 
 func TestJSONInt(t *testing.T) {
@@ -129,6 +164,21 @@ func compareJSON(t *testing.T, v []byte, fv *fastjson.Value, level int) {
 		compareJSON(t, item, fv.GetArray()[i], level+1)
 	}
 	if fv.Type() == fastjson.TypeObject {
+		// eachJSONMember visits every member, duplicates too, in order.
+		var names []string
+		eachJSONMember(v, func(name, value []byte) bool {
+			text, ok := jsonText(name)
+			if !ok {
+				t.Fatalf("eachJSONMember name %q of %q", name, v)
+			}
+			names = append(names, text)
+			return true
+		})
+		var want []string
+		fv.GetObject().Visit(func(key []byte, _ *fastjson.Value) { want = append(want, string(key)) })
+		if !slices.Equal(names, want) {
+			t.Fatalf("eachJSONMember names %q of %q, fastjson %q", names, v, want)
+		}
 		fv.GetObject().Visit(func(key []byte, fm *fastjson.Value) {
 			if fv.Get(string(key)) != fm {
 				return // a later duplicate: jsonMember finds the first, as Get does
