@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -395,4 +396,65 @@ func appendCompactJSON(dst, v []byte) []byte {
 		}
 	}
 	return dst
+}
+
+// JSONObject is a JSON object decoded by ParseJSON: its members, keys in
+// document order (a repeated key keeps its first position and last value).
+type JSONObject struct {
+	Keys []string
+	Vals map[string]any
+}
+
+// Get returns the value of the member key, nil when o is nil or lacks it.
+func (o *JSONObject) Get(key string) any {
+	if o == nil {
+		return nil
+	}
+	return o.Vals[key]
+}
+
+// ParseJSON decodes one JSON document into plain values: *JSONObject,
+// []any, string, float64, bool and nil. The wasm bridge reads its
+// arguments with it: JavaScript hands over one JSON.stringify'd string per
+// call, the cheapest way across the boundary.
+func ParseJSON(data []byte) (any, error) {
+	v, ok := parseJSON(data)
+	if !ok {
+		return nil, &InputError{Field: "json", Reason: "is not valid JSON (or nests deeper than " + strconv.Itoa(jsonMaxDepth) + ")"}
+	}
+	return jsonValue(v), nil
+}
+
+// jsonValue converts a value of a document parseJSON accepted.
+func jsonValue(v []byte) any {
+	switch v[0] {
+	case '{':
+		o := &JSONObject{Vals: map[string]any{}}
+		eachJSONMember(v, func(name, value []byte) bool {
+			k, _ := jsonText(name)
+			if _, dup := o.Vals[k]; !dup {
+				o.Keys = append(o.Keys, k)
+			}
+			o.Vals[k] = jsonValue(value)
+			return true
+		})
+		return o
+	case '[':
+		items, _ := jsonItems(v)
+		out := make([]any, len(items))
+		for i, it := range items {
+			out[i] = jsonValue(it)
+		}
+		return out
+	case '"':
+		s, _ := jsonText(v)
+		return s
+	case 't', 'f':
+		b, _ := jsonBool(v)
+		return b
+	case 'n':
+		return nil
+	}
+	f, _ := strconv.ParseFloat(string(v), 64)
+	return f
 }

@@ -11,6 +11,7 @@ package main
 import (
 	"strconv"
 
+	"github.com/flowthings/flowthings-wasm/core"
 	"github.com/flowthings/flowthings-wasm/wasm/bridge"
 	"github.com/hack-pad/safejs"
 )
@@ -54,10 +55,10 @@ func main() {
 	select {} // serve calls until the page or process goes away
 }
 
-// guard runs one exported function: it converts the arguments and turns
-// any panic into an error result, so that nothing panics across the
-// boundary. Results are JSON text (see package bridge). Not inlined: one
-// copy of it serves every function.
+// guard runs one exported function: it decodes the call's arguments, one
+// JSON text, and turns any panic into an error result, so that nothing
+// panics across the boundary. Results are JSON text (see package bridge).
+// Not inlined: one copy of it serves every function.
 //
 //go:noinline
 func guard(name string, fn func(args) any) func(safejs.Value, []safejs.Value) any {
@@ -67,21 +68,24 @@ func guard(name string, fn func(args) any) func(safejs.Value, []safejs.Value) an
 				out = internalError(name, r)
 			}
 		}()
-		a := args{in: in, conv: make([]any, len(in))}
-		for i, v := range in {
-			if a.conv[i], a.err = goValue(v, 0); a.err != nil {
-				break
-			}
+		if len(in) != 1 {
+			return bridge.InternalError(name, "want one argument, the JSON text of the arguments")
 		}
-		if a.err != nil {
-			return bridge.Failure(a.err)
+		text, err := in[0].String()
+		if err != nil {
+			return bridge.Failure(err)
 		}
-		return fn(a)
+		v, err := core.ParseJSON([]byte(text))
+		if err != nil {
+			return bridge.Failure(err)
+		}
+		list, _ := v.([]any)
+		return fn(args(list))
 	}
 }
 
-// internalError is the result of a bug: a panic, or a result JavaScript
-// cannot take. It names the function, never the arguments.
+// internalError is the result of a bug: a panic. It names the function,
+// never the arguments.
 func internalError(name string, cause any) string {
 	reason := "panic"
 	switch c := cause.(type) {
@@ -93,16 +97,12 @@ func internalError(name string, cause any) string {
 	return bridge.InternalError(name, reason)
 }
 
-// args are the converted arguments of a call.
-type args struct {
-	in   []safejs.Value
-	conv []any
-	err  error
-}
+// args are the decoded arguments of a call.
+type args []any
 
 func (a args) any(i int) any {
-	if i < len(a.conv) {
-		return a.conv[i]
+	if i < len(a) {
+		return a[i]
 	}
 	return nil
 }

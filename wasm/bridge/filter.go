@@ -74,8 +74,8 @@ func exprOf(v any, depth int) (filter.Expr, error) {
 			return nil, err
 		}
 	}
-	sOf := o.text
-	nOf := o.number
+	sOf := func(k string) string { return text(o, k) }
+	nOf := func(k string) float64 { return number(o, k) }
 	switch t {
 	case "cmp":
 		left, err := operandOf(o.Get("left"))

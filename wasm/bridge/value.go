@@ -1,10 +1,12 @@
 // Package bridge is the wasm module's bridge between JavaScript and core,
-// written in plain Go so that it is tested natively: the js glue of package
-// main (wasm/main.go) converts JavaScript values into the Go values below,
-// calls the Bridge, and converts its results back with syscall/js.ValueOf.
+// written in plain Go so that it is tested natively. Crossing the boundary
+// costs far more than parsing JSON, so each call crosses it once each way:
+// the js glue of package main (wasm/main.go) receives the call's arguments
+// as one JSON text (JSON.stringify of an array), decodes it with
+// core.ParseJSON, calls the Bridge and hands back its JSON result.
 //
-// Values from JavaScript: string, float64, bool, nil (null and undefined),
-// []any (arrays), *Obj (plain objects, key order kept), RegExp and Date.
+// Argument values: string, float64, bool, nil (null), []any (arrays) and
+// *Obj (objects, key order kept).
 // Results are JSON text (see out.go): an object that either has an "error"
 // member, an error descriptor (see ErrorOf), or is a success. Nothing here
 // panics across the boundary (the glue recovers whatever does).
@@ -16,11 +18,8 @@ import (
 	"github.com/flowthings/flowthings-wasm/core"
 )
 
-// Obj is a plain JavaScript object, its keys in order.
-type Obj struct {
-	Keys []string
-	Vals map[string]any
-}
+// Obj is a JavaScript object, its keys in order.
+type Obj = core.JSONObject
 
 // NewObj builds an Obj from alternating keys and values (for tests).
 func NewObj(kv ...any) *Obj {
@@ -33,18 +32,10 @@ func NewObj(kv ...any) *Obj {
 	return o
 }
 
-// Get returns the value of key, nil when o is nil or lacks it.
-func (o *Obj) Get(key string) any {
-	if o == nil {
-		return nil
-	}
-	return o.Vals[key]
-}
-
 // text returns the string member key, "" when absent or not a string.
 //
 //go:noinline
-func (o *Obj) text(key string) string {
+func text(o *Obj, key string) string {
 	s, _ := o.Get(key).(string)
 	return s
 }
@@ -52,16 +43,10 @@ func (o *Obj) text(key string) string {
 // number returns the number member key, 0 when absent or not a number.
 //
 //go:noinline
-func (o *Obj) number(key string) float64 {
+func number(o *Obj, key string) float64 {
 	n, _ := o.Get(key).(float64)
 	return n
 }
-
-// RegExp is a JavaScript RegExp.
-type RegExp struct{ Source, Flags string }
-
-// Date is a JavaScript Date, as epoch milliseconds.
-type Date struct{ Ms float64 }
 
 //go:noinline
 func typeError(field, want string, v any) error {
@@ -81,10 +66,6 @@ func jsType(v any) string {
 		return "a boolean"
 	case []any:
 		return "an array"
-	case RegExp:
-		return "a RegExp"
-	case Date:
-		return "a Date"
 	}
 	return "an object"
 }
