@@ -1,6 +1,7 @@
 package core
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -26,6 +27,31 @@ func TestDependencies(t *testing.T) {
 	deps := strings.Fields(string(out))
 	require.Contains(t, deps, "github.com/flowthings/flowthings-wasm/core")
 	for _, banned := range []string{"net/http", "syscall/js", "encoding/json", "regexp"} {
+		assert.NotContains(t, deps, banned)
+	}
+}
+
+// TestWasmModuleDependencies keeps the Go client, its lazy futures and
+// net/http out of the wasm module (package wasm, built for js/wasm): the
+// JavaScript package drives core directly, and its laziness is promises.
+func TestWasmModuleDependencies(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	cmd := exec.Command(goBin, "list", "-deps", "./wasm")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "github.com/flowthings/flowthings-wasm/core")
+	for _, banned := range []string{
+		"github.com/flowthings/flowthings-wasm/flowthings",
+		"github.com/flowthings/flowthings-wasm/flowthings/lazy",
+		"github.com/flowthings/flowthings-wasm/nethttp",
+		"net/http", "encoding/json", "regexp",
+	} {
 		assert.NotContains(t, deps, banned)
 	}
 }
