@@ -470,7 +470,7 @@ func (e *WSEngine) FrameReceived(frame []byte) []WSAction {
 	in := decodeWSFrame(frame)
 	switch {
 	case in.err != nil:
-		return []WSAction{&ReportError{Err: in.err}}
+		return []WSAction{&ReportError{Err: e.frameError(in.err.Reason, frame)}}
 	case in.ignore:
 		return nil
 	case in.push:
@@ -509,17 +509,18 @@ func (e *WSEngine) reply(in wsInbound, frame []byte) []WSAction {
 			delete(e.cancelled, in.msgID)
 			return nil
 		}
-		return []WSAction{&ReportError{Err: newFrameError("reply to unknown msgId "+quote(in.msgID), frame)}}
+		return []WSAction{&ReportError{Err: e.frameError("reply to unknown msgId "+quote(in.msgID), frame)}}
 	}
 	delete(e.pending, in.msgID)
 	var body []byte
 	var err error
 	switch {
 	case in.bad != "":
-		err = &MalformedResponseError{Method: p.req.method(), Path: p.req.target(), Reason: in.bad, Excerpt: excerpt(frame)}
+		err = &MalformedResponseError{Method: p.req.method(), Path: p.req.target(), Reason: in.bad,
+			Excerpt: redactedExcerpt(frame, e.cfg.Token)}
 	case !in.env.OK:
 		err = newStatusError(&ResponseError{Status: in.env.Status, Method: p.req.method(), Path: p.req.target(),
-			Account: e.cfg.Account, Errors: in.env.Errors, Messages: in.env.Messages})
+			Account: e.cfg.Account, Errors: redactAll(in.env.Errors, e.cfg.Token), Messages: redactAll(in.env.Messages, e.cfg.Token)})
 	default:
 		body = in.env.Body
 	}
@@ -527,6 +528,12 @@ func (e *WSEngine) reply(in wsInbound, frame []byte) []WSAction {
 		return e.settleSubscribe(nil, p.res, body, err)
 	}
 	return e.settle(nil, p.call, body, err)
+}
+
+// frameError reports a frame the engine cannot use. As with REST
+// responses, the token never shows, whatever the server echoes.
+func (e *WSEngine) frameError(reason string, frame []byte) *WSFrameError {
+	return &WSFrameError{Reason: redact(reason, e.cfg.Token), Excerpt: redactedExcerpt(frame, e.cfg.Token)}
 }
 
 // settleSubscribe applies the reply to the subscribe of r. (When r was

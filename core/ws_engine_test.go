@@ -856,3 +856,40 @@ func TestDecodeSessionResponse(t *testing.T) {
 		})
 	}
 }
+
+// The token never shows in what the engine reports of a frame, whatever the
+// server echoes on the socket, as with REST responses.
+func TestWSEngineRedactsToken(t *testing.T) {
+	tok := wsTestCfg.Token
+	e := openEngine(t, WSOptions{})
+	for _, frame := range []func(msgID string) string{
+		func(id string) string {
+			return `{"head":{"msgId":"` + id + `","status":403,"ok":false,"errors":["bad ` + tok + `"],"messages":["` + tok + `"]}}`
+		},
+		func(id string) string { return `{"head":{"msgId":"` + id + `","ok":"` + tok + `"}}` },
+		func(string) string { return `{"head":{"msgId":"` + tok + `","ok":true}}` },
+		func(string) string { return `{"type":"message","resource":"` + tok + `"}` },
+		func(string) string { return `"` + tok + `"` },
+	} {
+		_, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
+		_, msgID := onlyFrame(t, acts)
+		acts = e.FrameReceived([]byte(frame(msgID)))
+		require.NotEmpty(t, acts)
+		for _, a := range acts {
+			var err error
+			switch a := a.(type) {
+			case *SettleReply:
+				err = a.Err
+			case *ReportError:
+				err = a.Err
+			}
+			require.Error(t, err, "%#v", a)
+			assert.NotContains(t, err.Error(), tok)
+			assert.NotContains(t, fmt.Sprintf("%+v", err), tok)
+			if api, ok := err.(APIError); ok {
+				assert.Equal(t, []string{"bad [redacted]"}, api.Response().Errors)
+				assert.Equal(t, []string{"[redacted]"}, api.Response().Messages)
+			}
+		}
+	}
+}

@@ -265,7 +265,7 @@ func DecodeSessionResponse(req Request, status int, body []byte) (string, error)
 	id, _ := jsonText(jsonMember(env.Body, "id"))
 	if id == "" {
 		return "", &MalformedResponseError{Status: status, Method: req.Method, Path: req.Path,
-			Reason: `body has no session "id"`, Excerpt: excerpt(body)}
+			Reason: `body has no session "id"`, Excerpt: redactedExcerpt(body, req.token())}
 	}
 	return id, nil
 }
