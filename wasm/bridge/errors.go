@@ -13,22 +13,38 @@ import (
 // hold it.
 func ErrorOf(err error) *object {
 	d := newObject().str("kind", string(core.KindOf(err))).str("message", err.Error())
-	// A plain walk of the chain: errors.As would link reflection.
+	// A plain walk of the chain: errors.As would link reflection. Where
+	// errors of the chain carry the same keys (an InputError wrapping
+	// another), the outermost one's are written, once: JSON.parse would keep
+	// the last of repeated keys.
+	var call, reason bool // written: status, method and path; reason
 	for e := err; e != nil; {
 		switch e := e.(type) {
 		case core.APIError:
-			r := e.Response()
-			d.num("status", float64(r.Status)).str("method", r.Method).str("path", r.Path).str("account", r.Account)
-			d.strs("errors", r.Errors).strs("messages", r.Messages)
+			if !call {
+				call = true
+				r := e.Response()
+				d.num("status", float64(r.Status)).str("method", r.Method).str("path", r.Path).str("account", r.Account)
+				d.strs("errors", r.Errors).strs("messages", r.Messages)
+			}
 		case *core.MalformedResponseError:
-			d.num("status", float64(e.Status)).str("method", e.Method).str("path", e.Path)
-			d.str("reason", e.Reason).str("excerpt", e.Excerpt)
+			if !call && !reason {
+				call, reason = true, true
+				d.num("status", float64(e.Status)).str("method", e.Method).str("path", e.Path)
+				d.str("reason", e.Reason).str("excerpt", e.Excerpt)
+			}
 		case *core.TransportError:
-			d.str("method", e.Method).str("path", e.Path)
+			if !call {
+				call = true
+				d.str("method", e.Method).str("path", e.Path)
+			}
 		case *core.UnsupportedError:
 			d.str("service", e.Service).str("operation", e.Operation)
 		case *core.InputError:
-			d.str("field", e.Field).str("reason", e.Reason)
+			if !reason {
+				reason = true
+				d.str("field", e.Field).str("reason", e.Reason)
+			}
 		case *filter.SyntaxError:
 			d.num("position", float64(e.Pos)).str("expected", e.Expected).str("found", e.Found)
 		}

@@ -1,0 +1,455 @@
+package bridge_test
+
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+
+	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// actions parses an event's result: its actions, and its call when it has one.
+func actions(t *testing.T, result string) []map[string]any {
+	t.Helper()
+	m := ok(t, result)
+	list, isList := m["actions"].([]any)
+	require.True(t, isList, "result %s", result)
+	out := make([]map[string]any, len(list))
+	for i, a := range list {
+		out[i] = a.(map[string]any)
+		require.NotEmpty(t, out[i]["type"], "action %d of %s", i, result)
+	}
+	return out
+}
+
+func types(acts []map[string]any) []string {
+	out := make([]string, len(acts))
+	for i, a := range acts {
+		out[i] = a["type"].(string)
+	}
+	return out
+}
+
+// call starts a call and returns its id and actions.
+func call(t *testing.T, result string) (float64, []map[string]any) {
+	t.Helper()
+	id, isNum := ok(t, result)["call"].(float64)
+	require.True(t, isNum, "result %s", result)
+	return id, actions(t, result)
+}
+
+// sent returns the frame of a send action, parsed, and its msgId.
+func sent(t *testing.T, a map[string]any) (map[string]any, string) {
+	t.Helper()
+	require.Equal(t, "send", a["type"], "%v", a)
+	var f map[string]any
+	require.NoError(t, json.Unmarshal([]byte(a["frame"].(string)), &f), "%v", a)
+	id, _ := f["msgId"].(string)
+	return f, id
+}
+
+func reply(msgID, body string) string {
+	return `{"head":{"msgId":"` + msgID + `","status":200,"ok":true,"errors":[],"messages":[]},"body":` + body + `}`
+}
+
+func errorReply(msgID string, status int, errs string) string {
+	return `{"head":{"msgId":"` + msgID + `","status":` + strconv.Itoa(status) + `,"ok":false,"errors":` + errs + `}}`
+}
+
+const sessionOK = `{"head":{"status":200,"ok":true},"body":{"id":"s-1"}}`
+
+// metaOf is what JavaScript hands back to WSSession for an open action:
+// the request's method, path and account.
+func metaOf(open map[string]any) *bridge.Obj {
+	req := open["request"].(map[string]any)
+	return o("method", req["method"], "path", req["path"], "account", req["account"])
+}
+
+// openWS makes an engine with options and brings it to open.
+func openWS(t *testing.T, b *bridge.Bridge, cfg float64, options *bridge.Obj) float64 {
+	t.Helper()
+	id := ok(t, b.WSNew(cfg, options))["id"].(float64)
+	acts := actions(t, b.WSConnect(id))
+	require.Equal(t, []string{"open"}, types(acts))
+	m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
+	require.Equal(t, []any{}, m["actions"])
+	actions(t, b.WSOpened(id))
+	return id
+}
+
+func TestWSLifecycle(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	id := ok(t, b.WSNew(cfg, o("heartbeatMs", 5000.0, "reconnect", false)))["id"].(float64)
+
+	// Connect: the session request, as Build gives requests.
+	acts := actions(t, b.WSConnect(id))
+	require.Equal(t, []string{"open"}, types(acts))
+	assert.Equal(t, 0.0, acts[0]["attempt"])
+	req := acts[0]["request"].(map[string]any)
+	assert.Equal(t, "POST", req["method"])
+	assert.Equal(t, "https://ws.test/session", req["url"])
+	assert.Equal(t, "/session", req["path"])
+	assert.Nil(t, req["body"])
+	assert.Equal(t, map[string]any{"X-Auth-Token": token, "X-Auth-Account": account, "Accept": "application/json"}, req["headers"])
+	assert.Empty(t, actions(t, b.WSConnect(id)), "connect twice")
+
+	// The session: the socket's URL.
+	m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, `{"head":{"status":200,"ok":true},"body":{"id":"s 1"}}`))
+	assert.Equal(t, map[string]any{"url": "wss://ws.test/session/s%201/ws", "actions": []any{}}, m)
+
+	// Open: the heartbeat.
+	acts = actions(t, b.WSOpened(id))
+	jsonEq(t, `[{"type":"setTimer","timer":0,"ms":5000}]`, acts)
+	acts = actions(t, b.WSTimer(id, 0))
+	jsonEq(t, `[{"type":"send","frame":"{\"type\":\"heartbeat\"}"},{"type":"setTimer","timer":0,"ms":5000}]`, acts)
+	assert.Empty(t, actions(t, b.WSTimer(id, 1)), "a timer not armed")
+	assert.Empty(t, actions(t, b.WSTimer(id, 7)), "no such timer")
+
+	// Subscribe, confirm, receive pushes.
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 7))
+	require.Len(t, acts, 1)
+	f, msgID := sent(t, acts[0])
+	assert.Equal(t, map[string]any{"msgId": msgID, "object": "drop", "type": "subscribe", "flowId": "f1"}, f)
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	jsonEq(t, `[{"type":"settle","call":`+strconv.Itoa(int(subCall))+`,"body":{}}]`, acts)
+
+	push := `{"type":"message","resource":"f1","value":{"id":"d1","flowId":"f1","path":"/alice/x","elems":{"t": 31}}}`
+	acts = actions(t, b.WSFrame(id, push))
+	jsonEq(t, `[{"type":"deliver","handler":7,"resource":"f1","value":{"id":"d1","flowId":"f1","path":"/alice/x","elems":{"t":31}}}]`, acts)
+	assert.IsType(t, map[string]any{}, acts[0]["value"], "the drop is embedded as JSON, not as text")
+
+	// A second handler on the same flow by path shares the socket's subscription.
+	pathCall, acts := call(t, b.WSSubscribe(id, "/alice/x", 8))
+	_, msgID = sent(t, acts[0])
+	actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	acts = actions(t, b.WSFrame(id, push))
+	assert.Equal(t, []string{"deliver", "deliver"}, types(acts))
+	assert.Equal(t, 7.0, acts[0]["handler"])
+	assert.Equal(t, 8.0, acts[1]["handler"])
+	assert.NotEqual(t, subCall, pathCall)
+
+	// A CRUD call: the frame carries the value as JSON and the options as strings.
+	sendCall, acts := call(t, b.WSSend(id, o("object", "drop", "type", "create", "flowId", "f1",
+		"value", `{"elems":{"t":1}}`, "options", o("limit", 2.0, "hints", false, "only", []any{"id", "path"}, "x", nil))))
+	require.Len(t, acts, 1)
+	f, msgID = sent(t, acts[0])
+	jsonEq(t, `{"msgId":"`+msgID+`","object":"drop","type":"create","flowId":"f1","value":{"elems":{"t":1}},`+
+		`"options":{"hints":"false","limit":"2","only":"id,path"}}`, f)
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{"id":"d2","elems":{"t":1}}`)))
+	jsonEq(t, `[{"type":"settle","call":`+strconv.Itoa(int(sendCall))+`,"body":{"id":"d2","elems":{"t":1}}}]`, acts)
+
+	// A failed call settles with an error descriptor.
+	findCall, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "nope")))
+	_, msgID = sent(t, acts[0])
+	acts = actions(t, b.WSFrame(id, errorReply(msgID, 404, `["no flow"]`)))
+	require.Len(t, acts, 1)
+	assert.Equal(t, findCall, acts[0]["call"])
+	assert.NotContains(t, acts[0], "body")
+	d := acts[0]["error"].(map[string]any)
+	assert.Equal(t, "notFound", d["kind"])
+	assert.Equal(t, 404.0, d["status"])
+	assert.Equal(t, "WS find", d["method"])
+	assert.Equal(t, "/flow/nope", d["path"])
+	assert.Equal(t, []any{"no flow"}, d["errors"])
+
+	// A malformed reply settles its call with a malformedResponse.
+	badCall, acts := call(t, b.WSSend(id, o("object", "flow", "type", "findmany")))
+	_, msgID = sent(t, acts[0])
+	acts = actions(t, b.WSFrame(id, `{"head":{"msgId":"`+msgID+`","status":"x"}}`))
+	assert.Equal(t, badCall, acts[0]["call"])
+	assert.Equal(t, "malformedResponse", acts[0]["error"].(map[string]any)["kind"])
+
+	// Frames the engine cannot use are reported.
+	for _, frame := range []string{`nope`, `[]`, `{"x":1}`, `{"type":"message","resource":"f1"}`, reply("999", `{}`)} {
+		acts = actions(t, b.WSFrame(id, frame))
+		require.Equal(t, []string{"report"}, types(acts), frame)
+		assert.Equal(t, "frame", acts[0]["error"].(map[string]any)["kind"])
+	}
+	assert.Empty(t, actions(t, b.WSFrame(id, `{"type":"heartbeat"}`)), "heartbeats are skipped")
+
+	// Cancel: no settle, and the late reply is dropped silently.
+	cancelled, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f9")))
+	_, msgID = sent(t, acts[0])
+	assert.Empty(t, actions(t, b.WSCancel(id, cancelled)))
+	assert.Empty(t, actions(t, b.WSFrame(id, reply(msgID, `{}`))))
+	assert.Empty(t, actions(t, b.WSCancel(id, cancelled)), "cancel twice")
+	assert.Empty(t, actions(t, b.WSCancel(id, 12345)), "no such call")
+
+	// Unsubscribe: the other handler keeps the subscription; the last one ends it.
+	unsub, acts := call(t, b.WSUnsubscribe(id, "/alice/x", 8))
+	require.Len(t, acts, 1)
+	f, msgID = sent(t, acts[0])
+	assert.Equal(t, map[string]any{"msgId": msgID, "object": "drop", "type": "unsubscribe", "path": "/alice/x"}, f)
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	jsonEq(t, `[{"type":"settle","call":`+strconv.Itoa(int(unsub))+`,"body":{}}]`, acts)
+	acts = actions(t, b.WSFrame(id, push))
+	assert.Equal(t, []string{"deliver"}, types(acts), "only handler 7 is left")
+
+	// Close: the socket, the timer, the subscription, the end.
+	acts = actions(t, b.WSClose(id))
+	assert.Equal(t, []string{"closeSocket", "cancelTimer", "endSubscription", "stopped"}, types(acts))
+	assert.Equal(t, 0.0, acts[1]["timer"])
+	assert.Equal(t, "f1", acts[2]["resource"])
+	assert.Equal(t, 7.0, acts[2]["handler"])
+	assert.Equal(t, "closed", acts[2]["error"].(map[string]any)["kind"])
+	assert.Nil(t, acts[3]["error"])
+	assert.Contains(t, acts[3], "error", "stopped always has an error member")
+
+	// Calls after the close fail at once.
+	lateCall, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
+	require.Len(t, acts, 1)
+	assert.Equal(t, lateCall, acts[0]["call"])
+	assert.Equal(t, "closed", acts[0]["error"].(map[string]any)["kind"])
+	assert.Empty(t, actions(t, b.WSClose(id)), "close twice")
+	assert.Empty(t, actions(t, b.WSOpened(id)))
+	assert.Empty(t, actions(t, b.WSClosed(id, "late")))
+}
+
+func TestWSNewOptions(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	insecure := configure(t, b, "secure", false)
+	tests := []struct {
+		name    string
+		cfg     float64
+		options any
+		opened  string // the actions of WSOpened
+		url     string
+	}{
+		{"no options", cfg, nil, `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
+		{"empty options", cfg, o(), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
+		{"options not an object are none", cfg, "x", `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
+		{"heartbeat", cfg, o("heartbeatMs", 250.0), `[{"type":"setTimer","timer":0,"ms":250}]`, "wss://ws.test/session/s-1/ws"},
+		{"no heartbeat", cfg, o("heartbeatMs", 0.0), `[]`, "wss://ws.test/session/s-1/ws"},
+		{"null heartbeat", cfg, o("heartbeatMs", nil), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
+		{"insecure", insecure, o("reconnect", true, "backoffMinMs", 10.0, "backoffMaxMs", 20.0, "maxAttempts", 3.0),
+			`[{"type":"setTimer","timer":0,"ms":30000}]`, "ws://ws.test/session/s-1/ws"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := ok(t, b.WSNew(tc.cfg, tc.options))["id"].(float64)
+			acts := actions(t, b.WSConnect(id))
+			m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
+			assert.Equal(t, tc.url, m["url"])
+			jsonEq(t, tc.opened, actions(t, b.WSOpened(id)))
+		})
+	}
+
+	for _, bad := range []struct {
+		name    string
+		options *bridge.Obj
+		field   string
+	}{
+		{"heartbeat a string", o("heartbeatMs", "5"), "heartbeatMs"},
+		{"heartbeat fractional", o("heartbeatMs", 1.5), "heartbeatMs"},
+		{"backoffMin a boolean", o("backoffMinMs", true), "backoffMinMs"},
+		{"backoffMax an array", o("backoffMaxMs", []any{}), "backoffMaxMs"},
+		{"maxAttempts a string", o("maxAttempts", "3"), "maxAttempts"},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			inputError(t, b.WSNew(cfg, bad.options), bad.field)
+		})
+	}
+	inputError(t, b.WSNew(999, nil), "api")
+}
+
+func TestWSReconnect(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	id := openWS(t, b, cfg, o("reconnect", true, "backoffMinMs", 100.0, "backoffMaxMs", 100.0, "heartbeatMs", 0.0))
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 1))
+	_, msgID := sent(t, acts[0])
+	actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	_ = subCall
+	pending, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
+	require.Len(t, acts, 1)
+
+	// Lost: the sent call fails, the loss is reported, a backoff is armed.
+	acts = actions(t, b.WSClosed(id, "network down"))
+	assert.Equal(t, []string{"settle", "report", "setTimer"}, types(acts))
+	assert.Equal(t, pending, acts[0]["call"])
+	d := acts[0]["error"].(map[string]any)
+	assert.Equal(t, "connectionLost", d["kind"])
+	assert.Contains(t, d["message"], "network down")
+	assert.Equal(t, "connectionLost", acts[1]["error"].(map[string]any)["kind"])
+	assert.Equal(t, 1.0, acts[2]["timer"])
+	ms := acts[2]["ms"].(float64)
+	assert.True(t, ms >= 50 && ms <= 100, "jittered backoff %v", ms)
+
+	// Calls while reconnecting are queued.
+	queued, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f2")))
+	assert.Empty(t, acts)
+
+	// The timer opens a new session, attempt 1; re-subscribes, then sends the queue.
+	acts = actions(t, b.WSTimer(id, 1))
+	require.Equal(t, []string{"open"}, types(acts))
+	assert.Equal(t, 1.0, acts[0]["attempt"])
+	ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
+	acts = actions(t, b.WSOpened(id))
+	require.Equal(t, []string{"send", "send"}, types(acts))
+	f, _ := sent(t, acts[0])
+	assert.Equal(t, "subscribe", f["type"])
+	f, msgID = sent(t, acts[1])
+	assert.Equal(t, "f2", f["id"])
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{"id":"f2"}`)))
+	assert.Equal(t, queued, acts[0]["call"])
+
+	// A clean close by the server (null reason) is a loss too.
+	acts = actions(t, b.WSClosed(id, nil))
+	assert.Contains(t, types(acts), "report")
+	assert.Contains(t, acts[len(acts)-2]["error"].(map[string]any)["message"], "socket closed")
+}
+
+func TestWSSessionFailure(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	tests := []struct {
+		name   string
+		status float64
+		text   string
+		kind   string
+	}{
+		{"401", 401, `{"head":{"status":401,"ok":false,"errors":["unknown token ` + token + `"]}}`, "forbidden"},
+		{"404", 404, `{"head":{"status":404,"ok":false}}`, "notFound"},
+		{"500 page", 500, `<html>` + token + `</html>`, "malformedResponse"},
+		{"no session id", 200, `{"head":{"status":200,"ok":true},"body":{"token":"` + token + `"}}`, "malformedResponse"},
+		{"empty", 200, ``, "malformedResponse"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := ok(t, b.WSNew(cfg, nil))["id"].(float64)
+			queued, _ := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
+			acts := actions(t, b.WSConnect(id))
+			result := b.WSSession(id, metaOf(acts[0]), tc.status, tc.text)
+			assert.NotContains(t, result, token, "the token never shows")
+			m := ok(t, result)
+			assert.NotContains(t, m, "url")
+			acts = actions(t, result)
+			require.Equal(t, []string{"settle", "stopped"}, types(acts))
+			assert.Equal(t, queued, acts[0]["call"])
+			assert.Equal(t, "connectionLost", acts[0]["error"].(map[string]any)["kind"])
+			d := acts[1]["error"].(map[string]any)
+			assert.Equal(t, tc.kind, d["kind"], "the first connection's failure is the result")
+			assert.Equal(t, "/session", d["path"])
+		})
+	}
+
+	// A refused reconnect stops the engine for good.
+	id := openWS(t, b, cfg, o("reconnect", true, "heartbeatMs", 0.0))
+	actions(t, b.WSClosed(id, "lost"))
+	acts := actions(t, b.WSTimer(id, 1))
+	acts = actions(t, b.WSSession(id, metaOf(acts[0]), 403, `{"head":{"status":403,"ok":false}}`))
+	require.Equal(t, []string{"stopped"}, types(acts))
+	d := acts[0]["error"].(map[string]any)
+	assert.Equal(t, "connectionLost", d["kind"])
+	assert.Equal(t, 403.0, d["status"], "the cause's details")
+}
+
+func TestWSCallsRejected(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	id := openWS(t, b, cfg, nil)
+	for _, tc := range []struct {
+		name  string
+		frame any
+		field string
+	}{
+		{"not an object", "find", "frame"},
+		{"null", nil, "frame"},
+		{"object a number", o("object", 1.0, "type", "find"), "object"},
+		{"type an array", o("object", "flow", "type", []any{}), "type"},
+		{"flowId a number", o("object", "drop", "type", "find", "flowId", 1.0), "flowId"},
+		{"path a boolean", o("object", "drop", "type", "find", "path", true), "path"},
+		{"id an object", o("object", "drop", "type", "find", "id", o()), "id"},
+		{"value an object", o("object", "flow", "type", "create", "value", o("a", 1.0)), "value"},
+		{"options an array", o("object", "flow", "type", "findmany", "options", []any{}), "options"},
+		{"option an object", o("object", "flow", "type", "findmany", "options", o("x", o())), "param x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inputError(t, b.WSSend(id, tc.frame), tc.field)
+		})
+	}
+	// Frames the engine refuses settle at once.
+	for _, tc := range []struct {
+		name  string
+		frame *bridge.Obj
+		field string
+	}{
+		{"no object", o("type", "find"), "object"},
+		{"subscribe", o("object", "drop", "type", "subscribe", "flowId", "f1"), "type"},
+		{"bad value", o("object", "flow", "type", "create", "value", `{"a":`), "value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, acts := call(t, b.WSSend(id, tc.frame))
+			require.Len(t, acts, 1)
+			assert.Equal(t, c, acts[0]["call"])
+			d := acts[0]["error"].(map[string]any)
+			assert.Equal(t, "input", d["kind"])
+			assert.Equal(t, tc.field, d["field"])
+		})
+	}
+	c, acts := call(t, b.WSSubscribe(id, "", 1))
+	assert.Equal(t, c, acts[0]["call"])
+	assert.Equal(t, "resource", acts[0]["error"].(map[string]any)["field"])
+	c, acts = call(t, b.WSUnsubscribe(id, "never", 1))
+	jsonEq(t, `[{"type":"settle","call":`+strconv.Itoa(int(c))+`,"body":{}}]`, acts)
+}
+
+func TestWSUnknownEngine(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	id := openWS(t, b, cfg, nil)
+	b.Release(id)
+	for _, unknown := range []float64{id, 4242, cfg} {
+		for name, result := range map[string]string{
+			"connect":     b.WSConnect(unknown),
+			"session":     b.WSSession(unknown, nil, 200, sessionOK),
+			"opened":      b.WSOpened(unknown),
+			"closed":      b.WSClosed(unknown, nil),
+			"timer":       b.WSTimer(unknown, 0),
+			"frame":       b.WSFrame(unknown, `{}`),
+			"send":        b.WSSend(unknown, o("object", "flow", "type", "find", "id", "x")),
+			"subscribe":   b.WSSubscribe(unknown, "f1", 1),
+			"unsubscribe": b.WSUnsubscribe(unknown, "f1", 1),
+			"cancel":      b.WSCancel(unknown, 1),
+			"close":       b.WSClose(unknown),
+		} {
+			d := inputError(t, result, "websocket")
+			assert.Contains(t, d["reason"], "unknown or released engine", name)
+		}
+	}
+	// Releasing an engine leaves the configuration.
+	ok(t, b.Build(cfg, o("service", "flow", "name", "read", "id", "f1")))
+}
+
+// The token never shows in what the engine reports, whatever the server
+// echoes on the socket.
+func TestWSTokenNeverShows(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	id := openWS(t, b, cfg, o("heartbeatMs", 0.0))
+	echo := `"errors":["bad token ` + token + `"],"messages":["` + token + `"]`
+	frames := []func(msgID string) string{
+		func(msgID string) string {
+			return `{"head":{"msgId":"` + msgID + `","status":403,"ok":false,` + echo + `}}`
+		},
+		func(msgID string) string { return `{"head":{"msgId":"` + msgID + `","status":"` + token + `"}}` },
+		func(string) string { return `{"head":{"msgId":"999","ok":true},"body":"` + token + `"}` },
+		func(string) string { return `{"x":"` + token + `"}` },
+		func(string) string { return `{"type":"message","resource":"` + token + `"}` },
+		func(string) string { return token },
+	}
+	for i, frame := range frames {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			_, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
+			_, msgID := sent(t, acts[0])
+			result := b.WSFrame(id, frame(msgID))
+			assert.NotEmpty(t, actions(t, result))
+			assert.NotContains(t, result, token)
+			assert.NotContains(t, result, token[:8], "not even a prefix")
+		})
+	}
+}
