@@ -70,7 +70,7 @@ function literal(v, memberAllowed) {
       if (!Number.isFinite(v)) throw bad(`${v} is not a finite number`);
       return { n: v };
     case 'bigint':
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw bad('integer beyond ±2^53 cannot be represented exactly');
+      if (v > 2n ** 53n || v < -(2n ** 53n)) throw bad('integer beyond ±2^53 cannot be represented exactly');
       return { n: Number(v) };
   }
   if (v instanceof Date) return { ctor: 'Date', arg: { n: v.getTime() } };

@@ -122,7 +122,6 @@ class Connection {
     }
     const { reconnect = true, heartbeatMs = 30000, backoffMinMs, backoffMaxMs, maxAttempts } = options;
     this.#engine = call('wsNew', client.cfg, { reconnect, heartbeatMs, backoffMinMs, backoffMaxMs, maxAttempts }).id;
-    this.state = 'connecting';
     this.opened = new Promise((resolve, reject) => { this.#settleOpened = { resolve, reject }; });
     this.opened.catch(() => {});
     this.#done = new Promise((resolve, reject) => { this.#settleDone = { resolve, reject }; });
@@ -263,6 +262,7 @@ class Connection {
       this.#setState('open');
       this.#event('wsOpened');
       this.#settleOpened.resolve();
+      this._safely(() => this.#opts.onOpen?.(this));
     };
     socket.onmessage = (ev) => {
       if (gen !== this.#gen) return;

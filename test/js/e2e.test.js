@@ -271,7 +271,7 @@ describe('e2e against the emulator', { timeout: 60_000 }, () => {
       const got = [];
       await ws.subscribe(flow.id, (d) => got.push(d.id));
       await until('the reconnect', () => states.includes('reconnecting') && states.lastIndexOf('open') > states.indexOf('reconnecting'), 10_000);
-      assert.deepEqual(states.slice(0, 3), ['open', 'reconnecting', 'open'], `states: ${states}`);
+      assert.deepEqual(states.slice(0, 4), ['connecting', 'open', 'reconnecting', 'open'], `states: ${states}`);
       // The re-subscribe frame goes out on open; write until a drop written after
       // the reconnect arrives (bounded), all over REST from another client.
       const after = new Set();
