@@ -1,0 +1,918 @@
+// Types of the flowthings-wasm package: every export of every entry point
+// (node.js, browser.js, worker.js, index.js share them), with the
+// documentation of the public API. These declarations follow the runtime in
+// js/*.js; test/types checks them (usage.ts must compile, every line of
+// misuse.ts must fail to) and test/js/types.test.js runs that check.
+
+// ───────────────────────────── loading ─────────────────────────────
+
+/** Where the wasm module comes from: a URL (fetched), a `Response` (compiled
+ * while it streams in when it is served as `application/wasm`), its bytes,
+ * or a compiled `WebAssembly.Module` (what a Cloudflare Worker imports). */
+export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | (WebAssembly.Module & object);
+
+export interface InitOptions {
+  /** The wasm module, or a promise of it (e.g. `fetch(url)`). Default: on
+   * Node the file shipped beside the package's JS; in browsers and the
+   * generic ESM entry point `../dist/flowthings.wasm` fetched relative to
+   * the package's JS. In a Worker it is required:
+   * `import wasm from 'flowthings-wasm/flowthings.wasm'; await init({ wasm })`. */
+  wasm?: WasmSource | PromiseLike<WasmSource> | undefined;
+}
+
+/**
+ * Loads the wasm module once. Later calls resolve at once; concurrent calls
+ * share one load; a failed load rejects with a `FlowThingsError` whose
+ * `code` is `'init'` and may be retried. Every other function of the package
+ * throws `FlowThingsError` (`code: 'init'`) until this has resolved.
+ */
+export declare function init(options?: InitOptions): Promise<void>;
+
+// ───────────────────────────── data ─────────────────────────────
+
+/** Any platform object (flow, drop, track, group, identity, token, share,
+ * device, task) as JSON; `id` names the object it is. */
+export type FlowObject = { id?: string; [key: string]: unknown };
+
+/** A platform object as the platform returns it: it always has its id. */
+export type StoredObject = { id: string; [key: string]: unknown };
+
+/** What a write resolves to: the object written (the type of the model
+ * given) as the platform stored it, with its id and the members the server
+ * adds (creationDate, lastEditDate, …). */
+export type Stored<T> = T & StoredObject;
+
+/** An object that names its target: updates go to `id`. */
+export type Identified = { readonly id: string };
+
+/** `head.references` of a reply with `refs: true`: a flat map of id →
+ * referenced object (flows, creators, issuers, …). `{}` when the platform
+ * sent none. */
+export type References = Record<string, StoredObject>;
+
+/** One row of an aggregation, keyed by the literal groupBy and output
+ * strings (`{ 'elems.room': 'a', $count: 3, '$avg:temp': 21.5 }`). */
+export type AggregateRow = Record<string, unknown>;
+
+/** A v0.1 typed elem (`hints` on): `{ type, value }`. `plainElems` unwraps them. */
+export type TypedElem = { type: ElemType; value: unknown };
+
+/** The elem types of the platform (protocol §6). */
+export type ElemType =
+  | 'boolean' | 'integer' | 'long' | 'float' | 'string' | 'text' | 'email' | 'url' | 'date' | 'id'
+  | 'flowRef' | 'dropRef' | 'map' | 'sortedMap' | 'list' | 'set' | 'sortedSet' | 'media' | 'location';
+
+// ───────────────────────────── params ─────────────────────────────
+
+/** A query param's value: arrays of strings are sent comma-separated
+ * (`only: ['a', 'b']` → `only=a,b`); `null` and `undefined` are left out. */
+export type ParamValue = string | number | boolean | readonly string[] | null | undefined;
+
+/** Ends a call early: `signal` aborts it (rejecting with a `FlowThingsError`
+ * whose `code` is `'aborted'`); `timeoutMs` bounds it (`code: 'timeout'`;
+ * default the API's `timeoutMs`, 30000; 0 = no limit). Neither is sent. */
+export interface CallControl {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/** The params object of a call: the trailing plain object of any method.
+ * Query params (protocol §4) plus the call controls. */
+export interface Params extends CallControl {
+  /** A filter, filter text, the object form, or a list of these (AND-ed).
+   * Filters given as arguments of `find`/`findMany` are AND-ed after it. */
+  filter?: FilterParam | null | undefined;
+  /** `true`: the call resolves to `[body, references]` (see `ParamsWithRefs`). */
+  refs?: boolean | undefined;
+  /** Projection: only these top-level members (plus id). */
+  only?: readonly string[] | string | undefined;
+  /** Max results (platform default 20). */
+  limit?: number | undefined;
+  /** Offset into the sorted result (`skip` wins over `start`). */
+  skip?: number | undefined;
+  start?: number | undefined;
+  /** Member to sort by (default creationDate). */
+  sort?: string | undefined;
+  order?: 'asc' | 'desc' | undefined;
+  /** v0.1: `false` returns drop elems as plain JSON instead of typed elems. */
+  hints?: boolean | undefined;
+  /** `api.drop.find({ path })`: the flow of the drops, by path. */
+  path?: string | undefined;
+  /** Any other query param. */
+  [name: string]: ParamValue | FilterParam | AbortSignal;
+}
+
+/** Params with `refs: true`: the call resolves to `[body, references]`. */
+export type ParamsWithRefs = Params & { refs: true };
+
+/** Params without refs: the call resolves to the body alone. A `refs`
+ * whose value is only known at run time (a `Params` typed variable) fits
+ * neither overload, as the shape of the result depends on it: branch on it,
+ * or type the variable as `ParamsWithoutRefs`. */
+export type ParamsWithoutRefs = Params & { refs?: false | undefined };
+
+/** An HTTP method of the platform; MGET and MPUT are its bulk read and update. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'MGET' | 'MPUT' | (string & {});
+
+// ───────────────────────────── options ─────────────────────────────
+
+/** What the transport is asked to perform. `headers` carries the
+ * X-Auth-Account and X-Auth-Token headers (and Content-Type with a body). */
+export interface TransportRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  /** Aborted on timeout or when the call's signal aborts. */
+  signal: AbortSignal;
+}
+
+/** The transport's answer; `body` is the response text. */
+export interface TransportResponse {
+  status: number;
+  headers?: Record<string, string> | undefined;
+  body: string | null | undefined;
+}
+
+/** Replaces `fetch` for every HTTP call (including the WebSocket session
+ * request). What it throws rejects the call with a `FlowThingsError` of
+ * code `'transport'`. */
+export type Transport = (request: TransportRequest) => TransportResponse | PromiseLike<TransportResponse>;
+
+/** The socket the WebSocket driver uses: the browser's `WebSocket`, the
+ * `ws` package's, or any object with these members. The driver sets the
+ * four handlers and sends text frames. */
+export interface WebSocketLike {
+  send(data: string): void;
+  close(code?: number): void;
+  onopen: ((event: any) => void) | null;
+  /** Gets `{ data }`: text frames are handled, binary ones reported. */
+  onmessage: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  /** Gets `{ code, reason }`. */
+  onclose: ((event: any) => void) | null;
+}
+
+/** A WebSocket class: called as `new WebSocket(url)`. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** The options of `new API(token, options)`; each falls back to `defaults`. */
+export interface APIOptions {
+  /** The REST host (default `api.flowthings.io`); may carry a port. */
+  host?: string | undefined;
+  /** The WebSocket host (default `ws.flowthings.io`). */
+  wsHost?: string | undefined;
+  /** https/wss (default) or http/ws. */
+  secure?: boolean | undefined;
+  /** The API version, sent as `/v{version}/` (default `'0.1'`). */
+  version?: string | number;
+  /** Another account whose shared objects the calls address. */
+  namespace?: string | undefined;
+  /** Query params sent with every call (a call's own params win). */
+  params?: Params | undefined;
+  /** The default `timeoutMs` of every call (default 30000; 0 = none). */
+  timeoutMs?: number;
+  /** Performs the HTTP calls instead of the runtime's `fetch`. */
+  transport?: Transport | undefined;
+  /** The WebSocket class for `api.websocket.connect()` (default
+   * `globalThis.WebSocket`; on Node 20 pass the `ws` package's). */
+  WebSocket?: WebSocketConstructor | undefined;
+}
+
+/** The hosted platform's defaults; every option of `new API` falls back to these. */
+export declare const defaults: {
+  readonly host: 'api.flowthings.io';
+  readonly wsHost: 'ws.flowthings.io';
+  readonly secure: true;
+  readonly version: '0.1';
+  readonly params: Readonly<Params>;
+  readonly timeoutMs: 30000;
+};
+
+// ─────────────────── call modes: the API, async(), lazy() ───────────────────
+
+/**
+ * How the methods of a service deliver their results:
+ * - `'promise'`: `api.*`: a Promise of the data;
+ * - `'lazy'`: `api.lazy().*`: a `Lazy` value, the call started at once;
+ * - `'queued'`: `api.async().*`: the call's index in `results()`.
+ */
+export type CallMode = 'promise' | 'lazy' | 'queued';
+
+interface ResultOf<T> {
+  promise: Promise<T>;
+  lazy: Lazy<T>;
+  queued: number;
+}
+
+/** What a method of a service in the given mode returns for data `T`. */
+export type Result<Mode extends CallMode, T> = ResultOf<T>[Mode];
+
+/** An argument of a method in the given mode: for `api.async()` and
+ * `api.lazy()`, also a promise or a lazy value, anywhere inside arrays and
+ * plain objects (they are awaited before the call). */
+export type Arg<Mode extends CallMode, T> = Mode extends 'promise' ? T : Deferred<T>;
+
+type Opaque = Filter | Modification<any> | Date | RegExp | AbortSignal | Token | ((...args: any[]) => unknown);
+
+/** `T`, a promise (or lazy value) of it, or — for arrays and plain objects
+ * — the same with any element or member deferred. */
+export type Deferred<T> =
+  | T
+  | PromiseLike<T>
+  | (T extends Opaque ? never : T extends object ? { [K in keyof T]: Deferred<T[K]> } : never);
+
+type Args<Mode extends CallMode, A extends unknown[]> = Mode extends 'promise' ? A : { [K in keyof A]: Deferred<A[K]> };
+
+type Picked<T, K> = T extends null | undefined ? undefined : K extends keyof T ? T[K] : unknown;
+
+/**
+ * A lazy value (`api.lazy()`): a thenable of the call's data. `await x`
+ * waits for it; `x.get(key)` derives another lazy value (`undefined` when
+ * the data is null or undefined); `x.unwrap()` is its Promise. Lazy values
+ * may be passed as any argument of later calls. A lazy value nobody awaits
+ * never causes an unhandled rejection; awaiting it still rejects.
+ */
+export interface Lazy<T> extends PromiseLike<T> {
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2>;
+  catch<R = never>(onRejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R>;
+  finally(onFinally?: (() => void) | null): Promise<T>;
+  /** The member or element `key` of the data, as a lazy value. */
+  get<K extends (unknown extends T ? PropertyKey : keyof NonNullable<T>)>(key: K): Lazy<Picked<T, K>>;
+  /** The Promise of the data. */
+  unwrap(): Promise<T>;
+}
+
+/** Options of `api.async()` and `api.lazy()`. */
+export interface BatchOptions {
+  /** Calls in flight at once, a whole number ≥ 1 (default 8). */
+  concurrency?: number | undefined;
+}
+
+export interface ResultsOptions {
+  /** `true`: settle every call, as `[error, null]` or `[null, value]`. */
+  withExceptions?: boolean | undefined;
+}
+
+/** A settled call of `results({ withExceptions: true })`. */
+export type Settled = [error: unknown, value: null] | [error: null, value: unknown];
+
+// ───────────────────────────── services ─────────────────────────────
+
+/**
+ * The operations every platform service has. Every method resolves (in
+ * mode `'promise'`) to the reply's body; with `refs: true` in its params to
+ * `[body, references]`; a platform failure rejects with a subclass of
+ * `FlowThingsException`, anything else with a `FlowThingsError`.
+ */
+export interface BaseService<Mode extends CallMode = 'promise'> {
+  /** GET /{service}/{id} */
+  read<T = StoredObject>(id: Arg<Mode, string>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
+  read<T = StoredObject>(id: Arg<Mode, string>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
+
+  /** read, answering a 404 (only) with `fallback`. */
+  readOrElse<T = StoredObject, F = T>(id: Arg<Mode, string>, fallback: Arg<Mode, F>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References] | F>;
+  readOrElse<T = StoredObject, F = T>(id: Arg<Mode, string>, fallback: Arg<Mode, F>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T | F>;
+
+  /** MGET /{service}: a map of id → object; unknown ids are absent. */
+  readMany<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, T>, References]>;
+  readMany<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, T>>;
+
+  /** GET /{service}?filter=…: the objects matching every filter given (and
+   * params.filter), in the platform's order. Filter objects (the object
+   * form) go in params.filter; a trailing plain object is the params. */
+  findMany<T = StoredObject>(...args: Args<Mode, [...filters: (Filter | string)[], params: ParamsWithRefs]>): Result<Mode, [T[], References]>;
+  findMany<T = StoredObject>(...args: Args<Mode, [...filters: (Filter | string)[], params: ParamsWithoutRefs]>): Result<Mode, T[]>;
+  findMany<T = StoredObject>(...filters: Args<Mode, (Filter | string)[]>): Result<Mode, T[]>;
+
+  /** find(id) is read; find([ids]) is readMany (a map); find(filters…,
+   * params?) is findMany (an array). A string first argument is always an
+   * id: give filter text after a Filter, or as params.filter. */
+  find<T = StoredObject>(id: Arg<Mode, string>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
+  find<T = StoredObject>(id: Arg<Mode, string>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
+  find<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, T>, References]>;
+  find<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, T>>;
+  find<T = StoredObject>(...args: Args<Mode, [filter: Filter, ...filters: (Filter | string)[], params: ParamsWithRefs]>): Result<Mode, [T[], References]>;
+  find<T = StoredObject>(...args: Args<Mode, [filter: Filter, ...filters: (Filter | string)[], params: ParamsWithoutRefs]>): Result<Mode, T[]>;
+  find<T = StoredObject>(...args: Args<Mode, [filter: Filter, ...filters: (Filter | string)[]]>): Result<Mode, T[]>;
+  find<T = StoredObject>(params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T[], References]>;
+  find<T = StoredObject>(params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T[]>;
+
+  /** POST /{service}: creates the object; resolves to it as stored. */
+  create<T extends object>(model: Arg<Mode, T>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
+  create<T extends object>(model: Arg<Mode, T>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
+
+  /** DELETE /{service}/{id}, with `data` as the JSON body when given
+   * (pass `undefined` to give params without a body). Resolves to `{}`. */
+  delete(id: Arg<Mode, string>, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, unknown>, References]>;
+  delete(id: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, unknown>>;
+}
+
+/** `api.token` and `api.share`: tokens and shares are immutable (no
+ * update; `save` only creates). */
+export interface ObjectService<Mode extends CallMode = 'promise'> extends BaseService<Mode> {
+  /** Creates the model: a model with an id, an `M` or a list (updates)
+   * is refused. */
+  save<T extends object>(model: Arg<Mode, T & { readonly id?: undefined }>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
+  save<T extends object>(model: Arg<Mode, T & { readonly id?: undefined }>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
+
+}
+
+/** A service whose objects can be updated: flow, track, group, identity,
+ * apiTask, mqttTask, rssTask, device, and drops. */
+export interface MutableService<Mode extends CallMode = 'promise'> extends BaseService<Mode> {
+  /** PUT /{service}/{id}: an `M` sends only its diff to its model's id; an
+   * object is sent whole to its own id. */
+  update<T extends Identified>(model: Arg<Mode, T | Modification<T>>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
+  update<T extends Identified>(model: Arg<Mode, T | Modification<T>>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
+
+  /** MPUT /{service}: a list of models or `M`s (each to its id), or an
+   * object of id → changes. Resolves to a map of id → updated object;
+   * unknown ids are absent. */
+  updateMany<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, Stored<T>>, References]>;
+  updateMany<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, Stored<T>>>;
+  updateMany(changes: Arg<Mode, Record<string, object>>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, StoredObject>, References]>;
+  updateMany(changes: Arg<Mode, Record<string, object>>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, StoredObject>>;
+
+  /** save(list) is updateMany; save(M) and save(object with an id) update;
+   * anything else is created. */
+  save<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, Stored<T>>, References]>;
+  save<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, Stored<T>>>;
+  save<T extends object>(model: Arg<Mode, T | Modification<T>>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
+  save<T extends object>(model: Arg<Mode, T | Modification<T>>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
+}
+
+/** The aggregation of `drop(flowId).aggregate`. Selectors: `$count`,
+ * `$sum:f`, `$avg:f`, `$min:f`, `$max:f`, `$unique:f`, `$all:f`,
+ * `distance:rule`; groupBy also takes `$year`, `$month`, … `$second`
+ * (`:dateField`) and rule names; sorts are `key`, `key:asc`, `key:desc`. */
+export interface AggregateOptions {
+  groupBy?: readonly string[] | undefined;
+  /** Only drops matching this filter. */
+  filter?: FilterLike | null | undefined;
+  /** name → filter: a field that is 1 for matching drops, 0 otherwise. */
+  rules?: Record<string, FilterLike> | undefined;
+  sorts?: readonly string[] | undefined;
+}
+
+/** An aggregation given as one object. */
+export interface Aggregation extends AggregateOptions {
+  output: readonly string[];
+}
+
+/** The drops of one flow (`api.drop(flowId)`), or without a flow
+ * (`api.drop`): then only `create` (the model names its flow by `path`)
+ * and `find`/`findMany` with `params.path` can address a flow. */
+export interface DropService<Mode extends CallMode = 'promise'> extends MutableService<Mode> {
+  /** DELETE /drop/{flowId}: empties the flow. */
+  deleteAll(params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, unknown>, References]>;
+  deleteAll(params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, unknown>>;
+
+  /** POST /drop/{flowId}/aggregate: rows keyed by the groupBy and output strings. */
+  aggregate<Row = AggregateRow>(output: Arg<Mode, readonly string[]>, options: Arg<Mode, AggregateOptions> | undefined, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Row[], References]>;
+  aggregate<Row = AggregateRow>(output: Arg<Mode, readonly string[]>, options?: Arg<Mode, AggregateOptions>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Row[]>;
+  aggregate<Row = AggregateRow>(aggregation: Arg<Mode, Aggregation>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Row[], References]>;
+  aggregate<Row = AggregateRow>(aggregation: Arg<Mode, Aggregation>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Row[]>;
+}
+
+/** `api.drop`: called with a flow id, or a flow path starting with `/`
+ * (for create and find), the drop service of that flow; used directly, the
+ * drop service without a flow (`api.drop.create({ path, elems })`). */
+export interface DropServices<Mode extends CallMode = 'promise'> extends DropService<Mode> {
+  (flow: Arg<Mode, string>): DropService<Mode>;
+}
+
+/** The bucket size of a statistic (the platform accepts either case). */
+export type StatLevel = 'YEAR' | 'MONTH' | 'DAY' | 'HOUR' | 'year' | 'month' | 'day' | 'hour';
+
+/** The period of a statistic: none (the platform's default), a year, a
+ * month of it, a day of that; then the level. A month needs a year and a
+ * day a month; `undefined` skips one. */
+export type StatPeriod =
+  | []
+  | [year: number | undefined]
+  | [year: number | undefined, month: number | undefined]
+  | [year: number | undefined, month: number | undefined, day: number | undefined]
+  | [year: number | undefined, month: number | undefined, day: number | undefined, level: StatLevel | undefined];
+
+/** GET /statistics/{stat}/{id}[/{year}[/{month}[/{day}]]][?level=…]: one
+ * count per sub-period, oldest first. */
+export interface Statistic<Mode extends CallMode = 'promise'> {
+  (id: Arg<Mode, string>, ...period: Args<Mode, [...StatPeriod, ParamsWithRefs]>): Result<Mode, [number[], References]>;
+  (id: Arg<Mode, string>, ...period: Args<Mode, [...StatPeriod, ParamsWithoutRefs?]>): Result<Mode, number[]>;
+}
+
+/** `api.statistics`: `flowDropAdded(id, year?, month?, day?, level?, params?)` and likewise. */
+export interface StatisticsService<Mode extends CallMode = 'promise'> {
+  flowDropAdded: Statistic<Mode>;
+  flowTracked: Statistic<Mode>;
+  trackHit: Statistic<Mode>;
+  trackPass: Statistic<Mode>;
+  apiCallByIdentity: Statistic<Mode>;
+  dropCreatedBy: Statistic<Mode>;
+}
+
+/** The services of an API, in a call mode: `API` itself, `api.async()`
+ * and `api.lazy()` have this shape. */
+export interface APIShape<Mode extends CallMode = 'promise'> {
+  readonly flow: MutableService<Mode>;
+  readonly drop: DropServices<Mode>;
+  readonly track: MutableService<Mode>;
+  readonly group: MutableService<Mode>;
+  readonly identity: MutableService<Mode>;
+  readonly apiTask: MutableService<Mode>;
+  readonly mqttTask: MutableService<Mode>;
+  readonly rssTask: MutableService<Mode>;
+  readonly device: MutableService<Mode>;
+  /** Tokens: no update (they are immutable). */
+  readonly token: ObjectService<Mode>;
+  /** Shares: no update (they are immutable). */
+  readonly share: ObjectService<Mode>;
+  readonly statistics: StatisticsService<Mode>;
+  /** Any other call: a method, a path below the account (`/flow/x`),
+   * optional JSON data and params. */
+  request<T = unknown>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string>, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
+  request<T = unknown>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
+  readonly websocket: WebSocketRequests<Mode>;
+}
+
+/** HTTP calls to the WebSocket host. */
+export interface WebSocketRequests<Mode extends CallMode = 'promise'> {
+  /** Any call to the WebSocket host: default `POST /session`, which
+   * resolves to `{ id }`, a new session. */
+  request<T = unknown>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string> | undefined, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
+  request<T = unknown>(method: Arg<Mode, HttpMethod>, path?: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
+}
+
+/** `api.websocket`. */
+export interface WebSocketService extends WebSocketRequests<'promise'> {
+  /** Opens a session and its socket; resolves once the socket is open
+   * (rejects when the connection ends first). */
+  connect(options?: ConnectOptions): Promise<WebSocketConnection>;
+}
+
+/** `api.async()`: an API of the same shape whose calls are queued (each
+ * returns its index in the results) until `results()` runs them. */
+export interface AsyncAPI extends APIShape<'queued'> {
+  /** Runs the queued calls (at most `concurrency` at once) and resolves to
+   * their values in call order, rejecting with the first error in call
+   * order; the queue is empty afterwards. */
+  results(options?: { withExceptions?: false | undefined }): Promise<unknown[]>;
+  /** Settles every queued call: `[error, null]` or `[null, value]` each. */
+  results(options: { withExceptions: true }): Promise<Settled[]>;
+  results(options: ResultsOptions): Promise<unknown[] | Settled[]>;
+}
+
+/** `api.lazy()`: an API of the same shape whose calls start at once and
+ * return lazy values; a call waits only for the lazy values it is given. */
+export interface LazyAPI extends APIShape<'lazy'> {}
+
+/** The token of an API: a `Token` or an object with the same two strings. */
+export type TokenLike = { readonly account: string; readonly token: string };
+
+/**
+ * The API: one service per platform service.
+ *
+ * ```js
+ * await init();
+ * const api = new API(new Token('alice', '<token>'));
+ * const flow = await api.flow.create({ path: '/alice/sensors' });
+ * await api.drop(flow.id).create({ elems: { temp: 21 } });
+ * const hot = await api.drop(flow.id).find(mem.elems.temp.gt(30), { limit: 10 });
+ * ```
+ */
+export declare class API implements APIShape<'promise'> {
+  #private;
+  /** Throws a `FlowThingsError` (`code: 'input'`) without a token or with a bad option. */
+  constructor(token: Token | TokenLike, options?: APIOptions);
+  readonly flow: MutableService;
+  readonly drop: DropServices;
+  readonly track: MutableService;
+  readonly group: MutableService;
+  readonly identity: MutableService;
+  readonly apiTask: MutableService;
+  readonly mqttTask: MutableService;
+  readonly rssTask: MutableService;
+  readonly device: MutableService;
+  /** Tokens: no update (they are immutable). */
+  readonly token: ObjectService;
+  /** Shares: no update (they are immutable). */
+  readonly share: ObjectService;
+  readonly statistics: StatisticsService;
+  readonly websocket: WebSocketService;
+  /** Any other call: a method, a path below the account (`/flow/x`),
+   * optional JSON data and params. */
+  request<T = unknown>(method: HttpMethod, path: string, data: unknown, params: ParamsWithRefs): Promise<[T, References]>;
+  request<T = unknown>(method: HttpMethod, path: string, data?: unknown, params?: ParamsWithoutRefs): Promise<T>;
+  /** An API of the same shape whose calls are queued until `results()`. */
+  async(options?: BatchOptions): AsyncAPI;
+  /** An API of the same shape whose calls start at once and return lazy values. */
+  lazy(options?: BatchOptions): LazyAPI;
+}
+
+// ───────────────────────────── WebSocket ─────────────────────────────
+
+/** `connecting` until the first socket opens, `open`, `reconnecting`
+ * after a disconnect (with `reconnect`), `closed` for good. */
+export type WebSocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** The options of `api.websocket.connect()`. The callbacks' errors (and
+ * rejected promises) go to `onError`. */
+export interface ConnectOptions {
+  /** A socket opened (the first one, and each one after a reconnect). */
+  onOpen?(ws: WebSocketConnection): unknown;
+  /** Every pushed drop, once per push frame, whatever subscriptions it reaches. */
+  onMessage?(ws: WebSocketConnection, resource: string, value: StoredObject): unknown;
+  /** The connection ended for good. */
+  onClose?(ws: WebSocketConnection): unknown;
+  /** An error that belongs to no call (a dropped socket, a bad frame, an
+   * overflowing iterator), or what a callback or handler threw. */
+  onError?(ws: WebSocketConnection, error: unknown): unknown;
+  onStateChange?(ws: WebSocketConnection, state: WebSocketState): unknown;
+  /** Open a new session, with backoff, after a disconnect, and subscribe
+   * again (default true). */
+  reconnect?: boolean | undefined;
+  /** Heartbeat interval in ms (default 30000; 0 = none). */
+  heartbeatMs?: number | undefined;
+  /** Reconnection backoff bounds in ms. */
+  backoffMinMs?: number | undefined;
+  backoffMaxMs?: number | undefined;
+  /** Reconnection attempts before giving up (default: no limit). */
+  maxAttempts?: number | undefined;
+}
+
+/** A CRUD frame of `ws.send` (protocol §8.3); the driver adds the msgId. */
+export interface WebSocketFrame {
+  /** The service: `'drop'`, `'flow'`, `'track'`, … */
+  object: string;
+  type: 'create' | 'find' | 'findmany' | 'update' | 'delete' | 'aggregate' | (string & {});
+  /** The flow of a drop call, by id or by path. */
+  flowId?: string | undefined;
+  path?: string | undefined;
+  /** The target of find, update and delete. */
+  id?: string | undefined;
+  /** The body of create and update (any JSON). */
+  value?: unknown;
+  /** The query params of findmany and find; `filter` may be a filter. */
+  options?: Params | undefined;
+}
+
+/** A pushed drop, from `ws.messages()`: `resource` is the drop's flow id. */
+export interface WebSocketMessage<T = StoredObject> {
+  resource: string;
+  value: T;
+}
+
+/** An async iterator that is its own iterable; `return()` stops it. It
+ * buffers up to 10000 items, then drops the oldest (reported to onError). */
+export interface AsyncQueue<T> extends AsyncIterator<T, undefined> {
+  next(): Promise<IteratorResult<T, undefined>>;
+  return(): Promise<IteratorReturnResult<undefined>>;
+  [Symbol.asyncIterator](): AsyncQueue<T>;
+}
+
+/** One subscription to a flow's drops: an async iterable of them too. It
+ * ends when unsubscribed or when the connection ends (its iterator then
+ * rejects with the error that ended it, if any). */
+export interface Subscription<T = StoredObject> extends AsyncIterable<T> {
+  readonly id: number;
+  /** The flow id or path subscribed to. */
+  readonly resource: string;
+  readonly handler: ((drop: T) => unknown) | undefined;
+  /** The server's reply to the subscribe frame. */
+  readonly reply: unknown;
+  readonly ended: boolean;
+  /** Ends this subscription; the unsubscribe frame goes out when it was the flow's last. */
+  unsubscribe(): Promise<void>;
+  [Symbol.asyncIterator](): AsyncQueue<T>;
+}
+
+/** A live WebSocket session (`await api.websocket.connect()`). */
+export interface WebSocketConnection {
+  readonly state: WebSocketState;
+  /** Resolves when the first socket opens. */
+  readonly opened: Promise<void>;
+  /** Sends a CRUD frame; resolves to the reply's body, rejects with a
+   * `FlowThingsException` on an error reply. Frames sent while
+   * disconnected are queued. */
+  send<T = unknown>(frame: WebSocketFrame, control?: CallControl): Promise<T>;
+  /** Subscribes to a flow's drops (a path starting with `/`, or a flow id);
+   * `handler` runs for each pushed drop. Resolves on the server's reply. */
+  subscribe<T = StoredObject>(flowIdOrPath: string, handler?: (drop: T) => unknown, control?: CallControl): Promise<Subscription<T>>;
+  /** Ends the subscriptions of `handler` to the flow (all of them without
+   * a handler); the unsubscribe frame goes out when none is left. */
+  unsubscribe(flowIdOrPath: string, handler?: (drop: any) => unknown): Promise<void>;
+  /** Every pushed drop, as `{ resource, value }`. */
+  messages(): AsyncQueue<WebSocketMessage>;
+  /** Settles when the connection ends: resolves after `close()`, rejects
+   * with the error that ended it. */
+  run(): Promise<void>;
+  /** Closes the connection for good; pending calls reject. */
+  close(): Promise<void>;
+}
+
+// ───────────────────────────── filters ─────────────────────────────
+
+/**
+ * A filter expression, built synchronously; `String(f)` is its platform
+ * text, rendered by the Go filter package (`(a == 1) && (b > 2)`).
+ */
+export declare class Filter {
+  #private;
+  /** Filters are built with `mem`, `AGE`, `EXISTS`, `HAS`, `MATCHES`,
+   * `NOT` and `parseFilter`; the tree format is internal. */
+  constructor(tree: object, text?: string);
+  /** This filter AND f: `(this) && (f)`. */
+  and(f: FilterLike): Filter;
+  AND(f: FilterLike): Filter;
+  /** This filter OR f: `(this) || (f)`. */
+  or(f: FilterLike): Filter;
+  OR(f: FilterLike): Filter;
+  /** The platform text. */
+  toString(): string;
+  /** The platform text (so JSON.stringify embeds it). */
+  toJSON(): string;
+}
+
+/** A literal in a comparison: `Date`s become `Date(ms)`; bigints must be
+ * within ±2^53. */
+export type FilterValue = string | number | boolean | bigint | Date;
+
+/** Operators of the object form, on one member. */
+export interface FilterOperators {
+  $eq?: FilterValue;
+  $ne?: FilterValue;
+  $gt?: FilterValue;
+  $gte?: FilterValue;
+  $lt?: FilterValue;
+  $lte?: FilterValue;
+  $regex?: string | RegExp;
+  $in?: readonly FilterValue[];
+  $contains?: readonly FilterValue[];
+}
+
+/** The reference browser client's object form: `{ path: '/x' }`,
+ * `{ 'elems.n': { $gt: 1, $lte: 5 } }`, RegExp values, `$in`/`$contains`
+ * arrays, `{ $and: [...] }`, `{ $or: [...] }`. Several members are AND-ed
+ * in key order; dotted keys are member paths. */
+export type FilterObject = {
+  [member: string]: FilterValue | RegExp | FilterOperators | readonly FilterLike[];
+};
+
+/** A filter, filter text, or the object form. */
+export type FilterLike = Filter | string | FilterObject;
+
+/** `params.filter`: a filter, or a list of them, AND-ed. */
+export type FilterParam = FilterLike | readonly FilterLike[];
+
+export type DistanceUnit = 'MILES' | 'MILE' | 'KM' | 'KILOMETERS' | 'METERS' | 'FEET';
+
+/** The centre of a WITHIN: coordinates, or a zip code. */
+export type WithinTarget = { coords: readonly [lat: number, lon: number] } | { zip: string };
+
+/** The tests of a member. */
+export interface MemberMethods {
+  /** member == value (or another member). */
+  eq(value: FilterValue | Member): Filter;
+  ne(value: FilterValue | Member): Filter;
+  gt(value: FilterValue | Member): Filter;
+  gte(value: FilterValue | Member): Filter;
+  lt(value: FilterValue | Member): Filter;
+  lte(value: FilterValue | Member): Filter;
+  /** member =~ /pattern/flags: a substring match. */
+  re(pattern: string | RegExp, flags?: string): Filter;
+  /** member IN [values]: equal to any of them. */
+  in(values: readonly FilterValue[]): Filter;
+  in(...values: FilterValue[]): Filter;
+  IN(values: readonly FilterValue[]): Filter;
+  IN(...values: FilterValue[]): Filter;
+  /** member CONTAINS [values]: the array member holds all of them. */
+  contains(values: readonly FilterValue[]): Filter;
+  contains(...values: FilterValue[]): Filter;
+  CONTAINS(values: readonly FilterValue[]): Filter;
+  CONTAINS(...values: FilterValue[]): Filter;
+  /** member WITHIN distance unit OF target (unit default MILES, any case). */
+  within(distance: number, target: WithinTarget): Filter;
+  within(distance: number, unit: DistanceUnit | Lowercase<DistanceUnit> | undefined, target: WithinTarget): Filter;
+  WITHIN(distance: number, target: WithinTarget): Filter;
+  WITHIN(distance: number, unit: DistanceUnit | Lowercase<DistanceUnit> | undefined, target: WithinTarget): Filter;
+  /** The dotted path (`String(mem.elems.temp) === 'elems.temp'`). */
+  toString(): string;
+}
+
+/** A member path: any property is a deeper member
+ * (`mem.elems.temp`); members named like a method are reached with
+ * `mem('elems.in')`. (With `noUncheckedIndexedAccess`, TypeScript types
+ * `mem.foo` as `Member | undefined`: write `mem('elems.foo')` there.) */
+export type Member = MemberMethods & { readonly [name: string]: Member };
+
+/** `mem`: `mem.foo`, `mem['foo']`, `mem.elems.foo` or `mem('elems.foo')`. */
+export interface MemFunction {
+  (path: string): Member;
+  readonly name: Member;
+  readonly length: Member;
+  readonly caller: Member;
+  readonly arguments: Member;
+  readonly prototype: Member;
+  readonly [name: string]: Member;
+}
+
+/** The member paths of filters. */
+export declare const mem: MemFunction;
+
+/** The comparisons of an age, in milliseconds. */
+export interface AgeComparisons {
+  eq(ms: number): Filter;
+  ne(ms: number): Filter;
+  gt(ms: number): Filter;
+  gte(ms: number): Filter;
+  lt(ms: number): Filter;
+  lte(ms: number): Filter;
+}
+
+/** `AGE.gt(ms)`: now minus creationDate; `AGE('lastEditDate').eq(ms)`: of that date member. */
+export declare const AGE: AgeComparisons & ((field: string) => AgeComparisons);
+
+/** EXISTS member: the member is present. */
+export declare function EXISTS(member: Member | string): Filter;
+/** HAS type: some elem has that type (one of the §6 names, spelled as
+ * they are; another name throws when the filter is rendered). */
+export declare function HAS(type: ElemType): Filter;
+/** MATCHES /pattern/flags: some string value matches. */
+export declare function MATCHES(pattern: string | RegExp, flags?: string): Filter;
+/** NOT filter. */
+export declare function NOT(filter: FilterLike): Filter;
+
+/** Reads platform filter text (to validate user input as it is typed); a
+ * syntax error throws a `FlowThingsError` with `position` (byte offset),
+ * `expected` and `found`. */
+export declare function parseFilter(text: string): Filter;
+
+// ───────────────────────────── M ─────────────────────────────
+
+/** A modification of a model: the model is deep-copied, never mutated.
+ * Given to update, updateMany or save, it sends only its diff to the
+ * model's id. The platform merges updates shallowly: to change one elem of
+ * a drop, modify `elems` with the whole new map. */
+export declare class Modification<T extends object = FlowObject> {
+  #private;
+  constructor(model?: T, changes?: Partial<T> & Record<string, unknown>);
+  /** Sets the top-level member `key` (a copy of value) and records it in the diff. */
+  modify<K extends keyof T & string>(key: K, value: T[K]): this;
+  modify(key: string, value: unknown): this;
+  /** `[newModel, diff]`, fresh copies. */
+  done(): [model: T, diff: Partial<T>];
+  /** The id of the model. */
+  readonly id: T extends { id: infer I } ? I : T extends { id?: infer I } ? I | undefined : unknown;
+  /** A copy of the whole new model. */
+  readonly model: T;
+  /** A copy of the diff. */
+  readonly diff: Partial<T>;
+}
+
+/** `M(model, changes?)`, with or without `new`; `x instanceof M` works too. */
+export interface MConstructor {
+  <T extends object = FlowObject>(model?: T, changes?: Partial<T> & Record<string, unknown>): Modification<T>;
+  new <T extends object = FlowObject>(model?: T, changes?: Partial<T> & Record<string, unknown>): Modification<T>;
+  readonly prototype: Modification<any>;
+}
+
+/** A modification of a model: `M(flow).modify('description', 'x')`. */
+export declare const M: MConstructor;
+
+// ───────────────────────────── plainElems ─────────────────────────────
+
+/** The drop with its v0.1 typed elems (`{ type, value }`) unwrapped to
+ * plain values, at any depth; input already plain comes back equal. */
+export declare function plainElems<T extends { elems: object }>(drop: T): Omit<T, 'elems'> & { elems: Record<string, unknown> };
+/** An elems map with its typed elems unwrapped. */
+export declare function plainElems(elems: Record<string, unknown>): Record<string, unknown>;
+/** Anything else comes back as it is (arrays unwrapped item by item). */
+export declare function plainElems<T>(value: T): T;
+
+// ───────────────────────────── Token ─────────────────────────────
+
+/** An account and its token (the master token or a Token object's
+ * tokenString). The token is not enumerable: printing, JSON.stringify and
+ * util.inspect show only the account. */
+export declare class Token {
+  /** Throws a `FlowThingsError` (`code: 'input'`) unless both are non-empty strings. */
+  constructor(account: string, token: string);
+  readonly account: string;
+  /** The secret itself. */
+  readonly token: string;
+  /** `Token(account, [redacted])`. */
+  toString(): string;
+  toJSON(): { account: string };
+  /**
+   * Reads `flowthings[0].credentials.{account, token}` from the JSON of
+   * `VCAP_SERVICES` in `env` (default `process.env` where it exists).
+   * Without usable credentials it returns `fallback`, or without one (a
+   * `null` or `undefined` fallback is none) throws a `FlowThingsError`
+   * (`code: 'credentials'`, `reason`).
+   */
+  static fromBluemix(fallback?: null, options?: { env?: Record<string, string | undefined> | null | undefined }): Token;
+  static fromBluemix<F extends {}>(fallback: F, options?: { env?: Record<string, string | undefined> | null | undefined }): Token | F;
+}
+
+// ───────────────────────────── errors ─────────────────────────────
+
+/** What a `FlowThingsError` is about:
+ * - `init`: the wasm module is not loaded, or failed to load;
+ * - `input`: a call refused before any I/O (`field`, `reason`; a filter
+ *   syntax error adds `position`, `expected`, `found`);
+ * - `credentials`: `Token.fromBluemix` found none (`reason`);
+ * - `unsupported`: an operation the service lacks (`service`, `operation`);
+ * - `transport`: the transport failed (`method`, `path`, `cause`);
+ * - `timeout`, `aborted`: the call's `timeoutMs` or `signal`;
+ * - `malformedResponse`: a reply that is no envelope (`status`, `reason`, `excerpt`);
+ * - WebSocket: `connectionLost`, `closed`, `unsubscribed`, `frame`, `overflow`;
+ * - platform failures (on `FlowThingsException`): `badRequest`,
+ *   `forbidden`, `notFound`, `server`, `platform`;
+ * - `internal` (a bug in the module), `unknown`, `error` (the default). */
+export type FlowThingsErrorCode =
+  | 'init' | 'input' | 'credentials' | 'unsupported' | 'transport' | 'timeout' | 'aborted' | 'malformedResponse'
+  | 'connectionLost' | 'closed' | 'unsubscribed' | 'frame' | 'overflow'
+  | 'badRequest' | 'forbidden' | 'notFound' | 'server' | 'platform'
+  | 'internal' | 'unknown' | 'error';
+
+/** The details an error is constructed with; each becomes a property. */
+export interface FlowThingsErrorDetails {
+  code?: FlowThingsErrorCode | undefined;
+  cause?: unknown;
+  field?: string | undefined;
+  reason?: string | undefined;
+  position?: number | undefined;
+  expected?: string | undefined;
+  found?: string | undefined;
+  status?: number | undefined;
+  method?: string | undefined;
+  path?: string | undefined;
+  account?: string | undefined;
+  excerpt?: string | undefined;
+  service?: string | undefined;
+  operation?: string | undefined;
+}
+
+export interface FlowThingsExceptionDetails extends FlowThingsErrorDetails {
+  errors?: string[] | undefined;
+  messages?: string[] | undefined;
+}
+
+/** Misuse, a call refused before any I/O, a response that is not a
+ * platform envelope, a transport failure, a timeout or an abort: `code`
+ * says which. Never holds the token. The properties present depend on the
+ * code (see `FlowThingsErrorCode`). */
+export declare class FlowThingsError extends Error {
+  constructor(message: string, details?: FlowThingsErrorDetails);
+  code: FlowThingsErrorCode;
+  field?: string;
+  reason?: string;
+  /** A filter syntax error: the byte offset in the text. */
+  position?: number;
+  expected?: string;
+  found?: string;
+  status?: number;
+  method?: string;
+  path?: string;
+  account?: string;
+  excerpt?: string;
+  service?: string;
+  operation?: string;
+}
+
+/** The platform answered with a failure status (or an `ok: false`
+ * WebSocket reply). The SDK's exceptions always carry `status`, `method`,
+ * `path` (below the account, e.g. `/flow/x`) and `account`. */
+export declare class FlowThingsException extends FlowThingsError {
+  constructor(message: string, details?: FlowThingsExceptionDetails);
+  code: 'badRequest' | 'forbidden' | 'notFound' | 'server' | 'platform';
+  /** The envelope's `head.errors`. */
+  errors: string[];
+  /** The envelope's `head.messages`. */
+  messages: string[];
+  status: number;
+  method: string;
+  path: string;
+  account: string;
+}
+
+/** 400: malformed input, a bad filter, an immutable update. */
+export declare class FlowThingsBadRequest extends FlowThingsException {
+  code: 'badRequest';
+}
+/** 401 or 403: a missing, unknown or expired token, or one lacking permission. */
+export declare class FlowThingsForbidden extends FlowThingsException {
+  code: 'forbidden';
+}
+/** 404: an unknown id or flow. */
+export declare class FlowThingsNotFound extends FlowThingsException {
+  code: 'notFound';
+}
+/** 5xx. */
+export declare class FlowThingsServerError extends FlowThingsException {
+  code: 'server';
+}
