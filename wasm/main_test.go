@@ -1,0 +1,258 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"syscall/js"
+	"testing"
+	"time"
+
+	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/hack-pad/safejs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Run with GOOS=js GOARCH=wasm go test ./wasm/ -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec"
+// (node on PATH).
+
+const token = "T0pS3cretT0ken-abcdef0123456789"
+
+// stringify is what the JS package hands the module: JSON.stringify of the
+// argument list.
+func stringify(args ...any) js.Value {
+	return js.Global().Get("JSON").Call("stringify", js.ValueOf(args))
+}
+
+// invoke calls a guarded function with JavaScript arguments.
+func invoke(name string, fn func(args) any, in ...js.Value) any {
+	safe := make([]safejs.Value, len(in))
+	for i, v := range in {
+		safe[i] = safejs.Safe(v)
+	}
+	return guard(name, fn)(safejs.Undefined(), safe)
+}
+
+func obj(kv ...any) js.Value {
+	o := js.Global().Get("Object").New()
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.Set(kv[i].(string), kv[i+1])
+	}
+	return o
+}
+
+// Arguments are JavaScript values as JSON.stringify writes them, decoded by
+// core.ParseJSON: the values package bridge reads.
+func TestGuardArguments(t *testing.T) {
+	g := js.Global()
+	nested := obj("y", []any{1, "two", obj("deep", true)}, "x", "é\u2028\"")
+	in := stringify(
+		"text", 1.5, -7, true, false, nil, js.Undefined(), []any{1, "a", nil},
+		obj("b", 1, "a", nested, "z", nil, "u", js.Undefined()),
+		g.Get("RegExp").New("a/b", "gi"), g.Get("Date").New(0), g.Get("NaN"), g.Get("Infinity"), obj(),
+	)
+	var got args
+	result := invoke("echo", func(a args) any { got = a; return "{}" }, in)
+	assert.Equal(t, "{}", result)
+	want := args{
+		"text", 1.5, -7.0, true, false, nil,
+		nil, // undefined in an array
+		[]any{1.0, "a", nil},
+		&core.JSONObject{Keys: []string{"b", "a", "z"}, Vals: map[string]any{ // key order kept, undefined members gone
+			"b": 1.0, "z": nil,
+			"a": &core.JSONObject{Keys: []string{"y", "x"}, Vals: map[string]any{
+				"y": []any{1.0, "two", &core.JSONObject{Keys: []string{"deep"}, Vals: map[string]any{"deep": true}}},
+				"x": "é\u2028\"",
+			}},
+		}},
+		&core.JSONObject{Vals: map[string]any{}}, // a RegExp stringifies as {}
+		"1970-01-01T00:00:00.000Z",               // a Date as its ISO text
+		nil, nil,                                 // NaN, Infinity
+		&core.JSONObject{Vals: map[string]any{}},
+	}
+	assert.Equal(t, want, got)
+
+	// The accessors read what they expect, else the zero value.
+	assert.Equal(t, "text", got.str(0))
+	assert.Equal(t, 1.5, got.num(1))
+	assert.True(t, got.bool(3))
+	assert.Zero(t, got.num(0))
+	assert.Zero(t, got.str(1))
+	assert.False(t, got.bool(0))
+	assert.Nil(t, got.any(99))
+	assert.Nil(t, got.any(len(got)))
+}
+
+func TestGuardNesting(t *testing.T) {
+	nest := func(n int) js.Value {
+		v := js.ValueOf(1)
+		for range n {
+			v = js.ValueOf([]any{v})
+		}
+		return v
+	}
+	// The argument list, the arrays and the number: at most 300 levels.
+	called := false
+	assert.Equal(t, "{}", invoke("deep", func(a args) any { called = true; return "{}" }, stringify(nest(298))))
+	assert.True(t, called)
+
+	called = false
+	result := invoke("deep", func(a args) any { called = true; return "{}" }, stringify(nest(299)))
+	assert.False(t, called, "too deep: the function is not called")
+	d := errorOf(t, result)
+	assert.Equal(t, "input", d["kind"])
+	assert.Equal(t, "json", d["field"])
+	assert.Contains(t, d["reason"], "nests deeper than 300")
+}
+
+func TestGuardBadCalls(t *testing.T) {
+	never := func(a args) any { t.Error("called"); return "{}" }
+	tests := []struct {
+		name string
+		in   []js.Value
+		kind string
+		msg  string
+	}{
+		{"no argument", nil, "internal", "want one argument"},
+		{"two arguments", []js.Value{stringify(), stringify()}, "internal", "want one argument"},
+		{"not JSON", []js.Value{js.ValueOf("[1,")}, "input", "is not valid JSON"},
+		{"a number", []js.Value{js.ValueOf(1)}, "input", "is not valid JSON"},
+		{"an array", []js.Value{js.ValueOf([]any{1})}, "input", "is not valid JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := errorOf(t, invoke("build", never, tc.in...))
+			assert.Equal(t, tc.kind, d["kind"])
+			assert.Contains(t, d["message"], tc.msg)
+		})
+	}
+	// A JSON text that is not a list: no arguments.
+	var got args
+	assert.Equal(t, "{}", invoke("f", func(a args) any { got = a; return "{}" }, js.ValueOf(`{"a":1}`)))
+	assert.Empty(t, got)
+}
+
+// A panic becomes an internal error naming the function, never the arguments.
+func TestGuardPanics(t *testing.T) {
+	tests := []struct {
+		name   string
+		panic  any
+		reason string
+	}{
+		{"string", "index out of range", "index out of range"},
+		{"error", errors.New("nil map"), "nil map"},
+		{"runtime error", nil, "runtime error: invalid memory address or nil pointer dereference"},
+		{"other", 42, "panic"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			result := invoke("build", func(a args) any {
+				if tc.panic == nil {
+					var m *core.JSONObject
+					_ = m.Keys // nil dereference
+				}
+				panic(tc.panic)
+			}, stringify(obj("account", "alice", "token", token)))
+			s, isString := result.(string)
+			require.True(t, isString, "%T", result)
+			assert.NotContains(t, s, token)
+			d := errorOf(t, s)
+			assert.Equal(t, map[string]any{"kind": "internal",
+				"message": "flowthings: internal error in the wasm module (build): " + tc.reason}, d)
+		})
+	}
+}
+
+// errorOf parses an error result and returns its descriptor.
+func errorOf(t *testing.T, result any) map[string]any {
+	t.Helper()
+	s, isString := result.(string)
+	require.True(t, isString, "%T", result)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(s), &m), s)
+	d, isObj := m["error"].(map[string]any)
+	require.True(t, isObj, s)
+	return d
+}
+
+// TestExports runs main, then calls the functions it installs as the JS
+// package does: one JSON text in, one JSON text out.
+func TestExports(t *testing.T) {
+	go main()
+	var api js.Value
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if api = js.Global().Get("__flowthings"); !api.IsUndefined() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	require.False(t, api.IsUndefined(), "main installs __flowthings")
+	names := js.Global().Get("Object").Call("keys", api)
+	var got []string
+	for i := range names.Length() {
+		got = append(got, names.Index(i).String())
+	}
+	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode", "fallsBack",
+		"renderFilter", "parseFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
+		"wsSend", "wsSubscribe", "wsUnsubscribe", "wsCancel", "wsClose"}, got)
+
+	call := func(name string, in ...any) map[string]any {
+		t.Helper()
+		out := api.Call(name, stringify(in...))
+		require.Equal(t, js.TypeString, out.Type(), name)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(out.String()), &m), "%s: %s", name, out.String())
+		return m
+	}
+	cfg := call("configure", obj("account", "alice", "token", token, "host", "api.test", "wsHost", "ws.test", "secure", false))["id"]
+	require.NotNil(t, cfg)
+
+	req := call("build", cfg, obj("service", "drop", "name", "findMany", "flowId", "f1",
+		"params", obj("limit", 2, "filter", []any{"a == 1", "b == 2"})))["request"].(map[string]any)
+	assert.Equal(t, "http://api.test/v0.1/alice/drop/f1?filter=%28a%20%3D%3D%201%29%20%26%26%20%28b%20%3D%3D%202%29&limit=2", req["url"])
+	assert.Equal(t, token, req["headers"].(map[string]any)["X-Auth-Token"])
+
+	req = call("raw", cfg, "MPUT", "/drop/f1", `{"d1":{}}`, obj("x", "1"), true)["request"].(map[string]any)
+	assert.Equal(t, "http://ws.test/drop/f1?x=1", req["url"])
+	assert.Equal(t, `{"d1":{}}`, req["body"])
+
+	meta := obj("method", "GET", "path", "/drop/f1", "account", "alice")
+	assert.Equal(t, map[string]any{"status": 200.0, "messages": []any{}}, call("decodeHead", cfg, meta, 200, `{"ok":true}`))
+	d := call("decode", cfg, meta, 404, `{"head":{"status":404,"ok":false,"errors":["`+token+`"]}}`)["error"].(map[string]any)
+	assert.Equal(t, "notFound", d["kind"])
+	assert.Equal(t, []any{"[redacted]"}, d["errors"])
+	assert.Equal(t, "true", api.Call("fallsBack", stringify("notFound")).String())
+	assert.Equal(t, "false", api.Call("fallsBack", stringify("server")).String())
+
+	assert.Equal(t, "EXISTS a", call("renderFilter", obj("t", "exists", "m", []any{"a"}))["text"])
+	assert.Equal(t, "a > 1", call("parseFilter", "a>1")["text"])
+
+	ws := call("wsNew", cfg, obj("heartbeatMs", 0))["id"]
+	open := call("wsConnect", ws)["actions"].([]any)[0].(map[string]any)
+	assert.Equal(t, "open", open["type"])
+	session := call("wsSession", ws, obj("method", "POST", "path", "/session", "account", "alice"), 200,
+		`{"head":{"ok":true},"body":{"id":"s1"}}`)
+	assert.Equal(t, "ws://ws.test/session/s1/ws", session["url"])
+	assert.Equal(t, []any{}, call("wsOpened", ws)["actions"])
+	sub := call("wsSubscribe", ws, "f1", 3)
+	assert.Len(t, sub["actions"], 1)
+	assert.Len(t, call("wsFrame", ws, `{"type":"heartbeat"}`)["actions"], 0)
+	assert.Len(t, call("wsTimer", ws, 0)["actions"], 0)
+	assert.Contains(t, call("wsSend", ws, obj("object", "flow", "type", "find", "id", "f1")), "call")
+	assert.Contains(t, call("wsCancel", ws, 99), "actions")
+	assert.Contains(t, call("wsUnsubscribe", ws, "f1", 3), "call")
+	assert.NotEmpty(t, call("wsClosed", ws, "gone")["actions"])
+	assert.Empty(t, call("wsClose", ws)["actions"], "already stopped")
+
+	assert.Equal(t, map[string]any{}, call("release", cfg))
+	assert.Equal(t, "api", call("build", cfg, obj("service", "flow", "name", "read", "id", "f1"))["error"].(map[string]any)["field"])
+
+	// Bad calls through the real boundary.
+	out := api.Call("build")
+	assert.True(t, strings.Contains(out.String(), `"kind":"internal"`), out.String())
+	out = api.Call("build", "not json")
+	assert.True(t, strings.Contains(out.String(), `"field":"json"`), out.String())
+}
