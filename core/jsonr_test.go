@@ -1,12 +1,16 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/valyala/fastjson"
 )
 
@@ -72,6 +76,104 @@ func TestEachJSONMember(t *testing.T) {
 	}
 }
 
+func TestParseJSON(t *testing.T) {
+	obj := func(kv ...any) *JSONObject {
+		o := &JSONObject{Vals: map[string]any{}}
+		for i := 0; i < len(kv); i += 2 {
+			o.Keys = append(o.Keys, kv[i].(string))
+			o.Vals[kv[i].(string)] = kv[i+1]
+		}
+		return o
+	}
+	tests := []struct {
+		name string
+		in   string
+		want any
+	}{
+		{"string", `"a\"b\u00e9\n"`, "a\"bé\n"},
+		{"number", ` -1.5e3 `, -1500.0},
+		{"integer", `42`, 42.0},
+		{"zero", `-0`, 0.0},
+		{"true", `true`, true},
+		{"false", `false`, false},
+		{"null", `null`, nil},
+		{"array", `[1, "a", null, [], {}]`, []any{1.0, "a", nil, []any{}, obj()}},
+		{"object, keys in order", `{"b":1,"a":{"y":[true],"x":"s"},"c\u00e9":null}`,
+			obj("b", 1.0, "a", obj("y", []any{true}, "x", "s"), "cé", nil)},
+		{"repeated key: first position, last value", `{"a":1,"b":2,"a":3}`, obj("a", 3.0, "b", 2.0)},
+		{"escaped key repeats", `{"a":1,"\u0061":2}`, obj("a", 2.0)},
+		{"empty object", `{ }`, obj()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseJSON([]byte(tc.in))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	for _, bad := range []string{``, ` `, `{`, `[1,]`, `{"a":1}x`, `'a'`, `NaN`, `undefined`,
+		strings.Repeat("[", jsonMaxDepth+1) + strings.Repeat("]", jsonMaxDepth+1)} {
+		v, err := ParseJSON([]byte(bad))
+		assert.Nil(t, v, bad)
+		var in *InputError
+		require.ErrorAs(t, err, &in, bad)
+		assert.Equal(t, "json", in.Field)
+		assert.Equal(t, KindInput, KindOf(err))
+	}
+	v, err := ParseJSON([]byte(strings.Repeat("[", jsonMaxDepth-1) + "1" + strings.Repeat("]", jsonMaxDepth-1)))
+	require.NoError(t, err)
+	assert.IsType(t, []any{}, v)
+	var nilObj *JSONObject
+	assert.Nil(t, nilObj.Get("a"))
+	assert.Equal(t, 1.0, obj("a", 1.0).Get("a"))
+	assert.Nil(t, obj("a", 1.0).Get("b"))
+}
+
+// checkParseJSON checks ParseJSON on a document scanJSON accepts: it fails
+// only when the document nests too deeply, and, where encoding/json reads
+// the document the same way (valid UTF-8, which encoding/json would
+// replace; no \u escapes, whose lone surrogates jsonText keeps; numbers in
+// range), it decodes the same values.
+func checkParseJSON(t *testing.T, data []byte) {
+	t.Helper()
+	v, err := ParseJSON(data)
+	if _, ok := parseJSON(data); ok != (err == nil) {
+		t.Fatalf("ParseJSON(%q): %v, parseJSON says %v", data, err, ok)
+	}
+	if err != nil || bytes.Contains(data, []byte(`\u`)) || !utf8.Valid(data) {
+		return
+	}
+	var want any
+	if json.Unmarshal(data, &want) != nil {
+		return // a number out of range
+	}
+	if got := plainJSON(v); !reflect.DeepEqual(got, want) {
+		t.Fatalf("ParseJSON(%q) = %#v, encoding/json %#v", data, got, want)
+	}
+	if o, ok := v.(*JSONObject); ok && len(o.Keys) != len(o.Vals) {
+		t.Fatalf("ParseJSON(%q): keys %q for %d values", data, o.Keys, len(o.Vals))
+	}
+}
+
+// plainJSON turns ParseJSON's values into encoding/json's.
+func plainJSON(v any) any {
+	switch v := v.(type) {
+	case *JSONObject:
+		m := make(map[string]any, len(v.Vals))
+		for k, x := range v.Vals {
+			m[k] = plainJSON(x)
+		}
+		return m
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = plainJSON(x)
+		}
+		return out
+	}
+	return v
+}
+
 func TestJSONInt(t *testing.T) {
 	for in, want := range map[string]bool{
 		"0": true, "-0": true, "200": true, "9223372036854775807": true, "-9223372036854775808": true,
@@ -124,6 +226,7 @@ func FuzzJSONReader(f *testing.F) {
 		if !ok {
 			return
 		}
+		checkParseJSON(t, data)
 		var p fastjson.Parser
 		fv, perr := p.ParseBytes(data)
 		v, ok := parseJSON(data)
