@@ -74,6 +74,9 @@ export class Client {
       secure: o.secure, version: String(o.version), params,
     }).id;
     this.account = token.account;
+    // A custom transport's error may quote the request: never let the token through.
+    const secret = token.token;
+    this.redact = (text) => String(text).split(secret).join('[redacted]');
     this.timeoutMs = o.timeoutMs;
     this.transport = o.transport ?? fetchTransport;
     if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
@@ -81,7 +84,7 @@ export class Client {
   }
 
   /** run builds op in the module and performs it. */
-  run(op, params) {
+  async run(op, params) {
     const [query, control] = splitParams(params);
     op.params = query;
     const { request } = call('build', this.cfg, op);
@@ -89,7 +92,7 @@ export class Client {
   }
 
   /** raw performs a call outside the typed operations. */
-  raw(method, path, data, params, wsHost) {
+  async raw(method, path, data, params, wsHost) {
     const [query, control] = splitParams(params);
     const body = data === undefined ? null : toJSON(data, 'data');
     const { request } = call('raw', this.cfg, method, path, body, query, wsHost);
@@ -153,7 +156,7 @@ export class Client {
       return res;
     } catch (err) {
       if (err instanceof FlowThingsError) throw err;
-      throw new FlowThingsError(`flowthings: ${method} ${path}: ${err?.message ?? err}`, { code: 'transport', method, path, cause: err });
+      throw new FlowThingsError(`flowthings: ${method} ${path}: ${this.redact(err?.message ?? err)}`, { code: 'transport', method, path, cause: err });
     } finally {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);
@@ -200,7 +203,7 @@ class Service {
   _run(name, fields, params) { return this.#client.run({ ...this.#base, name, ...fields }, params); }
 
   /** GET /{svc}/{id} */
-  read(id, params) { return this._run('read', { id }, params); }
+  async read(id, params) { return this._run('read', { id }, params); }
   /** read, answering a 404 (only) with fallback. */
   async readOrElse(id, fallback, params) {
     try {
@@ -211,17 +214,17 @@ class Service {
     }
   }
   /** MGET /{svc}: a map id → object; unknown ids are absent. */
-  readMany(ids, params) {
+  async readMany(ids, params) {
     if (!Array.isArray(ids)) throw inputError('readMany takes an array of ids', 'ids');
     return this._run('readMany', { ids }, params);
   }
   /** GET /{svc}?filter=…: filters (Filters or text) AND-ed after params.filter. */
-  findMany(...args) {
+  async findMany(...args) {
     const [filters, params] = separate(args);
     return this._run('findMany', {}, withFilters(filters, params));
   }
   /** find(id) reads, find([ids]) reads many, anything else finds. */
-  find(...args) {
+  async find(...args) {
     const [rest, params] = separate(args);
     if (typeof rest[0] === 'string') {
       if (rest.length > 1) throw inputError('find by id takes no filters', 'args');
@@ -234,15 +237,15 @@ class Service {
     return this.findMany(...rest, ...(params === undefined ? [] : [params]));
   }
   /** POST /{svc} */
-  create(model, params) { return this._run('create', { body: toJSON(model, 'model') }, params); }
+  async create(model, params) { return this._run('create', { body: toJSON(model, 'model') }, params); }
   /** save(list) updates many, save(M or object with an id) updates, else creates. */
-  save(x, params) {
+  async save(x, params) {
     if (Array.isArray(x)) return this._run('updateMany', { updates: x.map(updateOf) }, params);
     if (x instanceof Modification || (isPlainObject(x) && x.id !== undefined)) return this._run('update', { updates: [updateOf(x)] }, params);
     return this.create(x, params);
   }
   /** DELETE /{svc}/{id}, with data as the body when given. */
-  delete(id, data, params) {
+  async delete(id, data, params) {
     return this._run('delete', { id, body: data === undefined ? undefined : toJSON(data, 'data') }, params);
   }
 }
@@ -250,9 +253,9 @@ class Service {
 /** A service whose objects can be updated. */
 class MutableService extends Service {
   /** PUT /{svc}/{id}: an M sends its diff; an object is sent whole. */
-  update(modelOrM, params) { return this._run('update', { updates: [updateOf(modelOrM)] }, params); }
+  async update(modelOrM, params) { return this._run('update', { updates: [updateOf(modelOrM)] }, params); }
   /** MPUT /{svc}: a list of models or Ms, or an object of id → changes. */
-  updateMany(models, params) {
+  async updateMany(models, params) {
     if (Array.isArray(models)) return this._run('updateMany', { updates: models.map(updateOf) }, params);
     if (isPlainObject(models)) return this._run('updateMany', { body: toJSON(models, 'models') }, params);
     throw inputError('updateMany takes a list of models or an object of id → changes', 'models');
@@ -267,9 +270,9 @@ export class DropService extends MutableService {
     super(client, 'drop', address);
   }
   /** DELETE /drop/{flowId}: empties the flow. */
-  deleteAll(params) { return this._run('deleteAll', {}, params); }
+  async deleteAll(params) { return this._run('deleteAll', {}, params); }
   /** POST /drop/{flowId}/aggregate: aggregate(output, { groupBy, filter, rules, sorts }) or aggregate({ output, … }). */
-  aggregate(output, options, params) {
+  async aggregate(output, options, params) {
     if (isPlainObject(output)) [output, options, params] = [output.output, output, options];
     const { groupBy, filter, rules, sorts } = options ?? {};
     const rendered = {};
@@ -286,7 +289,7 @@ const STATS = ['flowDropAdded', 'flowTracked', 'trackHit', 'trackPass', 'apiCall
 class StatisticsService {
   constructor(client) {
     for (const stat of STATS) {
-      this[stat] = (id, ...rest) => {
+      this[stat] = async (id, ...rest) => {
         const [[year, month, day, level], params] = separate(rest);
         return client.run({ service: 'statistics', name: 'statistics', stat, id, year, month, day, level }, params);
       };
@@ -319,7 +322,7 @@ export class API {
     Object.freeze(this);
   }
   /** Any other call: a method, a path below the account, optional data and params. */
-  request(method, path, data, params) { return this.#client.raw(method, path, data, params, false); }
+  async request(method, path, data, params) { return this.#client.raw(method, path, data, params, false); }
   /** An API of the same shape whose calls are queued until results(). */
   async(options) { return asyncAPI(this, options); }
   /** An API of the same shape whose calls start at once and return lazy values. */

@@ -91,8 +91,10 @@ export class Lazy {
 export function lazyAPI(api, { concurrency = DEFAULT_CONCURRENCY } = {}) {
   const limit = limiter(concurrency);
   return mirror(api, (get, name, args) => new Lazy((async () => {
-    const resolved = await resolveDeep(args); // a dependent call waits only for what it uses
-    return limit(() => invoke(get, name, resolved));
+    // A dependent call waits only for what it uses, and without holding a
+    // slot of the limit: the calls it waits for may need one.
+    const [service, resolved] = await Promise.all([get(), resolveDeep(args)]);
+    return limit(() => service[name](...resolved));
   })()));
 }
 

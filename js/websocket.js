@@ -14,7 +14,7 @@ export class WebSocketService {
   #client;
   constructor(client) { this.#client = client; }
   /** Any call to the WebSocket host (default POST /session). */
-  request(method, path = '/session', data, params) {
+  async request(method, path = '/session', data, params) {
     return this.#client.raw(method, path, data, params, true);
   }
   /** Opens a session and its socket; resolves once the socket is open. */
@@ -328,7 +328,7 @@ class Connection {
 
   /** Sends a CRUD frame { object, type, flowId, path, id, value, options };
    * resolves to the reply's body, rejects on an error reply. */
-  send(frame, control) {
+  async send(frame, control) {
     if (!isPlainObject(frame)) throw new FlowThingsError('flowthings: send(frame) takes a plain object', { code: 'input' });
     const { value, options, ...rest } = frame;
     const opts = options?.filter === undefined || options.filter === null ? options : { ...options, filter: filterText(options.filter) };

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/flowthings/flowthings-wasm/core"
 	"github.com/flowthings/flowthings-wasm/filter"
@@ -29,7 +30,7 @@ func (b *Bridge) RenderFilter(tree any) string {
 	}
 	s, err := filter.Render(e)
 	if err != nil {
-		return failure(&core.InputError{Field: "filter", Reason: err.Error(), Err: err})
+		return failure(filterError(err))
 	}
 	return newObject().str("text", s).String()
 }
@@ -44,9 +45,15 @@ func (b *Bridge) ParseFilter(text string) string {
 		text, err = filter.Render(e)
 	}
 	if err != nil {
-		return failure(&core.InputError{Field: "filter", Reason: err.Error(), Err: err})
+		return failure(filterError(err))
 	}
 	return newObject().str("text", text).String()
+}
+
+// filterError is an input error of the filter package's err, whose text
+// already names the filter.
+func filterError(err error) error {
+	return &core.InputError{Field: "filter", Reason: strings.TrimPrefix(err.Error(), "filter: "), Err: err}
 }
 
 // maxTreeDepth bounds the nesting of trees from JavaScript, as the parser
@@ -117,7 +124,7 @@ func exprOf(v any, depth int) (filter.Expr, error) {
 	case "text":
 		e, err := filter.Parse(sOf("text"))
 		if err != nil {
-			return nil, &core.InputError{Field: "filter", Reason: err.Error(), Err: err}
+			return nil, filterError(err)
 		}
 		return e, nil
 	case "not":

@@ -180,7 +180,7 @@ func TestParseFilter(t *testing.T) {
 				assert.NotEmpty(t, d["expected"], "%v", d)
 			}
 			assert.Equal(t, tc.found, d["found"], "%v", d)
-			assert.True(t, strings.HasPrefix(d["message"].(string), "flowthings: invalid filter: filter: at position"), d["message"])
+			assert.True(t, strings.HasPrefix(d["message"].(string), "flowthings: invalid filter: at position"), d["message"])
 		})
 	}
 }
