@@ -3,7 +3,8 @@
 
 function deepCopy(v) {
   if (Array.isArray(v)) return v.map(deepCopy);
-  if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+  if (v instanceof Date) return new Date(v.getTime());
+  if (v !== null && typeof v === 'object') {
     const out = {};
     for (const [k, x] of Object.entries(v)) out[k] = deepCopy(x);
     return out;

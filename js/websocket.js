@@ -184,7 +184,8 @@ class Connection {
           const s = this.#subs.get(a.handler);
           if (s) {
             this.#subs.delete(a.handler);
-            s._end(a.error ? errorFrom(a.error) : undefined);
+            // close() ends iterators as a finished stream; anything else is their error.
+            s._end(a.error && a.error.kind !== 'closed' ? errorFrom(a.error) : undefined);
           }
           break;
         }
