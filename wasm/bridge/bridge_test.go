@@ -122,8 +122,7 @@ func TestRelease(t *testing.T) {
 		"decode":     b.Decode(id, nil, 200, `{"head":{}}`),
 		"wsNew":      b.WSNew(id, nil),
 	} {
-		inputError(t, result, "api")
-		_ = name
+		t.Run(name, func(t *testing.T) { inputError(t, result, "api") })
 	}
 }
 
@@ -437,7 +436,7 @@ func TestDecode(t *testing.T) {
 			`{"status":200,"messages":[],"body":[1,2],"references":{"f1":{"id":"f1"}}}`},
 		{"null body", 201, `{"head":{},"body":null}`, `{"status":201,"messages":[],"body":{},"references":null}`},
 		{"no body", 200, `{"head":{"ok":true}}`, `{"status":200,"messages":[],"body":{},"references":null}`},
-		{"string body with the token", 200, `{"head":{"ok":true},"body":"x"}`, `{"status":200,"messages":[],"body":"x","references":null}`},
+		{"string body", 200, `{"head":{"ok":true},"body":"x"}`, `{"status":200,"messages":[],"body":"x","references":null}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
