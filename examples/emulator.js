@@ -1,6 +1,7 @@
 // Starts the local flowthings emulator (cmd/flowthings-emulator) for the
 // examples and the tests: it builds dist/flowthings-emulator with `go build`
-// (once per process; Go skips the link when the binary is up to date), runs
+// -trimpath, as build.sh does (once per process; Go skips the link when the
+// binary is up to date, so the two never rebuild over each other), runs
 // it on a free loopback port and reads its ready line.
 //
 //   import { startEmulator } from './emulator.js';
@@ -47,7 +48,7 @@ export function buildEmulator() {
     }
     try {
       await new Promise((resolve, reject) => {
-        execFile('go', ['build', '-o', emulatorBinary, './cmd/flowthings-emulator'], { cwd: repoRoot, timeout: BUILD_TIMEOUT_MS }, (err, _out, stderr) => {
+        execFile('go', ['build', '-trimpath', '-o', emulatorBinary, './cmd/flowthings-emulator'], { cwd: repoRoot, timeout: BUILD_TIMEOUT_MS }, (err, _out, stderr) => {
           if (!err) return resolve();
           if (err.code === 'ENOENT' && existsSync(emulatorBinary)) return resolve(); // no Go here: use the binary there is
           reject(new Error(`flowthings-emulator: go build failed${err.code === 'ENOENT' ? ' (is Go installed? see README.md)' : ''}: ${stderr || err.message}`));

@@ -290,11 +290,10 @@ describe('e2e against the emulator', { timeout: 60_000 }, () => {
     const slow = await startEmulator(['-latency', '400ms']);
     try {
       const quick = apiFor(slow, { timeoutMs: 50 });
-      const t0 = Date.now();
-      const err = await quick.flow.find().catch((e) => e);
+      const err = await quick.flow.find().catch((e) => e); // (had the response come first, it would have resolved)
       assert.ok(err instanceof FlowThingsError, `${err}`);
       assert.equal(err.code, 'timeout');
-      assert.ok(Date.now() - t0 < 350, 'rejected before the response');
+      assert.match(err.message, /timed out after 50 ms/);
       const perCall = await apiFor(slow).flow.find({ timeoutMs: 50 }).catch((e) => e);
       assert.equal(perCall.code, 'timeout');
       assert.deepEqual(await quick.flow.find({ timeoutMs: 5000 }), [], 'a larger per-call timeout wins');

@@ -1,0 +1,17 @@
+// Cold start of the SDK, run in a fresh process by bench/bench.js: import
+// the package, await init(), and make the first request (flow.read against
+// the emulator). argv: host token flowId. Prints JSON timings.
+const t0 = performance.now();
+const { init, API, Token } = await import('../../js/node.js');
+const tImported = performance.now();
+await init();
+const tInit = performance.now();
+const [host, token, flowId] = process.argv.slice(2);
+const api = new API(new Token('dev', token), { host, secure: false });
+const flow = await api.flow.read(flowId);
+const tEnd = performance.now();
+if (flow.id !== flowId) throw new Error(`read ${flow.id}, want ${flowId}`);
+console.log(JSON.stringify({
+  importMs: tImported - t0, initMs: tInit - tImported, firstRequestMs: tEnd - tInit,
+  totalMs: tEnd - t0, sinceProcessStartMs: tEnd,
+}));
