@@ -164,13 +164,16 @@ export interface APIOptions {
   wsHost?: string | undefined;
   /** https/wss (default) or http/ws. */
   secure?: boolean | undefined;
-  /** The API version, sent as `/v{version}/` (default `'0.1'`). */
+  /** The API version, sent as `/v{version}/` (default `'0.1'`). Leave it
+   * out for the default: an explicit `undefined` is not the default. */
   version?: string | number;
   /** Another account whose shared objects the calls address. */
   namespace?: string | undefined;
-  /** Query params sent with every call (a call's own params win). */
+  /** Query params sent with every call (a call's own params win; `signal`
+   * and `timeoutMs` are not taken from here: use the `timeoutMs` option). */
   params?: Params | undefined;
-  /** The default `timeoutMs` of every call (default 30000; 0 = none). */
+  /** The default `timeoutMs` of every call (default 30000; 0 = none).
+   * Leave it out for the default: an explicit `undefined` is not the default. */
   timeoutMs?: number;
   /** Performs the HTTP calls instead of the runtime's `fetch`. */
   transport?: Transport | undefined;
