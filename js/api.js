@@ -67,7 +67,11 @@ export class Client {
       if (token && typeof token.account === 'string' && typeof token.token === 'string') token = new Token(token.account, token.token);
       else throw inputError('new API(token, options) needs a Token', 'token');
     }
-    const o = { ...defaults, ...options };
+    const o = { ...defaults };
+    for (const [key, value] of Object.entries(options ?? {})) if (value !== undefined) o[key] = value; // undefined keeps the default
+    if (o.params?.signal !== undefined || o.params?.timeoutMs !== undefined) {
+      throw inputError('signal and timeoutMs belong to a call\'s params (or timeoutMs to the API options), not to the default params', 'params');
+    }
     const [params] = splitParams(o.params);
     this.cfg = call('configure', {
       account: token.account, token: token.token, namespace: o.namespace, host: o.host, wsHost: o.wsHost,

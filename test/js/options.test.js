@@ -187,3 +187,18 @@ describe('the transport', () => {
     }
   });
 });
+
+describe('options left undefined', () => {
+  before(() => init());
+  it('keep their defaults instead of becoming "undefined"', async () => {
+    const t = recorder(() => sleep(50).then(() => response({})));
+    const api = new API(token, { host: 'h.test', version: undefined, timeoutMs: undefined, secure: undefined, transport: t });
+    await api.flow.read('f1');
+    assert.equal(t.calls[0].url, `https://h.test/v${defaults.version}/acct/flow/f1`);
+  });
+  it('refuse request controls among the default params', () => {
+    for (const params of [{ timeoutMs: 5 }, { signal: new AbortController().signal }]) {
+      assert.throws(() => new API(token, { params }), (err) => err instanceof FlowThingsError && err.code === 'input');
+    }
+  });
+});
