@@ -118,7 +118,10 @@ func (b *Bridge) Raw(cfgID float64, method, path string, body any, params any, w
 	default:
 		return failure(typeError("body", "JSON text", body))
 	}
-	po, _ := params.(*Obj)
+	po, ok := params.(*Obj)
+	if !ok && params != nil {
+		return failure(typeError("params", "an object", params))
+	}
 	p, err := paramsOf(po)
 	if err != nil {
 		return failure(err)
