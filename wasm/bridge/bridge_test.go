@@ -330,7 +330,6 @@ func TestRaw(t *testing.T) {
 		{"body", cfg, "MPUT", "/drop/f1", `{"d1":{}}`, nil, false, "https://api.test/v0.1/alice/drop/f1"},
 		{"escaped segments", cfg, "GET", "/drop/a b/c?d", nil, nil, false, "https://api.test/v0.1/alice/drop/a%20b/c%3Fd"},
 		{"config params", insecure, "GET", "/flow", nil, o("limit", 1.0), false, "http://api.test/v0.1/alice/flow?hints=false&limit=1"},
-		{"params not an object are none", cfg, "GET", "/flow", nil, []any{"limit"}, false, "https://api.test/v0.1/alice/flow"},
 		{"ws host", cfg, "GET", "/session/s1", nil, o("x", "1"), true, "https://ws.test/session/s1?x=1"},
 		{"ws host, insecure", insecure, "POST", "/session", `{}`, nil, true, "http://ws.test/session?hints=false"},
 	}
@@ -368,6 +367,10 @@ func TestRaw(t *testing.T) {
 			inputError(t, b.Raw(cfg, tc.method, tc.path, tc.body, tc.params, true), tc.field)
 		})
 	}
+	t.Run("params not an object", func(t *testing.T) {
+		d := inputError(t, b.Raw(cfg, "GET", "/flow", nil, []any{"limit"}, false), "params")
+		assert.Contains(t, d["reason"], "an array")
+	})
 }
 
 // meta is what JavaScript hands back to the decoders.
