@@ -294,11 +294,11 @@ async function breakdownSection(emu, flowId, dropFlow) {
   };
   const readHead = JSON.stringify(JSON.parse(readText).head);
   const steps = [
-    ['a trivial wasm call (fallsBack)', perCall(20000, () => call('fallsBack', 'notFound'))],
-    ['call(\'build\') of a flow.read', perCall(20000, () => call('build', client.cfg, { ...readOp }))],
-    ['call(\'build\') of the find', perCall(20000, () => call('build', client.cfg, { ...findOp }))],
-    ['call(\'decodeHead\') of a read', perCall(20000, () => call('decodeHead', client.cfg, meta, 200, readHead))],
-    ['JSON.parse of a flow.read answer', perCall(20000, () => JSON.parse(readText))],
+    ['a trivial wasm call (fallsBack)', perCall(5000, () => call('fallsBack', 'notFound'))],
+    ['call(\'build\') of a flow.read', perCall(5000, () => call('build', client.cfg, { ...readOp }))],
+    ['call(\'build\') of the find', perCall(5000, () => call('build', client.cfg, { ...findOp }))],
+    ['call(\'decodeHead\') of a read', perCall(5000, () => call('decodeHead', client.cfg, meta, 200, readHead))],
+    ['JSON.parse of a flow.read answer', perCall(5000, () => JSON.parse(readText))],
     [`JSON.parse of the find answer (${fmtInt(findText.length)} B)`, perCall(200, () => JSON.parse(findText))],
   ];
   log('  each step alone, tight loop:');
@@ -321,6 +321,10 @@ async function breakdownSection(emu, flowId, dropFlow) {
     },
     '+ headers copied (Object.fromEntries)': async () => { const r = await get(); Object.fromEntries(r.headers); return JSON.parse(await r.text()); },
     '+ 2 trivial wasm calls': async () => { call('fallsBack', 'x'); const b = JSON.parse(await (await get()).text()); call('fallsBack', 'x'); return b; },
+    '+ call(\'build\') only': async () => {
+      const { request } = call('build', client.cfg, { ...readOp });
+      return JSON.parse(await (await fetch(request.url, { method: request.method, headers: request.headers })).text()).body;
+    },
     '+ build and decodeHead (the wasm work)': async () => {
       const { request } = call('build', client.cfg, { ...readOp });
       const r = await fetch(request.url, { method: request.method, headers: request.headers });
