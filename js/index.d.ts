@@ -577,9 +577,12 @@ export interface AsyncQueue<T> extends AsyncIterator<T, undefined> {
   [Symbol.asyncIterator](): AsyncQueue<T>;
 }
 
-/** One subscription to a flow's drops: an async iterable of them too. It
- * ends when unsubscribed or when the connection ends (its iterator then
- * rejects with the error that ended it, if any). */
+/** One subscription to a flow's drops: an async iterable of them too. Its
+ * iterator yields every drop pushed since the subscription was made — with
+ * a handler, the newest 1000 of those that came before the iteration
+ * started. It ends when unsubscribed, or when the connection ends: after
+ * close() as a finished stream, otherwise rejecting with the error that
+ * ended it. */
 export interface Subscription<T = StoredObject> extends AsyncIterable<T> {
   readonly id: number;
   /** The flow id or path subscribed to. */

@@ -3,7 +3,7 @@
 import installGo from '../dist/wasm_exec.mjs';
 import { FlowThingsError, errorFrom } from './errors.js';
 
-let exported = null; // the module's functions, once init() has finished
+let invoke = null; // runs one of the module's functions, once init() has finished
 let loading = null; // the init() in progress, shared by concurrent callers
 
 /** The globals Go's runtime and wasm_exec.js use, copied onto a private
@@ -43,7 +43,7 @@ async function instantiate(source, imports) {
 /** Loads and starts the wasm module once; later and concurrent calls share
  * that load. `defaultSource` gives the module when options.wasm is absent. */
 export function initWith(options, defaultSource) {
-  if (exported) return Promise.resolve();
+  if (invoke) return Promise.resolve();
   loading ??= (async () => {
     const scope = privateGlobal();
     const Go = installGo(scope);
@@ -52,7 +52,7 @@ export function initWith(options, defaultSource) {
     const instance = await instantiate(wasm, go.importObject);
     go.run(instance); // runs main until it waits; it never returns while the module serves
     if (!scope.__flowthings) throw new FlowThingsError('flowthings-wasm: the wasm module did not start', { code: 'init' });
-    exported = scope.__flowthings;
+    invoke = invoker(instance.exports, scope.__flowthings.functions);
   })().catch((err) => {
     loading = null; // a failed load may be retried
     throw err instanceof FlowThingsError ? err : new FlowThingsError(`flowthings-wasm: loading the wasm module failed: ${err.message}`, { code: 'init', cause: err });
@@ -60,13 +60,29 @@ export function initWith(options, defaultSource) {
   return loading;
 }
 
+/** invoker calls the module's functions through its exports (see
+ * wasm/main.go): the arguments' JSON text goes into the module's input
+ * buffer, the result's comes out of its output buffer. Memory may grow
+ * during a call, so views of it are made afresh each time. */
+function invoker(exports, names) {
+  const numbers = new Map(names.map((name, i) => [name, i]));
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  return (name, text) => {
+    const room = text.length * 3; // the most UTF-8 bytes a JavaScript string can need
+    const at = exports.flowthings_input(room);
+    const { written } = encoder.encodeInto(text, new Uint8Array(exports.mem.buffer, at, room));
+    const size = exports.flowthings_call(numbers.get(name) ?? -1, written);
+    return decoder.decode(new Uint8Array(exports.mem.buffer, exports.flowthings_output(), size));
+  };
+}
+
 /** call runs one function of the module and parses its JSON result; an
- * error result is thrown as the matching Error subclass. The arguments
- * cross as one JSON text: one crossing of the boundary costs more than the
- * host's JSON.stringify and the module's parse together. */
+ * error result is thrown as the matching Error subclass. Arguments and
+ * result cross as JSON text, one copy each way. */
 export function call(name, ...args) {
-  if (!exported) throw new FlowThingsError('flowthings-wasm is not initialized: call `await init()` first', { code: 'init' });
-  const result = JSON.parse(exported[name](JSON.stringify(args)));
+  if (!invoke) throw new FlowThingsError('flowthings-wasm is not initialized: call `await init()` first', { code: 'init' });
+  const result = JSON.parse(invoke(name, JSON.stringify(args)));
   if (result.error) throw errorFrom(result.error);
   return result;
 }

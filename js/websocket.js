@@ -59,12 +59,16 @@ class Queue {
 
 /** The drops a subscription buffers for its async iterator, at most. */
 const MAX_BUFFERED = 10000;
+/** What a subscription with a handler keeps for an iterator that has not
+ * started yet: the newest drops, so that iterating right after subscribing
+ * misses nothing, without a handler-only subscription growing without end. */
+const KEPT_BEFORE_ITERATION = 1000;
 
 /** One subscription to a flow's drops: `reply` is the server's reply,
  * `unsubscribe()` ends it, and it is an async iterable of the drops. */
 class Subscription {
   #ws;
-  #queue = null;
+  #queue;
   constructor(ws, id, resource, handler) {
     this.#ws = ws;
     this.id = id;
@@ -72,26 +76,29 @@ class Subscription {
     this.handler = handler;
     this.reply = undefined;
     this.ended = false;
-    // Without a handler the drops are only for the iterator: buffer from the start.
-    if (!handler) this.#buffer();
+    // Without a handler the drops are only for the iterator: it may keep
+    // them all (up to the limit); with one, only the newest until it starts.
+    this.#queue = handler ? new Queue(KEPT_BEFORE_ITERATION) : this.#iterable();
   }
-  #buffer() {
-    this.#queue ??= new Queue(MAX_BUFFERED, () => this.#ws._report(new FlowThingsError(
-      `flowthings: subscription to ${this.resource}: more than ${MAX_BUFFERED} drops waiting to be iterated; dropped the oldest`, { code: 'overflow' })));
-    return this.#queue;
+  #iterable() {
+    const q = this.#queue ?? new Queue();
+    q.limit = MAX_BUFFERED;
+    q.onOverflow = () => this.#ws._report(new FlowThingsError(
+      `flowthings: subscription to ${this.resource}: more than ${MAX_BUFFERED} drops waiting to be iterated; dropped the oldest`, { code: 'overflow' }));
+    return q;
   }
   _deliver(drop) {
     if (this.ended) return;
-    this.#queue?.push(drop);
+    this.#queue.push(drop);
     if (this.handler) this.#ws._safely(() => this.handler(drop));
   }
   _end(error) {
     this.ended = true;
-    this.#queue?.end(error);
+    this.#queue.end(error);
   }
   /** Ends the subscription; sends an unsubscribe frame when it was the flow's last. */
   unsubscribe() { return this.#ws._unsubscribe(this); }
-  [Symbol.asyncIterator]() { return this.#buffer(); }
+  [Symbol.asyncIterator]() { return this.#iterable(); }
 }
 
 let lastHandler = 0;

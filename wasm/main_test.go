@@ -9,9 +9,9 @@ import (
 	"syscall/js"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/flowthings/flowthings-wasm/core"
-	"github.com/hack-pad/safejs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,13 +27,27 @@ func stringify(args ...any) js.Value {
 	return js.Global().Get("JSON").Call("stringify", js.ValueOf(args))
 }
 
-// invoke calls a guarded function with JavaScript arguments.
-func invoke(name string, fn func(args) any, in ...js.Value) any {
-	safe := make([]safejs.Value, len(in))
-	for i, v := range in {
-		safe[i] = safejs.Safe(v)
+// invoke runs a function on the JSON text JavaScript would hand over.
+func invoke(name string, fn func(args) string, text js.Value) any {
+	return run(name, fn, []byte(text.String()))
+}
+
+// exported calls a function of the module as the JS package does: through
+// the exported input buffer, call and output buffer.
+func exported(t *testing.T, name string, text string) string {
+	t.Helper()
+	fn := int32(-1)
+	for i, f := range functions {
+		if f.name == name {
+			fn = int32(i)
+		}
 	}
-	return guard(name, fn)(safejs.Undefined(), safe)
+	at := inputBuffer(int32(len(text)))
+	require.Equal(t, uint32(uintptr(unsafe.Pointer(unsafe.SliceData(input)))), at)
+	copy(input, text)
+	n := call(fn, int32(len(text)))
+	require.Equal(t, uint32(uintptr(unsafe.Pointer(unsafe.SliceData(output)))), outputBuffer())
+	return string(output[:n])
 }
 
 func obj(kv ...any) js.Value {
@@ -55,7 +69,7 @@ func TestGuardArguments(t *testing.T) {
 		g.Get("RegExp").New("a/b", "gi"), g.Get("Date").New(0), g.Get("NaN"), g.Get("Infinity"), obj(),
 	)
 	var got args
-	result := invoke("echo", func(a args) any { got = a; return "{}" }, in)
+	result := invoke("echo", func(a args) string { got = a; return "{}" }, in)
 	assert.Equal(t, "{}", result)
 	want := args{
 		"text", 1.5, -7.0, true, false, nil,
@@ -96,11 +110,11 @@ func TestGuardNesting(t *testing.T) {
 	}
 	// The argument list, the arrays and the number: at most 300 levels.
 	called := false
-	assert.Equal(t, "{}", invoke("deep", func(a args) any { called = true; return "{}" }, stringify(nest(298))))
+	assert.Equal(t, "{}", invoke("deep", func(a args) string { called = true; return "{}" }, stringify(nest(298))))
 	assert.True(t, called)
 
 	called = false
-	result := invoke("deep", func(a args) any { called = true; return "{}" }, stringify(nest(299)))
+	result := invoke("deep", func(a args) string { called = true; return "{}" }, stringify(nest(299)))
 	assert.False(t, called, "too deep: the function is not called")
 	d := errorOf(t, result)
 	assert.Equal(t, "input", d["kind"])
@@ -109,30 +123,24 @@ func TestGuardNesting(t *testing.T) {
 }
 
 func TestGuardBadCalls(t *testing.T) {
-	never := func(a args) any { t.Error("called"); return "{}" }
+	never := func(a args) string { t.Error("called"); return "{}" }
 	tests := []struct {
 		name string
-		in   []js.Value
+		in   string
 		kind string
 		msg  string
 	}{
-		{"no argument", nil, "internal", "want one argument"},
-		{"two arguments", []js.Value{stringify(), stringify()}, "internal", "want one argument"},
-		{"not JSON", []js.Value{js.ValueOf("[1,")}, "input", "is not valid JSON"},
-		{"a number", []js.Value{js.ValueOf(1)}, "input", "is not valid JSON"},
-		{"an array", []js.Value{js.ValueOf([]any{1})}, "input", "is not valid JSON"},
+		{"not JSON", "[1,", "input", "is not valid JSON"},
+		{"nothing", "", "input", "is not valid JSON"},
+		{"not a list", `{"a":1}`, "internal", "want the JSON text of the argument list"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := errorOf(t, invoke("build", never, tc.in...))
+			d := errorOf(t, invoke("build", never, js.ValueOf(tc.in)))
 			assert.Equal(t, tc.kind, d["kind"])
 			assert.Contains(t, d["message"], tc.msg)
 		})
 	}
-	// A JSON text that is not a list: no arguments.
-	var got args
-	assert.Equal(t, "{}", invoke("f", func(a args) any { got = a; return "{}" }, js.ValueOf(`{"a":1}`)))
-	assert.Empty(t, got)
 }
 
 // A panic becomes an internal error naming the function, never the arguments.
@@ -149,7 +157,7 @@ func TestGuardPanics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			result := invoke("build", func(a args) any {
+			result := invoke("build", func(a args) string {
 				if tc.panic == nil {
 					var m *core.JSONObject
 					_ = m.Keys // nil dereference
@@ -190,7 +198,7 @@ func TestExports(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	require.False(t, api.IsUndefined(), "main installs __flowthings")
-	names := js.Global().Get("Object").Call("keys", api)
+	names := api.Get("functions")
 	var got []string
 	for i := range names.Length() {
 		got = append(got, names.Index(i).String())
@@ -201,10 +209,9 @@ func TestExports(t *testing.T) {
 
 	call := func(name string, in ...any) map[string]any {
 		t.Helper()
-		out := api.Call(name, stringify(in...))
-		require.Equal(t, js.TypeString, out.Type(), name)
+		out := exported(t, name, stringify(in...).String())
 		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(out.String()), &m), "%s: %s", name, out.String())
+		require.NoError(t, json.Unmarshal([]byte(out), &m), "%s: %s", name, out)
 		return m
 	}
 	cfg := call("configure", obj("account", "alice", "token", token, "host", "api.test", "wsHost", "ws.test", "secure", false))["id"]
@@ -224,8 +231,8 @@ func TestExports(t *testing.T) {
 	d := call("decode", cfg, meta, 404, `{"head":{"status":404,"ok":false,"errors":["`+token+`"]}}`)["error"].(map[string]any)
 	assert.Equal(t, "notFound", d["kind"])
 	assert.Equal(t, []any{"[redacted]"}, d["errors"])
-	assert.Equal(t, "true", api.Call("fallsBack", stringify("notFound")).String())
-	assert.Equal(t, "false", api.Call("fallsBack", stringify("server")).String())
+	assert.Equal(t, "true", exported(t, "fallsBack", stringify("notFound").String()))
+	assert.Equal(t, "false", exported(t, "fallsBack", stringify("server").String()))
 
 	assert.Equal(t, "EXISTS a", call("renderFilter", obj("t", "exists", "m", []any{"a"}))["text"])
 	assert.Equal(t, "a > 1", call("parseFilter", "a>1")["text"])
@@ -251,8 +258,8 @@ func TestExports(t *testing.T) {
 	assert.Equal(t, "api", call("build", cfg, obj("service", "flow", "name", "read", "id", "f1"))["error"].(map[string]any)["field"])
 
 	// Bad calls through the real boundary.
-	out := api.Call("build")
-	assert.True(t, strings.Contains(out.String(), `"kind":"internal"`), out.String())
-	out = api.Call("build", "not json")
-	assert.True(t, strings.Contains(out.String(), `"field":"json"`), out.String())
+	out := exported(t, "nonesuch", "[]")
+	assert.True(t, strings.Contains(out, `"kind":"internal"`), out)
+	out = exported(t, "build", "not json")
+	assert.True(t, strings.Contains(out, `"field":"json"`), out)
 }

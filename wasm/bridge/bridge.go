@@ -146,11 +146,16 @@ func (b *Bridge) Raw(cfgID float64, method, path string, body any, params any, w
 // headers (an object), body (text or null), and the path and account that
 // it hands back to the decoders.
 func requestOf(req core.Request) []byte {
-	h := newObject()
-	for _, x := range req.Header {
-		h.str(x.Name, x.Value)
+	o := &object{b: append(make([]byte, 0, 256+len(req.URL)+len(req.Body)), '{')}
+	o.str("method", req.Method).str("url", req.URL)
+	o.key("headers").b = append(o.b, '{')
+	for i, x := range req.Header {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = core.AppendJSONString(append(core.AppendJSONString(o.b, x.Name), ':'), x.Value)
 	}
-	o := newObject().str("method", req.Method).str("url", req.URL).raw("headers", h.bytes())
+	o.b = append(o.b, '}')
 	if req.Body != nil {
 		o.str("body", string(req.Body))
 	} else {
