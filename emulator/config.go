@@ -38,6 +38,11 @@ const (
 	// DefaultMaxTrackDepth caps how many track hops one written drop may
 	// travel (see Config.MaxTrackDepth).
 	DefaultMaxTrackDepth = 16
+	// MaxJSONDepth is the deepest nesting of objects and arrays accepted in a
+	// request body or WebSocket value (the body itself is level 1); deeper
+	// bodies are a 400. Stored typed elems double the depth, which stays far
+	// below what the loader can read.
+	MaxJSONDepth = 64
 	// MaxPathLength is the longest accepted object path.
 	MaxPathLength = 128
 	// MinTaskPeriodicity is the smallest accepted api-task periodicity (ms).

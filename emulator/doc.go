@@ -34,6 +34,8 @@
 // # Limits and defaults
 //
 //	request body             1 MiB (Config.MaxBodyBytes), before and after gunzip → 413
+//	JSON nesting             ≤ 64 levels of objects/arrays per body or WebSocket value
+//	                         (MaxJSONDepth; the body is level 1) → 400 naming the limit
 //	flow capacity            default 1000, 0..100000; 0 stores nothing but still fires events and tracks
 //	find limit               default 20, capped at 1000 (larger values are capped, not rejected)
 //	track propagation        ≤ 16 hops (Config.MaxTrackDepth), a chain never reuses a track,
@@ -153,6 +155,10 @@
 // {"account": namespace, "seq": insertion order, "flowId": (drops),
 // "object": the stored object}. Everything is loaded at start. If a write
 // fails the operation answers 500 and memory may be ahead of the disk.
+// Loading never fails over one record: one nested beyond encoding/json's
+// limit (stored by an earlier version without the nesting cap) is read
+// token by token, and one that cannot be decoded at all is skipped with a
+// log line naming it (and left in the file).
 //
 // # WebSocket API (§8) — ws.go, ws_frames.go
 //

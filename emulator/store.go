@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -279,25 +280,22 @@ func (e *Emulator) load() error {
 				continue
 			}
 			err := b.ForEach(func(k, v []byte) error {
-				var r record
-				dec := json.NewDecoder(bytes.NewReader(v))
-				dec.UseNumber()
-				if err := dec.Decode(&r); err != nil {
-					return fmt.Errorf("%s/%s: %w", c, k, err)
-				}
-				r.Obj, _ = normalizeNumbers(r.Obj).(map[string]any)
-				if r.Obj == nil {
-					return fmt.Errorf("%s/%s: no object", c, k)
+				r, err := decodeRecord(v)
+				if err != nil {
+					// never refuse to start over one record: name it and go on
+					// (it stays in the file untouched)
+					e.logf("emulator: skipping unreadable %s record %q: %v", c, k, err)
+					return nil
 				}
 				if r.Seq > s.seq {
 					s.seq = r.Seq
 				}
 				if c == svcDrop {
-					drops = append(drops, &r)
-					s.drops[r.id()] = &r
+					drops = append(drops, r)
+					s.drops[r.id()] = r
 				} else {
-					s.objects[c][r.id()] = &r
-					s.index(c, &r, true)
+					s.objects[c][r.id()] = r
+					s.index(c, r, true)
 				}
 				return nil
 			})
@@ -317,11 +315,112 @@ func (e *Emulator) load() error {
 	return nil
 }
 
+// decodeRecord reads one stored record. A record nested deeper than
+// encoding/json's limit of 10,000 (written by an earlier version that
+// accepted any depth: typed elems double it) is read token by token, which
+// has no depth limit, so whatever was accepted loads again.
+func decodeRecord(v []byte) (*record, error) {
+	var r record
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	if err := dec.Decode(&r); err != nil {
+		x, terr := decodeTokens(v)
+		if terr != nil {
+			return nil, err
+		}
+		m, _ := x.(map[string]any)
+		r = record{}
+		r.Account, _ = m["account"].(string)
+		r.FlowID, _ = m["flowId"].(string)
+		if n, ok := m["seq"].(json.Number); ok {
+			r.Seq, _ = strconv.ParseUint(string(n), 10, 64)
+		}
+		r.Obj, _ = m["object"].(map[string]any)
+	}
+	r.Obj, _ = normalizeNumbers(r.Obj).(map[string]any)
+	if r.Obj == nil || r.id() == "" {
+		return nil, fmt.Errorf("no object with an id")
+	}
+	return &r, nil
+}
+
+// decodeTokens parses one JSON value without a nesting limit, with an
+// explicit stack (numbers stay json.Number).
+func decodeTokens(b []byte) (any, error) {
+	type level struct {
+		obj     map[string]any
+		arr     []any
+		key     string
+		isObj   bool
+		wantKey bool
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var stack []*level
+	var root any
+	done := false
+	put := func(v any) {
+		if len(stack) == 0 {
+			root, done = v, true
+			return
+		}
+		l := stack[len(stack)-1]
+		if l.isObj {
+			l.obj[l.key] = v
+			l.wantKey = true
+		} else {
+			l.arr = append(l.arr, v)
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return nil, fmt.Errorf("unexpected data after the JSON value")
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{':
+				stack = append(stack, &level{obj: map[string]any{}, isObj: true, wantKey: true})
+			case '[':
+				stack = append(stack, &level{arr: []any{}})
+			default: // '}' or ']': the decoder checked the pairing
+				l := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if l.isObj {
+					put(l.obj)
+				} else {
+					put(l.arr)
+				}
+			}
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].isObj && stack[n-1].wantKey {
+			stack[n-1].key, _ = tok.(string)
+			stack[n-1].wantKey = false
+			continue
+		}
+		put(tok)
+	}
+	if !done {
+		return nil, fmt.Errorf("incomplete JSON value")
+	}
+	return root, nil
+}
+
 // ---- JSON helpers ----
 
 // decodeJSON parses exactly one JSON value; numbers become int64 (integral
 // text that fits) or float64.
 func decodeJSON(b []byte) (any, error) {
+	if nestedDeeper(b, MaxJSONDepth) {
+		return nil, fmt.Errorf("JSON nesting deeper than %d levels of objects and arrays is not accepted", MaxJSONDepth)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
@@ -339,6 +438,30 @@ func decodeJSON(b []byte) (any, error) {
 		return nil, fmt.Errorf("malformed JSON: %v", err)
 	}
 	return v, nil
+}
+
+// nestedDeeper reports whether the JSON text b nests objects and arrays
+// more than max levels deep. It only counts brackets outside strings, so it
+// is cheap and runs before decoding; malformed text is left to the decoder.
+func nestedDeeper(b []byte, max int) bool {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			if depth++; depth > max {
+				return true
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return false
 }
 
 func jsonError(err error) error {
