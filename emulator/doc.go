@@ -99,7 +99,9 @@
 //     Unknown members of non-drop objects are stored as given. A flow's
 //     public flag is stored and grants nothing.
 //   - MGET/MPUT omit unknown ids; MPUT validates every entry before applying
-//     any (all or nothing).
+//     any (all or nothing), each against the state before the batch and the
+//     batch as a whole: two flows of one batch cannot take one path (400),
+//     as a single PUT cannot take a path another flow has.
 //   - Deleting a flow deletes its drops (tracks pointing at it stay).
 //     Renaming a flow updates its drops' path. Lowering a capacity evicts
 //     at once.

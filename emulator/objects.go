@@ -430,6 +430,18 @@ func (e *Emulator) mputObjects(p *principal, def *serviceDef, op *operation, q *
 			}
 			todo = append(todo, pair{old, nw})
 		}
+		// each entry was checked against the state before the batch; unique
+		// members must also differ between the entries themselves
+		if def.name == svcFlow {
+			owner := map[string]string{}
+			for _, t := range todo {
+				path := flowPathOf(t.nw)
+				if other, taken := owner[path]; taken {
+					return errResult(http.StatusBadRequest, fmt.Sprintf("%s: member \"path\": flow %s of the same batch also takes %q", t.nw.id(), other, path))
+				}
+				owner[path] = t.nw.id()
+			}
+		}
 		out := map[string]any{}
 		for _, t := range todo {
 			e.applyUpdate(tx, def, t.old, t.nw)
