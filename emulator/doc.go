@@ -79,9 +79,13 @@
 //   - Identities are readable by every authenticated caller (you need
 //     guest's identity id to share with guest); masterToken, groupIds and
 //     shares appear only on the caller's own identity.
-//   - Tracks need write on the source and on each destination; devices and
-//     tasks on their path/destination (mqtt: destination or source); a task
-//     without a path, and local-track, are master-only.
+//   - Tracks need write on the source and on each destination, and also
+//     drop read on the source and drop write on each destination (checked
+//     again for the track's creator every time it fires: a track made
+//     through a share stops copying when the share expires or is deleted);
+//     devices and tasks need write on their path/destination (mqtt:
+//     destination or source); a task without a path, and local-track, are
+//     master-only.
 //   - Lists and MGET leave out what the caller cannot read; reads of one
 //     object the caller cannot read are 403. Objects written by a Token have
 //     the issuing identity as creatorId/lastEditorId; objects written through

@@ -27,6 +27,9 @@ type serviceDef struct {
 	global bool
 	// canRead overrides the path-based read rule
 	canRead func(e *Emulator, p *principal, r *record) bool
+	// dropRights, when set, is checked besides canWrite on create and update
+	// (tracks: drop read on the source, drop write on each destination)
+	dropRights func(e *Emulator, p *principal, obj map[string]any) *apiError
 	// beforeInsert completes a validated new object (may create others)
 	beforeInsert func(e *Emulator, tx *txn, p *principal, r *record)
 	afterUpdate  func(e *Emulator, tx *txn, old, nw *record)
@@ -328,6 +331,11 @@ func (e *Emulator) insertObject(tx *txn, p *principal, def *serviceDef, ns strin
 	if !e.canWrite(p, def, obj, ns) {
 		return nil, &apiError{http.StatusForbidden, msgForbidden}
 	}
+	if def.dropRights != nil {
+		if err := def.dropRights(e, p, obj); err != nil {
+			return nil, err
+		}
+	}
 	now := e.nowMs()
 	obj["id"] = id
 	obj["creationDate"] = now
@@ -390,6 +398,11 @@ func (e *Emulator) prepareUpdate(p *principal, def *serviceDef, ns, id string, p
 	}
 	if !e.canWrite(p, def, obj, ns) {
 		return nil, nil, &apiError{http.StatusForbidden, msgForbidden}
+	}
+	if def.dropRights != nil {
+		if err := def.dropRights(e, p, obj); err != nil {
+			return nil, nil, err
+		}
 	}
 	obj["lastEditDate"] = e.nowMs()
 	obj["lastEditorId"] = p.IdentityID
