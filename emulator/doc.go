@@ -86,7 +86,10 @@
 //     devices and tasks need write on their path/destination (mqtt:
 //     destination or source); a task without a path, and local-track, are
 //     master-only.
-//   - Lists and MGET leave out what the caller cannot read; reads of one
+//   - Reading an object that names paths (flow, track, device, task) needs
+//     read on every path it names, so a Token scoped to /dev/shared cannot
+//     read a track from /dev/secret (its source and filter would leak).
+//     Lists and MGET leave out what the caller cannot read; reads of one
 //     object the caller cannot read are 403. Objects written by a Token have
 //     the issuing identity as creatorId/lastEditorId; objects written through
 //     a share have the recipient's identity and live in the owner's namespace.

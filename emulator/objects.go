@@ -66,12 +66,15 @@ func (e *Emulator) canRead(p *principal, def *serviceDef, r *record) bool {
 	if def.masterOnly || def.paths == nil {
 		return false
 	}
-	for _, path := range def.paths(r.Obj) {
-		if e.permsFor(p, path).Read {
-			return true
+	// every governing path: a track from a path outside the caller's
+	// scope would reveal that path and the track's filter
+	paths := def.paths(r.Obj)
+	for _, path := range paths {
+		if !e.permsFor(p, path).Read {
+			return false
 		}
 	}
-	return false
+	return len(paths) > 0
 }
 
 // canWrite: may p create/update/delete obj in namespace ns? (lock held)

@@ -86,3 +86,22 @@ func TestTrackNeedsDropRights(t *testing.T) {
 	v.drop(vault, map[string]any{"n": 8})
 	assert.Equal(t, 1, count(mine, "dev"))
 }
+
+// TestTrackReadNeedsEveryPath: a Token scoped to one path cannot read a
+// track that leads from (or to) a path outside its scope, which would
+// reveal that path and the track's filter.
+func TestTrackReadNeedsEveryPath(t *testing.T) {
+	v := newEnv(t, Config{})
+	v.flow("/dev/shared")
+	v.flow("/dev/secret")
+	in := v.create("track", map[string]any{"source": "/dev/secret", "destination": "/dev/shared", "filter": "elems.code == 'x'"})["id"].(string)
+	outward := v.create("track", map[string]any{"source": "/dev/shared", "destination": []any{"/dev/shared/x", "/dev/secret"}})["id"].(string)
+	inside := v.create("track", map[string]any{"source": "/dev/shared", "destination": "/dev/shared/x"})["id"].(string)
+	tk := v.create("token", map[string]any{"paths": map[string]any{"/dev/shared": map[string]any{"dropRead": true}}})["tokenString"].(string)
+
+	v.must(http.StatusForbidden, "GET", "/v0.1/dev/track/"+in, nil, tok(tk))
+	v.must(http.StatusForbidden, "GET", "/v0.1/dev/track/"+outward, nil, tok(tk))
+	v.must(http.StatusOK, "GET", "/v0.1/dev/track/"+inside, nil, tok(tk))
+	assert.Equal(t, []string{inside}, ids(v.must(http.StatusOK, "GET", "/v0.1/dev/track", nil, tok(tk)).list()))
+	assert.Len(t, v.must(http.StatusOK, "MGET", "/v0.1/dev/track", []string{in, outward, inside}, tok(tk)).obj(), 1)
+}
