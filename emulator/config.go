@@ -43,6 +43,15 @@ const (
 	// bodies are a 400. Stored typed elems double the depth, which stays far
 	// below what the loader can read.
 	MaxJSONDepth = 64
+	// MaxFilterLength is the longest accepted filter (bytes), wherever a
+	// filter is accepted (query, flow and track members, aggregation,
+	// MGET, WebSocket options); longer ones are a 400.
+	MaxFilterLength = 64 << 10
+	// MaxFilterRegexSize caps the size of a filter's regexes, summed, in
+	// RE2 program units (about one per character to match, counted
+	// repetitions multiplied out): /a{1000}/ is 1000. Larger is a 400 before
+	// anything is compiled (each unit costs about 50 bytes and some CPU).
+	MaxFilterRegexSize = 20000
 	// MaxPathLength is the longest accepted object path.
 	MaxPathLength = 128
 	// MinTaskPeriodicity is the smallest accepted api-task periodicity (ms).

@@ -38,6 +38,11 @@
 //	                         (MaxJSONDepth; the body is level 1) → 400 naming the limit
 //	flow capacity            default 1000, 0..100000; 0 stores nothing but still fires events and tracks
 //	find limit               default 20, capped at 1000 (larger values are capped, not rejected)
+//	filter length            ≤ 64 KiB (MaxFilterLength) wherever a filter is accepted → 400
+//	filter regexes           ≤ 20000 RE2 units summed (MaxFilterRegexSize; /a{1000}/ is 1000),
+//	                         checked before compiling → 400
+//	compiled-filter cache    ≤ 1024 filters and ≤ 32 MiB by estimate (17 B per source byte
+//	                         + 64 B per regex unit), least recently used out
 //	track propagation        ≤ 16 hops (Config.MaxTrackDepth), a chain never reuses a track,
 //	                         ≤ 10000 copies per written drop
 //	paths                    ≤ 128 chars, ≥ 2 segments of [A-Za-z0-9_:-], first = account
