@@ -105,20 +105,24 @@ func (e *Emulator) aggregate(p *principal, op *operation) result {
 	if aerr != nil {
 		return aerr.result()
 	}
-	var recs []*record
+	var recs []*dropRec
+	var path string
 	res := e.view(p, op, func() result {
 		flow, err := e.accessibleFlow(p, op, false)
 		if err != nil {
 			return err.result()
 		}
-		recs = append(recs, e.st.flowDrops[flow.id()]...)
+		if l := e.st.flowDrops[flow.id()]; l != nil {
+			recs = append(recs, l.recs...)
+		}
+		path = flowPathOf(flow)
 		return okResult(http.StatusOK, nil)
 	})
 	if res.Status != http.StatusOK {
 		return res
 	}
-	// Stored drop objects are never modified, so they are read unlocked.
-	return okResult(http.StatusOK, plan.run(recs))
+	// Stored drops are never modified, so they are read unlocked.
+	return okResult(http.StatusOK, plan.run(recs, path))
 }
 
 func stringsMember(body map[string]any, name string) ([]string, *apiError) {
@@ -374,7 +378,7 @@ func dateComponent(v any, unit string) any {
 	return int64(t.Second())
 }
 
-func (pl *aggPlan) run(recs []*record) []any {
+func (pl *aggPlan) run(recs []*dropRec, path string) []any {
 	groups := map[string]*aggGroup{}
 	var order []*aggGroup
 	newGroup := func(keys []any) *aggGroup {
@@ -391,7 +395,7 @@ func (pl *aggPlan) run(recs []*record) []any {
 	ruleVals := make([]int64, len(pl.rules))
 	var kb strings.Builder
 	for _, r := range recs {
-		d := r.Obj
+		d := r.object(path)
 		if pl.filter != nil && !pl.filter.Match(d) {
 			continue
 		}

@@ -143,8 +143,10 @@ func (e *Emulator) subscribeCheck(p *principal, ns, flowID, path string) (id, fl
 	return flow.id(), flowPathOf(flow), nil
 }
 
-func (e *Emulator) renderDropFor(r *record, q *query) map[string]any {
-	return q.project(renderDrop(r.Obj, q.hints))
+// renderDropFor renders a stored drop for q (lock held or not: flowPath is
+// the flow's path).
+func (e *Emulator) renderDropFor(r *dropRec, flowPath string, q *query) map[string]any {
+	return q.project(renderOwnedDrop(r.object(flowPath), q.hints))
 }
 
 func (e *Emulator) finishDrops(p *principal, op *operation, q *query, status int, body any) result {
@@ -324,13 +326,15 @@ func (e *Emulator) storeDrop(tx *txn, flow *record, d map[string]any, trackID st
 	capacity := flowCapacity(flow.Obj)
 	stored := capacity > 0
 	if stored {
-		e.put(tx, svcDrop, &record{Account: flow.Account, FlowID: flow.id(), Obj: d})
-		for len(e.st.flowDrops[flow.id()]) > capacity {
+		e.putDrop(tx, flow, d)
+		for e.st.flowDrops[flow.id()].len() > capacity {
 			e.evictOldest(tx, flow.id())
 		}
 	}
+	// d is not kept by the store (it keeps an encoding) and not changed
+	// after this: the listeners share it read-only
 	tx.events = append(tx.events, DropEvent{Kind: DropCreated, Account: flow.Account, FlowID: flow.id(),
-		Path: flowPathOf(flow), Drop: deepCopy(d).(map[string]any), Stored: stored,
+		Path: flowPathOf(flow), Drop: d, Stored: stored,
 		Tracked: trackID != "", TrackID: trackID, Time: e.cfg.Now()})
 	e.runTracks(tx, flow, d, depth, used, copies)
 }
@@ -367,10 +371,17 @@ func (e *Emulator) findDrops(p *principal, op *operation, q *query) result {
 }
 
 func (e *Emulator) selectDrops(flow *record, q *query) []any {
-	sel := q.selectRecords(e.st.flowDrops[flow.id()], func(r *record) map[string]any { return r.Obj })
+	path := flowPathOf(flow)
+	l := e.st.flowDrops[flow.id()]
+	recs := make([]*record, l.len())
+	for i := range recs {
+		r := l.recs[i]
+		recs[i] = &record{Seq: r.seq, Obj: r.object(path)}
+	}
+	sel := q.selectRecords(recs, func(r *record) map[string]any { return r.Obj })
 	list := make([]any, len(sel))
 	for i, r := range sel {
-		list[i] = e.renderDropFor(r, q)
+		list[i] = q.project(renderOwnedDrop(r.Obj, q.hints))
 	}
 	return list
 }
@@ -382,10 +393,10 @@ func (e *Emulator) readDrop(p *principal, op *operation, q *query) result {
 			return err.result()
 		}
 		r := e.st.drops[op.ID]
-		if r == nil || r.FlowID != flow.id() {
+		if r == nil || r.flowID != flow.id() {
 			return notFound()
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, e.renderDropFor(r, q))
+		return e.finishDrops(p, op, q, http.StatusOK, e.renderDropFor(r, flowPathOf(flow), q))
 	})
 }
 
@@ -401,8 +412,8 @@ func (e *Emulator) mgetDrops(p *principal, op *operation, q *query) result {
 		}
 		out := map[string]any{}
 		for _, id := range ids {
-			if r := e.st.drops[id]; r != nil && r.FlowID == flow.id() {
-				out[id] = e.renderDropFor(r, q)
+			if r := e.st.drops[id]; r != nil && r.flowID == flow.id() {
+				out[id] = e.renderDropFor(r, flowPathOf(flow), q)
 			}
 		}
 		return e.finishDrops(p, op, q, http.StatusOK, out)
@@ -518,16 +529,17 @@ func (e *Emulator) updateDropOp(p *principal, op *operation, q *query, member st
 			return err.result()
 		}
 		e.applyDropUpdate(tx, flow, nw)
-		return e.finishDrops(p, op, q, http.StatusOK, e.renderDropFor(nw, q))
+		return e.finishDrops(p, op, q, http.StatusOK, q.project(renderDrop(nw, q.hints)))
 	})
 }
 
-func (e *Emulator) prepareDropUpdate(p *principal, flow *record, id string, patch map[string]any) (*record, *apiError) {
+// prepareDropUpdate returns the updated drop object without changing state.
+func (e *Emulator) prepareDropUpdate(p *principal, flow *record, id string, patch map[string]any) (map[string]any, *apiError) {
 	r := e.st.drops[id]
-	if r == nil || r.FlowID != flow.id() {
+	if r == nil || r.flowID != flow.id() {
 		return nil, &apiError{http.StatusNotFound, msgNotFound}
 	}
-	obj := copyMap(r.Obj)
+	obj := r.object(flowPathOf(flow))
 	for _, k := range sortedKeys(patch) {
 		if dropServerMembers[k] {
 			continue
@@ -546,13 +558,15 @@ func (e *Emulator) prepareDropUpdate(p *principal, flow *record, id string, patc
 	if !e.flowAccepts(flow, obj) {
 		return nil, badRequest("drop does not match flow filter")
 	}
-	return &record{Account: r.Account, Seq: r.Seq, FlowID: r.FlowID, Obj: obj}, nil
+	return obj, nil
 }
 
-func (e *Emulator) applyDropUpdate(tx *txn, flow *record, nw *record) {
-	e.put(tx, svcDrop, nw)
+// applyDropUpdate stores an updated drop object (not changed afterwards:
+// the listeners share it read-only).
+func (e *Emulator) applyDropUpdate(tx *txn, flow *record, nw map[string]any) {
+	e.putDrop(tx, flow, nw)
 	tx.events = append(tx.events, DropEvent{Kind: DropUpdated, Account: flow.Account, FlowID: flow.id(),
-		Path: flowPathOf(flow), Drop: deepCopy(nw.Obj).(map[string]any), Stored: true, Time: e.cfg.Now()})
+		Path: flowPathOf(flow), Drop: nw, Stored: true, Time: e.cfg.Now()})
 }
 
 func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
@@ -570,7 +584,7 @@ func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
 		if err != nil {
 			return err.result()
 		}
-		var todo []*record
+		var todo []map[string]any
 		for _, id := range sortedKeys(body) {
 			nw, err := e.prepareDropUpdate(p, flow, id, body[id].(map[string]any))
 			if err != nil {
@@ -584,7 +598,7 @@ func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
 		out := map[string]any{}
 		for _, nw := range todo {
 			e.applyDropUpdate(tx, flow, nw)
-			out[nw.id()] = e.renderDropFor(nw, q)
+			out[nw["id"].(string)] = q.project(renderDrop(nw, q.hints))
 		}
 		return e.finishDrops(p, op, q, http.StatusOK, out)
 	})
@@ -599,10 +613,10 @@ func (e *Emulator) deleteDrop(p *principal, op *operation) result {
 			return err.result()
 		}
 		r := e.st.drops[op.ID]
-		if r == nil || r.FlowID != flow.id() {
+		if r == nil || r.flowID != flow.id() {
 			return notFound()
 		}
-		e.remove(tx, svcDrop, r)
+		e.removeDrop(tx, r)
 		return okResult(http.StatusOK, map[string]any{})
 	})
 }

@@ -110,8 +110,8 @@ func TestListenersOrderedAndMayRead(t *testing.T) {
 	}
 	v.emu.mu.RLock()
 	var stored []string
-	for _, r := range v.emu.st.flowDrops[fid] {
-		stored = append(stored, r.id())
+	for _, r := range v.emu.st.flowDrops[fid].recs {
+		stored = append(stored, r.id)
 	}
 	v.emu.mu.RUnlock()
 	mu.Lock()

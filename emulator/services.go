@@ -113,16 +113,11 @@ func flowCapacity(obj map[string]any) int {
 	return int(n)
 }
 
+// flowAfterUpdate applies a lower capacity at once. A renamed flow's drops
+// take its new path as they are read (they do not store it).
 func flowAfterUpdate(e *Emulator, tx *txn, old, nw *record) {
-	if np := flowPathOf(nw); np != flowPathOf(old) { // keep drops' path in step
-		for _, r := range e.st.flowDrops[nw.id()] {
-			obj := copyMap(r.Obj)
-			obj["path"] = np
-			e.put(tx, svcDrop, &record{Account: r.Account, Seq: r.Seq, FlowID: r.FlowID, Obj: obj})
-		}
-	}
 	c := flowCapacity(nw.Obj)
-	for len(e.st.flowDrops[nw.id()]) > c {
+	for e.st.flowDrops[nw.id()].len() > c {
 		e.evictOldest(tx, nw.id())
 	}
 }
