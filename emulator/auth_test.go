@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -203,9 +204,9 @@ func TestTokenDeletedDuringUse(t *testing.T) {
 	p, err := v.emu.authenticate("", o["tokenString"].(string), "dev")
 	require.Nil(t, err)
 	op := operation{Method: "GET", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid}
-	assert.Equal(t, http.StatusOK, v.emu.execute(p, op).Status)
+	assert.Equal(t, http.StatusOK, v.emu.execute(context.Background(), p, op).Status)
 	v.must(200, "DELETE", "/v0.1/dev/token/"+o["id"].(string), nil)
-	res := v.emu.execute(p, op)
+	res := v.emu.execute(context.Background(), p, op)
 	assert.Equal(t, http.StatusUnauthorized, res.Status, "a principal is re-validated on every operation")
 	assert.NotEmpty(t, res.Errors)
 }

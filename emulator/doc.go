@@ -156,6 +156,17 @@
 //   - Tracks: see tracks.go (js stored, never executed; destination filter
 //     mismatch skipped silently; loop guard).
 //
+// Scans (scan.go): finds, MGET, aggregation and WebSocket findmany read
+// drops without holding the state lock (it is taken only to copy 512 drop
+// pointers at a time), so writers never wait for a scan, and they stop
+// when the caller is gone (REST request context, WebSocket connection):
+// the operation ends with a 503 nobody reads. In the default order
+// (creationDate newest first, or order=asc) a page without a filter is cut
+// out directly and a filtered page stops as soon as it is full; other
+// sorts read every drop and keep the best start+limit. A scan sees drops
+// created while it runs or not. Object finds (flows, tracks, …) filter and
+// sort without the lock too.
+//
 // Query parameters (§4): bad start/skip/limit/order/hints/refs/sort values
 // are 400; limit=0 returns an empty list; sorting puts missing values first
 // in ascending order and breaks ties by insertion order; only keeps id;
@@ -250,7 +261,7 @@
 // All in this package (unexported unless noted):
 //
 //	e.authenticate(authAccount, token, urlAccount string) (*principal, *apiError)
-//	e.execute(p *principal, op operation) result           // any service operation, REST or WS
+//	e.execute(ctx, p *principal, op operation) result      // any service operation, REST or WS
 //	e.subscribeCheck(p, ns, flowID, path string) (id, flowPath string, err *apiError)
 //	e.injectFault(ctx) *apiError                           // Latency / FailRate / closed
 //	e.view(p, op, fn) / e.mutate(p, op, fn)                // locked sections for new services

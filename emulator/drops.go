@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -17,10 +18,10 @@ var dropServerMembers = map[string]bool{"id": true, "flowId": true, "path": true
 
 const msgFlowNotFound = "The requested flow could not be located at this address."
 
-func (e *Emulator) execDrop(p *principal, op *operation) result {
+func (e *Emulator) execDrop(ctx context.Context, p *principal, op *operation) result {
 	if op.Tail != "" && op.ID == "" {
 		if fn, ok := e.dropTails[op.Tail]; ok {
-			return fn(p, op)
+			return fn(ctx, p, op)
 		}
 		return errResult(http.StatusNotFound, fmt.Sprintf("Drop operation %q is not available.", op.Tail))
 	}
@@ -32,16 +33,16 @@ func (e *Emulator) execDrop(p *principal, op *operation) result {
 	case op.FlowID == "":
 		switch op.Method {
 		case "GET":
-			return e.findDrops(p, op, q)
+			return e.findDrops(ctx, p, op, q)
 		case "POST":
 			return e.createDropOp(p, op, q)
 		case "MGET":
-			return e.multiFlowFind(p, op, q)
+			return e.multiFlowFind(ctx, p, op, q)
 		}
 	case op.ID == "":
 		switch op.Method {
 		case "GET":
-			return e.findDrops(p, op, q)
+			return e.findDrops(ctx, p, op, q)
 		case "POST":
 			return e.createDropOp(p, op, q)
 		case "MGET":
@@ -354,8 +355,11 @@ func (e *Emulator) flowAccepts(flow *record, d map[string]any) bool {
 
 // ---- read / find ----
 
-func (e *Emulator) findDrops(p *principal, op *operation, q *query) result {
-	return e.view(p, op, func() result {
+// findDrops checks access under the lock, then scans without it
+// (scan.go).
+func (e *Emulator) findDrops(ctx context.Context, p *principal, op *operation, q *query) result {
+	var fv flowView
+	res := e.view(p, op, func() result {
 		flow, err := e.flowOf(op.Account, op.FlowID, q.path)
 		if err != nil {
 			if op.FlowID == "" && q.path != "" {
@@ -366,24 +370,28 @@ func (e *Emulator) findDrops(p *principal, op *operation, q *query) result {
 		if err := e.dropAccess(p, flow, false); err != nil {
 			return err.result()
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, e.selectDrops(flow, q))
+		fv = viewOf(flow)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	list, err := e.selectDrops(ctx, fv, q)
+	if err != nil {
+		return err.result()
+	}
+	return e.finishDropsUnlocked(p, op, q, list)
 }
 
-func (e *Emulator) selectDrops(flow *record, q *query) []any {
-	path := flowPathOf(flow)
-	l := e.st.flowDrops[flow.id()]
-	recs := make([]*record, l.len())
-	for i := range recs {
-		r := l.recs[i]
-		recs[i] = &record{Seq: r.seq, Obj: r.object(path)}
+// finishDropsUnlocked is finishDrops for a body made without the lock (it
+// takes the read lock for refs).
+func (e *Emulator) finishDropsUnlocked(p *principal, op *operation, q *query, body any) result {
+	if !q.refs {
+		return okResult(http.StatusOK, body)
 	}
-	sel := q.selectRecords(recs, func(r *record) map[string]any { return r.Obj })
-	list := make([]any, len(sel))
-	for i, r := range sel {
-		list[i] = q.project(renderOwnedDrop(r.Obj, q.hints))
-	}
-	return list
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.finishDrops(p, op, q, http.StatusOK, body)
 }
 
 func (e *Emulator) readDrop(p *principal, op *operation, q *query) result {
@@ -423,7 +431,7 @@ func (e *Emulator) mgetDrops(p *principal, op *operation, q *query) result {
 // multiFlowFind: MGET /drop with [{"flowId"|"path", "params":{…}}] → map
 // flowId → drops. Flows that do not exist or that the caller cannot read
 // are left out; bad params are a 400.
-func (e *Emulator) multiFlowFind(p *principal, op *operation, q *query) result {
+func (e *Emulator) multiFlowFind(ctx context.Context, p *principal, op *operation, q *query) result {
 	v, derr := decodeBody(op)
 	if derr != nil {
 		return derr.result()
@@ -468,17 +476,32 @@ func (e *Emulator) multiFlowFind(p *principal, op *operation, q *query) result {
 		it.q = iq
 		items = append(items, it)
 	}
-	return e.view(p, op, func() result {
-		out := map[string]any{}
-		for _, it := range items {
+	views := make([]flowView, len(items))
+	res := e.view(p, op, func() result {
+		for i, it := range items {
 			flow, err := e.flowOf(op.Account, it.flowID, it.path)
 			if err != nil || e.dropAccess(p, flow, false) != nil {
 				continue
 			}
-			out[flow.id()] = e.selectDrops(flow, it.q)
+			views[i] = viewOf(flow)
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, out)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	out := map[string]any{}
+	for i, fv := range views {
+		if fv.id == "" {
+			continue
+		}
+		list, err := e.selectDrops(ctx, fv, items[i].q)
+		if err != nil {
+			return err.result()
+		}
+		out[fv.id] = list
+	}
+	return e.finishDropsUnlocked(p, op, q, out)
 }
 
 // paramString renders a JSON-typed param value as query text.

@@ -32,6 +32,7 @@ type filterCache struct {
 	m     map[string]*list.Element // of *cachedFilter
 	lru   list.List                // front: most recently used
 	bytes int                      // sum of the entries' costs
+	limit int                      // bytes bound; 0 = filterCacheBytes (tests lower it)
 }
 
 type cachedFilter struct {
@@ -76,10 +77,14 @@ func (c *filterCache) add(f *cachedFilter) {
 	if c.m == nil {
 		c.m = map[string]*list.Element{}
 	}
-	if _, ok := c.m[f.src]; ok || f.cost > filterCacheBytes/4 {
+	limit := c.limit
+	if limit == 0 {
+		limit = filterCacheBytes
+	}
+	if _, ok := c.m[f.src]; ok || f.cost > limit/4 {
 		return // compiled meanwhile by another caller, or too big to keep
 	}
-	for c.lru.Len() > 0 && (c.lru.Len() >= filterCacheMax || c.bytes+f.cost > filterCacheBytes) {
+	for c.lru.Len() > 0 && (c.lru.Len() >= filterCacheMax || c.bytes+f.cost > limit) {
 		old := c.lru.Remove(c.lru.Back()).(*cachedFilter)
 		delete(c.m, old.src)
 		c.bytes -= old.cost

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -124,7 +125,7 @@ func (e *Emulator) finish(p *principal, op *operation, q *query, status int, bod
 	return res
 }
 
-func (e *Emulator) execObject(p *principal, def *serviceDef, op *operation) result {
+func (e *Emulator) execObject(ctx context.Context, p *principal, def *serviceDef, op *operation) result {
 	q, qerr := e.parseQuery(op.Params, op.Version)
 	if qerr != nil {
 		return qerr.result()
@@ -133,7 +134,7 @@ func (e *Emulator) execObject(p *principal, def *serviceDef, op *operation) resu
 	case op.ID == "":
 		switch op.Method {
 		case "GET":
-			return e.findObjects(p, def, op, q)
+			return e.findObjects(ctx, p, def, op, q)
 		case "POST":
 			return e.createObject(p, def, op, q)
 		case "MGET":
@@ -217,24 +218,36 @@ func managementGate(p *principal, def *serviceDef, ns string) *apiError {
 	return &apiError{http.StatusForbidden, fmt.Sprintf("Only the master token of %q can manage %ss.", ns, def.name)}
 }
 
-func (e *Emulator) findObjects(p *principal, def *serviceDef, op *operation, q *query) result {
-	return e.view(p, op, func() result {
+// findObjects lists what p may read under the lock, filters and sorts it
+// without the lock (stored objects never change), and renders the page
+// under the lock again.
+func (e *Emulator) findObjects(ctx context.Context, p *principal, def *serviceDef, op *operation, q *query) result {
+	var visible []*record
+	res := e.view(p, op, func() result {
 		if err := managementGate(p, def, op.Account); err != nil {
 			return err.result()
 		}
-		var visible []*record
 		for _, r := range e.records(def, op.Account) {
 			if e.canRead(p, def, r) {
 				visible = append(visible, r)
 			}
 		}
-		sel := q.selectRecords(visible, func(r *record) map[string]any { return r.Obj })
-		list := make([]any, len(sel))
-		for i, r := range sel {
-			list[i] = e.renderObject(p, def, r)
-		}
-		return e.finish(p, op, q, http.StatusOK, list)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	sel, err := q.selectRecords(ctx, visible)
+	if err != nil {
+		return err.result()
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	list := make([]any, len(sel))
+	for i, r := range sel {
+		list[i] = e.renderObject(p, def, r)
+	}
+	return e.finish(p, op, q, http.StatusOK, list)
 }
 
 func (e *Emulator) readObject(p *principal, def *serviceDef, op *operation, q *query) result {

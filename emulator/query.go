@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -114,12 +115,15 @@ func (e *Emulator) parseQuery(params map[string]string, version string) (*query,
 	return q, nil
 }
 
-// selectRecords applies filter, sort and paging to candidate records.
-// obj gives the form a record is filtered and sorted on.
-func (q *query) selectRecords(recs []*record, obj func(*record) map[string]any) []*record {
+// selectRecords applies filter, sort and paging to objects (not drops:
+// see scan.go); it stops when ctx ends.
+func (q *query) selectRecords(ctx context.Context, recs []*record) ([]*record, *apiError) {
 	out := recs[:0:0]
-	for _, r := range recs {
-		if q.filter == nil || q.filter.Match(obj(r)) {
+	for i, r := range recs {
+		if i%256 == 255 && ctx.Err() != nil {
+			return nil, errCancelled
+		}
+		if q.filter == nil || q.filter.Match(r.Obj) {
 			out = append(out, r)
 		}
 	}
@@ -130,7 +134,7 @@ func (q *query) selectRecords(recs []*record, obj func(*record) map[string]any) 
 	}
 	ks := make([]keyed, len(out))
 	for i, r := range out {
-		v, ok := lookupMember(obj(r), q.sortPath)
+		v, ok := lookupMember(r.Obj, q.sortPath)
 		ks[i] = keyed{r, v, ok}
 	}
 	sort.SliceStable(ks, func(i, j int) bool {
@@ -160,7 +164,7 @@ func (q *query) selectRecords(recs []*record, obj func(*record) map[string]any) 
 		return c < 0
 	})
 	if q.start >= len(ks) {
-		return nil
+		return nil, nil
 	}
 	ks = ks[q.start:]
 	if len(ks) > q.limit {
@@ -170,7 +174,7 @@ func (q *query) selectRecords(recs []*record, obj func(*record) map[string]any) 
 	for i, k := range ks {
 		res[i] = k.r
 	}
-	return res
+	return res, nil
 }
 
 // project keeps only the requested top-level members (and id).

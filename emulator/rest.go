@@ -211,7 +211,7 @@ func (e *Emulator) serveREST(w http.ResponseWriter, r *http.Request, version, ac
 		return
 	}
 	op.Body = body
-	write(e.execute(p, op))
+	write(e.execute(r.Context(), p, op))
 }
 
 // injectFault applies Config.Latency and Config.FailRate (REST and, later,

@@ -140,8 +140,8 @@ func TestRoutingDetails(t *testing.T) {
 
 func TestPanicBecomes500(t *testing.T) {
 	v := newEnvWith(t, Config{}, func(e *Emulator) {
-		e.registerService("boom", func(p *principal, op *operation) result { panic("kaboom") })
-		e.registerService("boom2", func(p *principal, op *operation) result {
+		e.registerService("boom", func(_ context.Context, p *principal, op *operation) result { panic("kaboom") })
+		e.registerService("boom2", func(_ context.Context, p *principal, op *operation) result {
 			return e.mutate(p, op, func(tx *txn) result { panic("inside the lock") })
 		})
 	})

@@ -19,7 +19,7 @@ func typicalDrop(i int) string {
 // benchCreate creates an object (or a drop in flowID) in process and
 // returns its id.
 func benchCreate(b testing.TB, e *Emulator, p *principal, svc, flowID, body string) string {
-	res := e.execute(p, operation{Method: "POST", Version: "0.1", Account: p.Account, Service: svc, FlowID: flowID, Body: []byte(body)})
+	res := e.execute(context.Background(), p, operation{Method: "POST", Version: "0.1", Account: p.Account, Service: svc, FlowID: flowID, Body: []byte(body)})
 	if res.Status != http.StatusCreated {
 		b.Fatalf("create %s: %d %v", svc, res.Status, res.Errors)
 	}

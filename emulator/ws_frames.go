@@ -271,7 +271,7 @@ func (c *wsConn) dispatch(fr *wsFrame) result {
 	default:
 		op.ID = fr.ID
 	}
-	return c.h.e.execute(c.p, op)
+	return c.h.e.execute(c.ctx, c.p, op)
 }
 
 // subscription handles subscribe / unsubscribe.
