@@ -149,7 +149,18 @@ func appendValue(b []byte, v any) []byte {
 // process only, so malformed input is a bug: decoding stops with what it
 // has rather than panicking.
 func decodeDrop(b []byte) map[string]any {
-	d := decoder{b: b}
+	return decodeDropInto(b, nil)
+}
+
+// decodeDropInto decodes into maps and slices reused from s (nil: fresh
+// ones). What it returns is valid until the next decode into s: scans use
+// it to test a filter or read a sort key without allocating a drop's maps
+// each time.
+func decodeDropInto(b []byte, s *scratch) map[string]any {
+	if s != nil {
+		s.recycle()
+	}
+	d := decoder{b: b, s: s}
 	m, _ := d.value().(map[string]any)
 	if m == nil {
 		m = map[string]any{}
@@ -157,10 +168,55 @@ func decodeDrop(b []byte) map[string]any {
 	return m
 }
 
+// scratch holds the maps and slices of the previous decode, for reuse.
+type scratch struct {
+	maps, freeMaps   []map[string]any
+	lists, freeLists [][]any
+}
+
+func (s *scratch) newMap(n int) map[string]any {
+	if s == nil {
+		return make(map[string]any, n)
+	}
+	var m map[string]any
+	if k := len(s.freeMaps); k > 0 {
+		m = s.freeMaps[k-1]
+		s.freeMaps = s.freeMaps[:k-1]
+		clear(m)
+	} else {
+		m = make(map[string]any, n)
+	}
+	s.maps = append(s.maps, m)
+	return m
+}
+
+func (s *scratch) newList(n int) []any {
+	if s == nil {
+		return make([]any, n)
+	}
+	var l []any
+	if k := len(s.freeLists); k > 0 && cap(s.freeLists[k-1]) >= n {
+		l = s.freeLists[k-1][:n]
+		s.freeLists = s.freeLists[:k-1]
+	} else {
+		l = make([]any, n)
+	}
+	s.lists = append(s.lists, l)
+	return l
+}
+
+// recycle makes the previous decode's maps and slices free for the next.
+func (s *scratch) recycle() {
+	s.freeMaps = append(s.freeMaps, s.maps...)
+	s.freeLists = append(s.freeLists, s.lists...)
+	s.maps, s.lists = s.maps[:0], s.lists[:0]
+}
+
 type decoder struct {
 	b   []byte
 	pos int
 	bad bool
+	s   *scratch
 }
 
 func (d *decoder) byte() byte {
@@ -228,14 +284,14 @@ func (d *decoder) value() any {
 		return d.str()
 	case tagList:
 		n := d.count()
-		l := make([]any, n)
+		l := d.s.newList(n)
 		for i := range l {
 			l[i] = d.value()
 		}
 		return l
 	case tagMap:
 		n := d.count()
-		m := make(map[string]any, n)
+		m := d.s.newMap(n)
 		for range n {
 			var k string
 			switch i := d.uvarint(); {
@@ -256,7 +312,10 @@ func (d *decoder) value() any {
 			d.bad = true
 			return nil
 		}
-		return map[string]any{"type": elemTypeNames[t], "value": d.value()}
+		m := d.s.newMap(2)
+		m["type"] = elemTypeNames[t]
+		m["value"] = d.value()
+		return m
 	}
 	return nil
 }

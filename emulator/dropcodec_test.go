@@ -69,3 +69,19 @@ func TestDropCodecRoundTrip(t *testing.T) {
 		assert.NotPanics(t, func() { decodeDrop(b) })
 	}
 }
+
+func TestDecodeIntoScratchReusesMaps(t *testing.T) {
+	drops := []map[string]any{
+		{"elems": map[string]any{"a": typed("integer", int64(1)), "l": typed("list", []any{typed("string", "x")})}, "version": int64(0)},
+		{"elems": map[string]any{"b": typed("map", map[string]any{"c": typed("float", 2.5)})}},
+		{"elems": map[string]any{}, "location": map[string]any{"lat": 1.0}},
+	}
+	var s scratch
+	for round := range 3 {
+		for _, d := range drops {
+			got := decodeDropInto(encodeDrop(d), &s)
+			require.Equal(t, d, got, "round %d", round)
+		}
+	}
+	assert.LessOrEqual(t, len(s.freeMaps)+len(s.maps), 8, "maps are reused, not piled up")
+}

@@ -98,16 +98,16 @@ func (e *Emulator) selectDrops(ctx context.Context, fv flowView, q *query) ([]an
 			}
 			// filtered: in order, until the page is full
 			skip := q.start
+			var s scratch
 			err := e.eachDrop(ctx, fv.id, q.desc, func(r *dropRec) bool {
-				obj := r.object(fv.path)
-				if !q.filter.Match(obj) {
+				if !q.filter.Match(r.objectInto(&s, fv.path)) {
 					return true
 				}
 				if skip > 0 {
 					skip--
 					return true
 				}
-				out = append(out, q.project(renderOwnedDrop(obj, q.hints)))
+				out = append(out, q.project(renderOwnedDrop(r.object(fv.path), q.hints)))
 				return len(out) < q.limit
 			})
 			return out, err
@@ -203,13 +203,14 @@ func (h *pageHeap) Pop() any {
 func (e *Emulator) sortedDrops(ctx context.Context, fv flowView, q *query) ([]any, *apiError) {
 	want := q.start + q.limit
 	h := &pageHeap{q: q}
+	var s scratch
 	err := e.eachDrop(ctx, fv.id, false, func(r *dropRec) bool {
-		obj := r.object(fv.path)
+		obj := r.objectInto(&s, fv.path)
 		if q.filter != nil && !q.filter.Match(obj) {
 			return true
 		}
 		v, has := lookupMember(obj, q.sortPath)
-		k := keyedDrop{r, v, has}
+		k := keyedDrop{r, deepCopy(v), has} // v may be in the scratch maps
 		switch {
 		case h.Len() < want:
 			heap.Push(h, k)

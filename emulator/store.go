@@ -73,6 +73,14 @@ func (r *dropRec) object(path string) map[string]any {
 	return m
 }
 
+// objectInto is object decoded into s's reused maps: valid until the next
+// decode into s, for reading (filters, sort keys), never for keeping.
+func (r *dropRec) objectInto(s *scratch, path string) map[string]any {
+	m := decodeDropInto(r.enc, s)
+	m["id"], m["flowId"], m["path"] = r.id, r.flowID, path
+	return m
+}
+
 // dropList is a flow's drops in insertion order (ascending seq).
 type dropList struct {
 	recs []*dropRec
