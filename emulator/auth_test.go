@@ -123,7 +123,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"missing token", []reqOpt{noTok()}, "GET", "/v0.1/dev/flow", nil, 401},
 		{"missing token on unknown account", []reqOpt{noTok()}, "GET", "/v0.1/nobody/flow", nil, 401},
 		// wrong account
-		{"token of another account than X-Auth-Account", []reqOpt{acct("guest")}, "GET", "/v0.1/dev/flow", nil, 401},
+		{"X-Auth-Account neither the token's nor the URL account", []reqOpt{acct("guest")}, "GET", "/v0.1/dev/flow", nil, 403},
 		{"X-Auth-Account ≠ URL account, no share", []reqOpt{tok(carolTok), acct("carol")}, "GET", "/v0.1/guest/flow", nil, 403},
 		{"master of another account, no share", []reqOpt{tok(carolTok)}, "GET", "/v0.1/guest/flow", nil, 403},
 		{"X-Auth-Account = URL account", []reqOpt{acct("dev")}, "GET", "/v0.1/dev/flow", nil, 200},

@@ -67,6 +67,12 @@
 //   - Authentication runs before the body is read: a bad token is 401 even
 //     with a malformed body. An unknown URL account is 404 (after
 //     authentication).
+//   - X-Auth-Account is optional; when sent it must be the token's own
+//     account or the URL account (the Python client sends the URL account,
+//     so a share recipient calls with the owner's account and its own
+//     token), else 403 with a message naming the header. A 403 for a
+//     missing share ("Account … has no live share for you") does not
+//     mention the header.
 //   - Faults (Config.Latency, Config.FailRate → 503 envelope) apply to REST
 //     requests, POST /session and WebSocket operation frames, not to
 //     preflights, static files, heartbeats or pushes.
@@ -192,9 +198,10 @@
 //
 // # WebSocket API (§8) — ws.go, ws_frames.go
 //
-//   - POST /session with X-Auth-Token (X-Auth-Account optional, must match
-//     the token's account when given) → 201 {"id": 32 hex digits}; bad
-//     credentials 401; CORS as on REST. The session is bound to that
+//   - POST /session with X-Auth-Token (X-Auth-Account optional: the account
+//     the session acts in, the token's own by default; another account
+//     needs a live share for the caller, else 403 naming the header) → 201
+//     {"id": 32 hex digits}; bad token 401; CORS as on REST. The session is bound to that
 //     principal, re-checked on every frame and push (a deleted Token gets
 //     401 replies and no pushes). An id is good for one connection (the
 //     upgrade consumes it) and expires when not connected within 60 s

@@ -23,8 +23,11 @@ import (
 // Sessions: the id is 32 random hex digits; the session is bound to the
 // principal that created it (master token or Token; all frames act as it,
 // re-checked on every frame, so a deleted Token gets 401 replies and no
-// more pushes). X-Auth-Account is optional here: when absent the token's
-// own account is used; when present it must be the token's account (401).
+// more pushes). X-Auth-Account is optional here and names the account the
+// session acts in (frames without a path or flowId of their own): the
+// token's own account when absent; another account only with a live share
+// for the caller (the Python client sends the share owner's account), else
+// 403 naming the header.
 // An id is good for one connection: the upgrade consumes it, and a session
 // not connected within wsSessionTTL (60 s by Config.Now) expires. An
 // unknown, used or expired id is 404 on upgrade; a request to it that is
@@ -80,6 +83,7 @@ const (
 
 type wsSession struct {
 	p       *principal
+	ns      string // the account frames act in by default
 	hints   bool
 	created time.Time
 }
@@ -153,7 +157,7 @@ func (h *wsHub) createSession(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, r, err.result())
 		return
 	}
-	p, aerr := h.authSession(r.Header.Get("X-Auth-Account"), r.Header.Get("X-Auth-Token"))
+	p, ns, aerr := h.authSession(r.Header.Get("X-Auth-Account"), r.Header.Get("X-Auth-Token"))
 	if aerr != nil {
 		writeEnvelope(w, r, aerr.result())
 		return
@@ -179,7 +183,7 @@ func (h *wsHub) createSession(w http.ResponseWriter, r *http.Request) {
 			delete(h.sessions, sid)
 		}
 	}
-	h.sessions[id] = &wsSession{p: p, hints: hints, created: now}
+	h.sessions[id] = &wsSession{p: p, ns: ns, hints: hints, created: now}
 	h.mu.Unlock()
 	res := okResult(http.StatusCreated, map[string]any{"id": id})
 	h.e.fireCall(CallEvent{IdentityID: p.IdentityID, Account: p.Account, TokenID: p.TokenID, Namespace: p.Account,
@@ -187,19 +191,28 @@ func (h *wsHub) createSession(w http.ResponseWriter, r *http.Request) {
 	writeEnvelope(w, r, res)
 }
 
-// authSession authenticates POST /session; without X-Auth-Account the
-// token's own account is used.
-func (h *wsHub) authSession(account, token string) (*principal, *apiError) {
-	if account == "" && token != "" {
-		h.e.mu.RLock()
-		p := h.e.resolveToken(token)
-		h.e.mu.RUnlock()
-		if p == nil {
-			return nil, &apiError{http.StatusUnauthorized, msgBadToken}
-		}
-		account = p.Account
+// authSession authenticates POST /session and returns the account the
+// session acts in: X-Auth-Account when given (the token's own account, or
+// one with a live share for the caller), else the token's account.
+func (h *wsHub) authSession(account, token string) (*principal, string, *apiError) {
+	if token == "" {
+		return nil, "", &apiError{http.StatusUnauthorized, msgNoToken}
 	}
-	return h.e.authenticate(account, token, account)
+	e := h.e
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	p := e.resolveToken(token)
+	if p == nil {
+		return nil, "", &apiError{http.StatusUnauthorized, msgBadToken}
+	}
+	if account == "" || account == p.Account {
+		return p, p.Account, nil
+	}
+	if e.st.accounts[account] == nil || e.checkNamespace(p, account) != nil {
+		return nil, "", &apiError{http.StatusForbidden, fmt.Sprintf(
+			"X-Auth-Account %q is not the account of the X-Auth-Token (%q), and it has no live share for you.", account, p.Account)}
+	}
+	return p, account, nil
 }
 
 func isWebSocketUpgrade(r *http.Request) bool {
@@ -261,7 +274,7 @@ func (h *wsHub) upgrade(w http.ResponseWriter, r *http.Request, sid string) {
 			return
 		}
 	}
-	c := newWSConn(h, s.p, hints)
+	c := newWSConn(h, s.p, s.ns, hints)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // local development tool: any origin
 		OnPingReceived:     func(context.Context, []byte) bool { c.touch(); return true },
@@ -399,6 +412,7 @@ func (h *wsHub) close() error {
 type wsConn struct {
 	h     *wsHub
 	p     *principal
+	ns    string // the session's account
 	hints bool
 	conn  *websocket.Conn
 	ctx   context.Context // cancelled when the connection fails
@@ -426,12 +440,12 @@ type flowSub struct {
 	byID, byPath bool
 }
 
-func newWSConn(h *wsHub, p *principal, hints bool) *wsConn {
+func newWSConn(h *wsHub, p *principal, ns string, hints bool) *wsConn {
 	h.mu.Lock()
 	q := h.queueCap
 	h.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &wsConn{h: h, p: p, hints: hints, ctx: ctx, stop: cancel, send: make(chan []byte, q),
+	return &wsConn{h: h, p: p, ns: ns, hints: hints, ctx: ctx, stop: cancel, send: make(chan []byte, q),
 		done: make(chan struct{}), closeDone: make(chan struct{}), subs: map[string]*flowSub{}}
 }
 

@@ -169,7 +169,7 @@ func parseFrame(top map[string]json.RawMessage) (*wsFrame, *apiError) {
 // namespace: the session's account, or the account a drop frame's path
 // names.
 func (c *wsConn) namespace(fr *wsFrame) string {
-	ns := c.p.Account
+	ns := c.ns
 	if fr.Object != svcDrop && fr.Object != "" {
 		return ns
 	}
