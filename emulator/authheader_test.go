@@ -79,3 +79,26 @@ func TestWSSessionActsInHeaderAccount(t *testing.T) {
 	own := v.connect(tok(guestTok), acct("guest"))
 	own.must(http.StatusNotFound, map[string]any{"object": "flow", "type": "find", "id": fid})
 }
+
+// TestWSSharedFlowByID: a frame naming a shared flow by flowId acts in the
+// owner's account, as the same flow named by path does; another flow of
+// that account is a 403 (as over REST), and a flow of an account that
+// shares nothing stays a 404 (its existence is not revealed).
+func TestWSSharedFlowByID(t *testing.T) {
+	v := newEnv(t, Config{ExtraAccounts: []Account{{"carol", carolTok}}})
+	fid := v.flow("/dev/shared")["id"].(string)
+	secret := v.flow("/dev/secret")["id"].(string)
+	carols := v.must(http.StatusCreated, "POST", "/v0.1/carol/flow", map[string]any{"path": "/carol/x"}, tok(carolTok)).obj()["id"].(string)
+	v.create("share", map[string]any{"issuedTo": v.identityID("guest"), "paths": map[string]any{"/dev/shared": map[string]any{"read": true, "dropRead": true, "dropWrite": true}}})
+	g := v.connect(tok(guestTok), acct("guest"))
+	g.must(http.StatusOK, map[string]any{"object": "drop", "type": "subscribe", "flowId": fid})
+	d := g.must(http.StatusCreated, map[string]any{"object": "drop", "type": "create", "flowId": fid, "value": map[string]any{"elems": map[string]any{"n": 1}}}).obj()
+	assert.Equal(t, fid, g.push().Resource)
+	g.must(http.StatusOK, map[string]any{"object": "drop", "type": "find", "flowId": fid, "id": d["id"]})
+	assert.Len(t, g.must(http.StatusOK, map[string]any{"object": "drop", "type": "findmany", "flowId": fid}).list(), 1)
+	assert.Len(t, g.must(http.StatusOK, map[string]any{"object": "drop", "type": "findmany", "path": "/dev/shared"}).list(), 1)
+	g.must(http.StatusForbidden, map[string]any{"object": "drop", "type": "findmany", "flowId": secret})
+	g.must(http.StatusForbidden, map[string]any{"object": "drop", "type": "subscribe", "flowId": secret})
+	g.must(http.StatusNotFound, map[string]any{"object": "drop", "type": "findmany", "flowId": carols})
+	g.must(http.StatusNotFound, map[string]any{"object": "drop", "type": "subscribe", "flowId": carols})
+}

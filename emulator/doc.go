@@ -214,8 +214,9 @@
 //     create/find/findmany/update/delete work for every object type and run
 //     through execute (same permissions, validation, CallEvents as REST);
 //     drops name their flow by flowId or path (frame, or value.path on
-//     create); a drop frame whose path starts with another account acts in
-//     that account (shares). Extensions: type "aggregate" (drops) and object
+//     create); a drop frame whose path starts with another account, or
+//     whose flowId is a flow of an account with a live share for the
+//     caller, acts in that account (shares work by id as by path). Extensions: type "aggregate" (drops) and object
 //     "statistics" (find, id "<type>/<objectId>[/<y>…]"). Non-objects are
 //     ignored; other malformed frames get a 400 reply.
 //   - Sessions are version-less and behave as v0.1: typed elems in replies

@@ -36,7 +36,10 @@ import (
 //
 // The namespace is the session's account, except that a drop frame whose
 // path (frame or value) starts with another account acts in that account
-// (where the caller needs a share, as over REST with that URL account).
+// (where the caller needs a share, as over REST with that URL account), and
+// a drop frame whose flowId names a flow of an account the caller may act
+// in (a live share) acts in that account, so a shared flow works by id as
+// by path; a flow of an account that shares nothing stays a 404.
 //
 // Errors: a frame that is not a JSON object is ignored (nothing to
 // answer); a frame without type, with a member of the wrong JSON type, an
@@ -167,10 +170,18 @@ func parseFrame(top map[string]json.RawMessage) (*wsFrame, *apiError) {
 }
 
 // namespace: the session's account, or the account a drop frame's path
-// names.
+// names, or the account of the flow a drop frame's flowId names when the
+// caller may act there (a shared flow works by id as by path; a flow of an
+// account that shares nothing stays unknown: 404).
 func (c *wsConn) namespace(fr *wsFrame) string {
 	ns := c.ns
 	if fr.Object != svcDrop && fr.Object != "" {
+		return ns
+	}
+	if fr.FlowID != "" {
+		if owner := c.h.e.flowAccountFor(c.p, fr.FlowID); owner != "" {
+			return owner
+		}
 		return ns
 	}
 	path := fr.Path
@@ -186,6 +197,18 @@ func (c *wsConn) namespace(fr *wsFrame) string {
 		return owner
 	}
 	return ns
+}
+
+// flowAccountFor returns the account of flow id when p may act in it
+// ("" otherwise, or for an unknown flow).
+func (e *Emulator) flowAccountFor(p *principal, id string) string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	r := e.st.objects[svcFlow][id]
+	if r == nil || e.checkNamespace(p, r.Account) != nil {
+		return ""
+	}
+	return r.Account
 }
 
 // flowIDByPath resolves a flow path of namespace ns.

@@ -243,8 +243,8 @@ func TestWSPushPermissions(t *testing.T) {
 	g.must(403, map[string]any{"object": "drop", "type": "create", "path": "/dev/p", "value": map[string]any{"elems": map[string]any{}}})
 	v.drop(fid, map[string]any{"n": 3})
 	assert.Equal(t, fid, g.push().Resource)
-	// guest's own namespace by flowId cannot see dev's flow
-	g.must(404, map[string]any{"object": "drop", "type": "findmany", "flowId": fid})
+	// the shared flow works by flowId as by path
+	g.must(200, map[string]any{"object": "drop", "type": "findmany", "flowId": fid})
 	g.must(200, map[string]any{"object": "drop", "type": "findmany", "path": "/dev/p"})
 }
 
