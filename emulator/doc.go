@@ -209,8 +209,11 @@
 //     request → 426. Only the /ws transport exists (streaming, polling →
 //     404). Any origin may connect (local development tool).
 //   - Frames: one JSON object per text (or binary) frame; msgId echoed byte
-//     for byte (any JSON type, absent when absent); one reply per frame
-//     except heartbeats; body never null; references only with refs=1.
+//     for byte (any JSON type, null included); one reply per frame that has
+//     a msgId, except heartbeats; a frame without msgId runs and gets no
+//     reply, errors included (PROTOCOL §8.3: the Python client reads
+//     head.msgId of every reply); body never null; references only with
+//     refs=1.
 //     create/find/findmany/update/delete work for every object type and run
 //     through execute (same permissions, validation, CallEvents as REST);
 //     drops name their flow by flowId or path (frame, or value.path on

@@ -15,8 +15,9 @@ import (
 //
 // Replies: {"head":{"msgId","ok","status","errors","messages"[,"references"]},"body"}
 // where msgId is the frame's msgId echoed byte for byte (string, number or
-// anything else JSON, null included) and left out when the frame had none;
-// every frame but a heartbeat gets exactly one reply; body is never null.
+// anything else JSON, null included); every frame with a msgId but a
+// heartbeat gets exactly one reply, a frame without msgId none (it still
+// runs); body is never null.
 //
 // Types and the operation they run (through execute, so permissions,
 // validation and CallEvents are those of REST):
@@ -104,21 +105,30 @@ func replyFrame(msgID json.RawMessage, res result) []byte {
 	return b
 }
 
-// handleFrame runs one inbound frame and returns the reply (nil: none).
+// handleFrame runs one inbound frame and returns the reply (nil: none). A
+// frame without msgId runs but gets no reply, errors included (PROTOCOL
+// §8.3: the Python client reads head.msgId of every reply); "msgId": null
+// is a msgId like any other.
 func (c *wsConn) handleFrame(data []byte) []byte {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil || top == nil {
 		return nil // not a JSON object: no msgId to answer to
 	}
-	msgID := top["msgId"]
+	msgID, answer := top["msgId"]
 	fr, aerr := parseFrame(top)
-	if aerr != nil {
-		return replyFrame(msgID, aerr.result())
+	var res result
+	switch {
+	case aerr != nil:
+		res = aerr.result()
+	case fr.Type == "heartbeat":
+		return nil
+	default:
+		res = c.dispatch(fr)
 	}
-	if fr.Type == "heartbeat" {
+	if !answer {
 		return nil
 	}
-	return replyFrame(msgID, c.dispatch(fr))
+	return replyFrame(msgID, res)
 }
 
 func parseFrame(top map[string]json.RawMessage) (*wsFrame, *apiError) {
