@@ -107,8 +107,13 @@ type Config struct {
 	DropWSAfter time.Duration
 	// WSIdleTimeout closes a WebSocket connection that received no frame
 	// (data, heartbeat, ping or pong) for that long (close code 1008;
-	// 0 → 120 s).
+	// 0 → 120 s). A connection with live subscriptions is not closed for
+	// silence (a listener that only receives pushes, like the Python
+	// client, never sends anything) unless WSIdleCloseSubscribed is set.
 	WSIdleTimeout time.Duration
+	// WSIdleCloseSubscribed applies WSIdleTimeout to connections with
+	// subscriptions too.
+	WSIdleCloseSubscribed bool
 
 	// MaxTrackDepth caps track propagation (0 → DefaultMaxTrackDepth).
 	MaxTrackDepth int

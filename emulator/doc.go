@@ -233,7 +233,11 @@
 //     200.
 //   - Heartbeat text frames and ping/pong frames count as activity and are
 //     never answered (pings get the protocol pong). Server closes: 1008
-//     idle timeout (Config.WSIdleTimeout, default 120 s), 1008 send queue
+//     idle timeout (Config.WSIdleTimeout, default 120 s, without any
+//     inbound frame; a connection with live subscriptions is never closed
+//     for silence, since a listener that only receives pushes, like the
+//     Python client, sends nothing: Config.WSIdleCloseSubscribed closes it
+//     too), 1008 send queue
 //     overflow (1024 messages per connection: slow consumers never block
 //     writers or other clients), 1012 Config.DropWSAfter, 1001
 //     Emulator.Close (which waits up to 6 s for close handshakes), 1009

@@ -49,7 +49,10 @@ import (
 // Connections are closed by the server with:
 //
 //	1008 "idle timeout: …"           no inbound frame (data, heartbeat, ping or pong)
-//	                                 for Config.WSIdleTimeout (default 120 s)
+//	                                 for Config.WSIdleTimeout (default 120 s), and no
+//	                                 live subscription (unless
+//	                                 Config.WSIdleCloseSubscribed): a listener that
+//	                                 only receives pushes stays open
 //	1008 "send queue overflow: …"    more than wsSendQueue (1024) outbound messages
 //	                                 waiting: the client reads too slowly
 //	1012 "fault injection: …"        Config.DropWSAfter after the connection opened
@@ -418,8 +421,9 @@ type wsConn struct {
 	ctx   context.Context // cancelled when the connection fails
 	stop  context.CancelFunc
 
-	send chan []byte
-	idle *time.Timer // reader goroutine only
+	send     chan []byte
+	idle     *time.Timer  // reset by the reader goroutine and by its own callback
+	subCount atomic.Int32 // len(subs), for the idle timer
 
 	mu   sync.Mutex // guards busy, held
 	busy bool       // a frame is being run: pushes wait in held
@@ -451,7 +455,15 @@ func newWSConn(h *wsHub, p *principal, ns string, hints bool) *wsConn {
 
 func (c *wsConn) run() {
 	idle := c.h.idleTimeout()
-	c.idle = time.AfterFunc(idle, func() { c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonIdle, idle)) })
+	keepSubscribed := !c.h.e.cfg.WSIdleCloseSubscribed
+	c.idle = time.AfterFunc(time.Hour, func() {
+		if keepSubscribed && c.subCount.Load() > 0 {
+			c.idle.Reset(idle) // a listener that only receives pushes
+			return
+		}
+		c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonIdle, idle))
+	})
+	c.idle.Reset(idle) // after c.idle is set: the callback reads it
 	defer c.idle.Stop()
 	if d := c.h.e.cfg.DropWSAfter; d > 0 {
 		t := time.AfterFunc(d, func() { c.fail(websocket.StatusServiceRestart, fmt.Sprintf(closeReasonFault, d)) })

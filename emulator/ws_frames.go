@@ -337,6 +337,7 @@ func (c *wsConn) subscription(fr *wsFrame, on bool) (res result) {
 		if sub == nil {
 			sub = &flowSub{path: path}
 			c.subs[id] = sub
+			c.subCount.Store(int32(len(c.subs)))
 			c.h.addSub(c, id)
 		}
 		if fr.FlowID != "" {
@@ -364,6 +365,7 @@ func (c *wsConn) subscription(fr *wsFrame, on bool) (res result) {
 		}
 		if !sub.byID && !sub.byPath {
 			delete(c.subs, id)
+			c.subCount.Store(int32(len(c.subs)))
 			c.h.removeSub(c, id)
 		}
 	}

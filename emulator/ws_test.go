@@ -741,3 +741,32 @@ func TestWSNoReplyWithoutMsgID(t *testing.T) {
 	require.NotNil(t, r.Head, string(r.Raw))
 	assert.Equal(t, "null", string(r.Head.MsgID))
 }
+
+// TestWSIdleKeepsSubscribedSockets: a listener that only receives pushes
+// (the Python client never sends heartbeats) is not idle-closed while it
+// has subscriptions, unless Config.WSIdleCloseSubscribed says so; without
+// subscriptions the idle timeout applies again.
+func TestWSIdleKeepsSubscribedSockets(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	v := newEnv(t, Config{WSIdleTimeout: idle})
+	fid := v.flow("/dev/listen")["id"].(string)
+	cl := v.connect()
+	cl.must(200, map[string]any{"object": "drop", "type": "subscribe", "flowId": fid})
+	time.Sleep(4 * idle)
+	v.drop(fid, map[string]any{"n": 1})
+	cl.push()
+	time.Sleep(2 * idle)
+	cl.must(200, map[string]any{"object": "drop", "type": "unsubscribe", "flowId": fid})
+	start := time.Now()
+	err := cl.closed(10 * time.Second)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+	assert.Contains(t, closeReason(err), "idle timeout")
+	assert.GreaterOrEqual(t, time.Since(start), idle/2)
+
+	strict := newEnv(t, Config{WSIdleTimeout: idle, WSIdleCloseSubscribed: true})
+	sfid := strict.flow("/dev/listen")["id"].(string)
+	scl := strict.connect()
+	scl.must(200, map[string]any{"object": "drop", "type": "subscribe", "flowId": sfid})
+	err = scl.closed(10 * time.Second)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+}

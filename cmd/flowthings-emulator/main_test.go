@@ -242,3 +242,24 @@ func TestRunWebSocket(t *testing.T) {
 	_, _, err = c2.Read(ctx)
 	assert.Equal(t, websocket.StatusServiceRestart, websocket.CloseStatus(err), "%v", err)
 }
+
+func TestWSIdleSubscribedOption(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"default", nil, nil, false},
+		{"flag", []string{"-ws-idle-subscribed"}, nil, true},
+		{"env", nil, map[string]string{"FLOWTHINGS_EMULATOR_WS_IDLE_SUBSCRIBED": "true"}, true},
+		{"flag wins", []string{"-ws-idle-subscribed=false"}, map[string]string{"FLOWTHINGS_EMULATOR_WS_IDLE_SUBSCRIBED": "1"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o, err := parseOptions(c.args, func(k string) string { return c.env[k] }, io.Discard)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, o.config(io.Discard).WSIdleCloseSubscribed)
+		})
+	}
+}
