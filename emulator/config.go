@@ -52,6 +52,14 @@ const (
 	// repetitions multiplied out): /a{1000}/ is 1000. Larger is a 400 before
 	// anything is compiled (each unit costs about 50 bytes and some CPU).
 	MaxFilterRegexSize = 20000
+	// MaxURLLength is the longest accepted request URL (path and query);
+	// a longer one is a 414 envelope. A server must accept headers of
+	// MaxHeaderBytes for the handler to see such URLs at all.
+	MaxURLLength = 256 << 10
+	// MaxHeaderBytes is what an http.Server serving Handler should set as
+	// its MaxHeaderBytes: larger than MaxURLLength, so that long URLs get
+	// the 414 envelope; beyond it Go's server answers a plain-text 431.
+	MaxHeaderBytes = 8 << 20
 	// MaxPathLength is the longest accepted object path.
 	MaxPathLength = 128
 	// MinTaskPeriodicity is the smallest accepted api-task periodicity (ms).

@@ -34,6 +34,9 @@
 // # Limits and defaults
 //
 //	request body             1 MiB (Config.MaxBodyBytes), before and after gunzip → 413
+//	request URL              ≤ 256 KiB (MaxURLLength) → 414 envelope; servers should set
+//	                         http.Server.MaxHeaderBytes = MaxHeaderBytes (8 MiB, as the
+//	                         command does), beyond which Go answers a plain-text 431
 //	JSON nesting             ≤ 64 levels of objects/arrays per body or WebSocket value
 //	                         (MaxJSONDepth; the body is level 1) → 400 naming the limit
 //	flow capacity            default 1000, 0..100000; 0 stores nothing but still fires events and tracks

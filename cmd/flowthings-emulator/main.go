@@ -173,7 +173,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes: emulator.MaxHeaderBytes} // long URLs reach the handler: a 414 envelope
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -262,4 +263,16 @@ func TestWSIdleSubscribedOption(t *testing.T) {
 			assert.Equal(t, c.want, o.config(io.Discard).WSIdleCloseSubscribed)
 		})
 	}
+}
+
+// TestLongURLGetsAnEnvelope: a 2 MB URL is answered with a JSON envelope
+// (414), not Go's plain-text 431.
+func TestLongURLGetsAnEnvelope(t *testing.T) {
+	f, _, _ := started(t, []string{"-addr", "127.0.0.1:0", "-quiet"}, nil)
+	url := f["rest"] + "/flow?filter=" + strings.Repeat("x", 2<<20)
+	status, env := get(t, url, f["token"])
+	assert.Equal(t, http.StatusRequestURITooLong, status)
+	head := env["head"].(map[string]any)
+	assert.EqualValues(t, http.StatusRequestURITooLong, head["status"])
+	assert.Contains(t, head["errors"].([]any)[0], strconv.Itoa(emulator.MaxURLLength))
 }
