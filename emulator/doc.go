@@ -235,17 +235,20 @@
 //     resolved at subscribe time; unsubscribing what is not subscribed is
 //     200.
 //   - Heartbeat text frames and ping/pong frames count as activity and are
-//     never answered (pings get the protocol pong). Server closes: 1008
-//     idle timeout (Config.WSIdleTimeout, default 120 s, without any
+//     never answered (pings get the protocol pong). Server closes:
+//     1008 "idle timeout" (Config.WSIdleTimeout, default 120 s without any
 //     inbound frame; a connection with live subscriptions is never closed
 //     for silence, since a listener that only receives pushes, like the
-//     Python client, sends nothing: Config.WSIdleCloseSubscribed closes it
-//     too), 1008 send queue
-//     overflow (1024 messages per connection: slow consumers never block
-//     writers or other clients), 1012 Config.DropWSAfter, 1001
-//     Emulator.Close (which waits up to 6 s for close handshakes), 1009
-//     frame over MaxBodyBytes + 64 KiB. Latency/FailRate apply to POST
-//     /session and to each operation frame (503 reply).
+//     Python client, sends nothing; Config.WSIdleCloseSubscribed closes it
+//     too);
+//     1008 "send queue overflow" (more than 1024 messages or 16 MiB waiting
+//     on one connection: every connection has its own bounded queue and
+//     writer, and the fan-out only queues, so a slow or stuck subscriber
+//     never delays the write that made the drop, nor other clients);
+//     1012 Config.DropWSAfter; 1001 Emulator.Close (which waits up to 6 s
+//     for close handshakes); 1009 frame over MaxBodyBytes + 64 KiB.
+//     Latency/FailRate apply to POST /session and to each operation frame
+//     (503 reply).
 //
 // # Aggregation (§7) — aggregate.go
 //

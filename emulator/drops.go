@@ -125,6 +125,12 @@ func (e *Emulator) dropAccess(p *principal, flow *record, write bool) *apiError 
 func (e *Emulator) subscribeCheck(p *principal, ns, flowID, path string) (id, flowPath string, err *apiError) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	return e.subscribeCheckLocked(p, ns, flowID, path)
+}
+
+// subscribeCheckLocked is subscribeCheck with the read lock held (the push
+// fan-out checks every subscriber of a drop under one hold).
+func (e *Emulator) subscribeCheckLocked(p *principal, ns, flowID, path string) (id, flowPath string, err *apiError) {
 	if err := e.validate(p); err != nil {
 		return "", "", err
 	}

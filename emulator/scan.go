@@ -70,7 +70,7 @@ func (e *Emulator) eachDrop(ctx context.Context, flowID string, newestFirst bool
 			return nil
 		}
 		for i, r := range buf {
-			if i%64 == 63 && ctx.Err() != nil {
+			if i%8 == 7 && ctx.Err() != nil {
 				return errCancelled
 			}
 			if !fn(r) {

@@ -53,7 +53,8 @@ import (
 //	                                 live subscription (unless
 //	                                 Config.WSIdleCloseSubscribed): a listener that
 //	                                 only receives pushes stays open
-//	1008 "send queue overflow: …"    more than wsSendQueue (1024) outbound messages
+//	1008 "send queue overflow: …"    more than wsSendQueue (1024) outbound messages,
+//	                                 or more than wsSendQueueBytes (16 MiB) of them,
 //	                                 waiting: the client reads too slowly
 //	1012 "fault injection: …"        Config.DropWSAfter after the connection opened
 //	1001 "emulator shutting down"    Emulator.Close
@@ -75,12 +76,13 @@ const (
 	wsSessionTTL      = 60 * time.Second
 	wsDefaultIdle     = 120 * time.Second
 	wsSendQueue       = 1024
+	wsSendQueueBytes  = 16 << 20
 	wsWriteTimeout    = 30 * time.Second
 	wsCloseWait       = 6 * time.Second
 	wsReadLimitExtra  = 64 << 10
 	closeReasonFault  = "fault injection: connection dropped after %v"
 	closeReasonIdle   = "idle timeout: no frame received for %v"
-	closeReasonQueue  = "send queue overflow: client too slow (more than %d messages waiting)"
+	closeReasonQueue  = "send queue overflow: client too slow (more than %d messages or %d bytes waiting)"
 	closeReasonClosed = "emulator shutting down"
 )
 
@@ -92,14 +94,15 @@ type wsSession struct {
 }
 
 type wsHub struct {
-	e        *Emulator
-	mu       sync.Mutex
-	sessions map[string]*wsSession
-	conns    map[*wsConn]struct{}
-	byFlow   map[string]map[*wsConn]struct{}
-	closed   bool
-	wg       sync.WaitGroup
-	queueCap int // per-connection send queue (tests lower it)
+	e          *Emulator
+	mu         sync.Mutex
+	sessions   map[string]*wsSession
+	conns      map[*wsConn]struct{}
+	byFlow     map[string]map[*wsConn]struct{}
+	closed     bool
+	wg         sync.WaitGroup
+	queueCap   int   // per-connection send queue, messages (tests lower it)
+	queueBytes int64 // per-connection send queue, bytes (tests lower it)
 
 	// writeGate, when set (tests), runs before every frame a connection
 	// writes; it may block to simulate a slow network.
@@ -108,7 +111,7 @@ type wsHub struct {
 
 func setupWS(e *Emulator) error {
 	h := &wsHub{e: e, sessions: map[string]*wsSession{}, conns: map[*wsConn]struct{}{},
-		byFlow: map[string]map[*wsConn]struct{}{}, queueCap: wsSendQueue}
+		byFlow: map[string]map[*wsConn]struct{}{}, queueCap: wsSendQueue, queueBytes: wsSendQueueBytes}
 	e.ws = h
 	e.handleHTTP("/session", http.HandlerFunc(h.serveHTTP))
 	e.AddDropListener(h.onDrop)
@@ -352,7 +355,11 @@ type pushFrame struct {
 }
 
 // onDrop fans a drop out to the flow's subscribers. It runs on the
-// dispatcher (outside the state lock) and never blocks on a client.
+// dispatcher (outside the state lock, inside the write that made the
+// drop) and costs that write little whatever the subscribers do: every
+// subscriber is checked under one hold of the read lock, the push is
+// encoded once per form (typed, plain), and queued without blocking (a
+// connection whose queue is full is closed, see push).
 func (h *wsHub) onDrop(ev DropEvent) {
 	h.mu.Lock()
 	set := h.byFlow[ev.FlowID]
@@ -365,17 +372,26 @@ func (h *wsHub) onDrop(ev DropEvent) {
 		targets = append(targets, c)
 	}
 	h.mu.Unlock()
-	var msgs [2][]byte // typed, plain
+	allowed := targets[:0]
+	h.e.mu.RLock()
 	for _, c := range targets {
-		if _, _, err := h.e.subscribeCheck(c.p, ev.Account, ev.FlowID, ""); err != nil {
-			continue
+		if _, _, err := h.e.subscribeCheckLocked(c.p, ev.Account, ev.FlowID, ""); err == nil {
+			allowed = append(allowed, c)
 		}
+	}
+	h.e.mu.RUnlock()
+	var msgs [2][]byte // typed, plain
+	for _, c := range allowed {
 		i := 0
 		if !c.hints {
 			i = 1
 		}
 		if msgs[i] == nil {
-			b, err := marshalFrame(pushFrame{Type: "message", Resource: ev.FlowID, Value: ev.Render(c.hints)})
+			value := ev.Drop // typed, shared read-only: encoding does not change it
+			if !c.hints {
+				value = ev.Render(false)
+			}
+			b, err := marshalFrame(pushFrame{Type: "message", Resource: ev.FlowID, Value: value})
 			if err != nil {
 				h.e.logf("emulator: cannot encode a push: %v", err)
 				return
@@ -425,9 +441,11 @@ type wsConn struct {
 	idle     *time.Timer  // reset by the reader goroutine and by its own callback
 	subCount atomic.Int32 // len(subs), for the idle timer
 
-	mu   sync.Mutex // guards busy, held
-	busy bool       // a frame is being run: pushes wait in held
-	held [][]byte
+	mu        sync.Mutex // guards busy, held
+	busy      bool       // a frame is being run: pushes wait in held
+	held      [][]byte
+	queued    atomic.Int64 // bytes in held and send, not yet written
+	maxQueued int64
 
 	closing   atomic.Bool
 	failOnce  sync.Once
@@ -446,10 +464,10 @@ type flowSub struct {
 
 func newWSConn(h *wsHub, p *principal, ns string, hints bool) *wsConn {
 	h.mu.Lock()
-	q := h.queueCap
+	q, qb := h.queueCap, h.queueBytes
 	h.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &wsConn{h: h, p: p, ns: ns, hints: hints, ctx: ctx, stop: cancel, send: make(chan []byte, q),
+	return &wsConn{h: h, p: p, ns: ns, hints: hints, ctx: ctx, stop: cancel, send: make(chan []byte, q), maxQueued: qb,
 		done: make(chan struct{}), closeDone: make(chan struct{}), subs: map[string]*flowSub{}}
 }
 
@@ -487,7 +505,7 @@ func (c *wsConn) run() {
 			c.enqueueLocked(reply)
 		}
 		for _, m := range c.held {
-			c.enqueueLocked(m)
+			c.sendLocked(m) // counted when held
 		}
 		c.held = nil
 		c.mu.Unlock()
@@ -520,6 +538,7 @@ func (c *wsConn) writer(done chan struct{}) {
 			ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
 			err := c.conn.Write(ctx, websocket.MessageText, msg)
 			cancel()
+			c.queued.Add(-int64(len(msg)))
 			if err != nil {
 				c.fail(websocket.StatusInternalError, "write failed")
 				return
@@ -528,7 +547,8 @@ func (c *wsConn) writer(done chan struct{}) {
 	}
 }
 
-// push queues a drop push (any goroutine).
+// push queues a drop push (any goroutine). It never blocks: a connection
+// whose queue is full (messages or bytes) is closed with 1008.
 func (c *wsConn) push(msg []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -540,13 +560,32 @@ func (c *wsConn) push(msg []byte) {
 			c.overflow()
 			return
 		}
-		c.held = append(c.held, msg)
+		if c.admitLocked(msg) {
+			c.held = append(c.held, msg)
+		}
 		return
 	}
 	c.enqueueLocked(msg)
 }
 
+// enqueueLocked counts and queues msg (c.mu held).
 func (c *wsConn) enqueueLocked(msg []byte) {
+	if !c.closing.Load() && c.admitLocked(msg) {
+		c.sendLocked(msg)
+	}
+}
+
+// admitLocked counts msg against the byte bound; false: over it (closed).
+func (c *wsConn) admitLocked(msg []byte) bool {
+	if c.queued.Add(int64(len(msg))) > c.maxQueued {
+		c.overflow()
+		return false
+	}
+	return true
+}
+
+// sendLocked hands a counted message to the writer (c.mu held).
+func (c *wsConn) sendLocked(msg []byte) {
 	if c.closing.Load() {
 		return
 	}
@@ -558,7 +597,7 @@ func (c *wsConn) enqueueLocked(msg []byte) {
 }
 
 func (c *wsConn) overflow() {
-	c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonQueue, cap(c.send)))
+	c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonQueue, cap(c.send), c.maxQueued))
 }
 
 // fail closes the connection once, with a close frame carrying code and

@@ -770,3 +770,28 @@ func TestWSIdleKeepsSubscribedSockets(t *testing.T) {
 	err = scl.closed(10 * time.Second)
 	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
 }
+
+// TestWSSlowConsumerByteBound: the send queue is bounded in bytes too, so
+// a stuck client subscribed to big drops is closed long before it holds
+// 1024 of them in memory.
+func TestWSSlowConsumerByteBound(t *testing.T) {
+	v := newEnv(t, Config{})
+	fid := v.flow("/dev/big")["id"].(string)
+	v.emu.ws.mu.Lock()
+	v.emu.ws.queueBytes = 64 << 10
+	v.emu.ws.mu.Unlock()
+	slow := v.connect()
+	slow.must(200, map[string]any{"object": "drop", "type": "subscribe", "flowId": fid})
+	release := make(chan struct{})
+	gate := func() { <-release }
+	v.emu.ws.writeGate.Store(&gate)
+	big := strings.Repeat("x", 8<<10)
+	for i := range 20 {
+		v.drop(fid, map[string]any{"i": i, "s": big})
+	}
+	v.emu.ws.writeGate.Store(nil)
+	close(release)
+	err := slow.closed(15 * time.Second)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+	assert.Contains(t, closeReason(err), "send queue overflow")
+}
