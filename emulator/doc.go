@@ -185,6 +185,14 @@
 // filter/eval (see filter.go); a syntax error is a 400 whose message names
 // the byte position.
 //
+// # Scale
+//
+// One flow of 100,000 drops (a sensor at 1 Hz for a day) is the design
+// point; BenchmarkScale (scale_bench_test.go) builds it and prints the
+// figures next to their targets:
+//
+//	go test ./emulator -run '^$' -bench Scale -benchtime 1x
+//
 // # Persistence
 //
 // With Config.DataDir every mutation is written through, in one bbolt
