@@ -139,29 +139,7 @@ func (q *query) selectRecords(ctx context.Context, recs []*record) ([]*record, *
 	}
 	sort.SliceStable(ks, func(i, j int) bool {
 		a, b := ks[i], ks[j]
-		var c int
-		switch {
-		case !a.has && !b.has:
-			c = 0
-		case !a.has:
-			c = -1
-		case !b.has:
-			c = 1
-		default:
-			c = compareValues(a.v, b.v)
-		}
-		if c == 0 { // insertion order breaks ties
-			switch {
-			case a.r.Seq < b.r.Seq:
-				c = -1
-			case a.r.Seq > b.r.Seq:
-				c = 1
-			}
-		}
-		if q.desc {
-			return c > 0
-		}
-		return c < 0
+		return q.sortBefore(sortKey{a.v, a.has, a.r.Seq}, sortKey{b.v, b.has, b.r.Seq})
 	})
 	if q.start >= len(ks) {
 		return nil, nil
@@ -175,6 +153,42 @@ func (q *query) selectRecords(ctx context.Context, recs []*record) ([]*record, *
 		res[i] = k.r
 	}
 	return res, nil
+}
+
+// sortKey is what q's order compares: the sort member's value (has: it is
+// present) and the insertion order.
+type sortKey struct {
+	v   any
+	has bool
+	seq uint64
+}
+
+// sortBefore: does a come before b in q's order? Missing values first
+// (ascending), then compareValues, then insertion order breaks ties; desc
+// reverses the whole order.
+func (q *query) sortBefore(a, b sortKey) bool {
+	var c int
+	switch {
+	case !a.has && !b.has:
+	case !a.has:
+		c = -1
+	case !b.has:
+		c = 1
+	default:
+		c = compareValues(a.v, b.v)
+	}
+	if c == 0 {
+		switch {
+		case a.seq < b.seq:
+			c = -1
+		case a.seq > b.seq:
+			c = 1
+		}
+	}
+	if q.desc {
+		return c > 0
+	}
+	return c < 0
 }
 
 // project keeps only the requested top-level members (and id).

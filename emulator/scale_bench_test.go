@@ -147,7 +147,7 @@ func runScale(b *testing.B, w io.Writer) {
 		queries := []string{"?limit=20", "?limit=20&filter=" + url.QueryEscape(often)}
 		n := 0
 		for ctx.Err() == nil {
-			benchGetCtx(ctx, client, base+queries[n%len(queries)])
+			_, _ = benchSend(ctx, client, "GET", base+queries[n%len(queries)], "")
 			n++
 		}
 		return n
@@ -156,7 +156,7 @@ func runScale(b *testing.B, w io.Writer) {
 	scanner := func(ctx context.Context) int {
 		n := 0
 		for ctx.Err() == nil {
-			benchGetCtx(ctx, client, base+"?limit=20&filter="+url.QueryEscape(rare))
+			_, _ = benchSend(ctx, client, "GET", base+"?limit=20&filter="+url.QueryEscape(rare), "")
 			n++
 		}
 		return n
@@ -206,15 +206,11 @@ func writePhase(b *testing.B, client *http.Client, base string, writers int, d t
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
 				st := time.Now()
-				req, _ := http.NewRequestWithContext(ctx, "POST", base, strings.NewReader(typicalDrop(w*1000000+i)))
-				req.Header.Set("X-Auth-Token", DefaultToken)
-				res, err := client.Do(req)
+				status, err := benchSend(ctx, client, "POST", base, typicalDrop(w*1000000+i))
 				if err != nil {
 					return
 				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode == http.StatusCreated {
+				if status == http.StatusCreated {
 					lats[w] = append(lats[w], time.Since(st))
 				}
 			}

@@ -64,14 +64,20 @@ func benchGet(b testing.TB, client *http.Client, url string) int {
 	return benchDo(b, client, "GET", url, "")
 }
 
-// benchGetCtx is a GET that gives up silently when ctx ends.
-func benchGetCtx(ctx context.Context, client *http.Client, url string) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+// benchSend sends a request as the dev master, reads the answer away and
+// returns its status (0 with the error when ctx ended or the request
+// failed).
+func benchSend(ctx context.Context, client *http.Client, method, url, body string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
 	req.Header.Set("X-Auth-Token", DefaultToken)
 	res, err := client.Do(req)
 	if err != nil {
-		return
+		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
+	return res.StatusCode, nil
 }

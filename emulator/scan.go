@@ -155,31 +155,9 @@ type keyedDrop struct {
 	has bool
 }
 
-// before: does a come before b in q's order? Missing values first
-// (ascending), then compareValues, then insertion order; desc reverses.
+// before: does a come before b in q's order (see sortKey.before)?
 func (q *query) before(a, b keyedDrop) bool {
-	var c int
-	switch {
-	case !a.has && !b.has:
-	case !a.has:
-		c = -1
-	case !b.has:
-		c = 1
-	default:
-		c = compareValues(a.v, b.v)
-	}
-	if c == 0 {
-		switch {
-		case a.r.seq < b.r.seq:
-			c = -1
-		case a.r.seq > b.r.seq:
-			c = 1
-		}
-	}
-	if q.desc {
-		return c > 0
-	}
-	return c < 0
+	return q.sortBefore(sortKey{a.v, a.has, a.r.seq}, sortKey{b.v, b.has, b.r.seq})
 }
 
 // pageHeap keeps the best start+limit drops; its top is the one that comes
