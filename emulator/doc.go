@@ -165,9 +165,10 @@
 //   - Tracks: see tracks.go (js stored, never executed; destination filter
 //     mismatch skipped silently; loop guard).
 //
-// Scans (scan.go): finds, MGET, aggregation and WebSocket findmany read
-// drops without holding the state lock (it is taken only to copy 512 drop
-// pointers at a time), so writers never wait for a scan, and they stop
+// Scans (scan.go): finds, MGET (by flow or by ids), aggregation and
+// WebSocket findmany read drops without holding the state lock (it is
+// taken only to copy 512 drop pointers at a time, and drops are decoded
+// after releasing it), so writers never wait for a scan, and they stop
 // when the caller is gone (REST request context, WebSocket connection):
 // the operation ends with a 503 nobody reads. In the default order
 // (creationDate newest first, or order=asc) a page without a filter is cut
@@ -294,11 +295,12 @@
 //	e.subscribeCheck(p, ns, flowID, path string) (id, flowPath string, err *apiError)
 //	e.injectFault(ctx) *apiError                           // Latency / FailRate / closed
 //	e.view(p, op, fn) / e.mutate(p, op, fn)                // locked sections for new services
-//	e.registerService(name, serviceFunc)                   // e.g. "statistics"
+//	e.registerService(name, serviceFunc)                   // e.g. "statistics"; serviceFunc(ctx, p, op)
 //	e.registerDropTail(tail, serviceFunc)                  // e.g. "aggregate"
 //	e.handleHTTP(prefix, http.Handler)                     // e.g. "/session"
 //	e.onClose(func() error)
 //	e.compileFilter(src) (matcher, error); lookupMember(obj, path)
+//	e.eachDrop(ctx, flowID, newestFirst, fn)               // scan a flow's drops without the lock
 //	(exported) e.AddDropListener, e.AddTrackListener, e.AddCallListener
 //
 // A layer is a setup(e) function listed in the layers variable of

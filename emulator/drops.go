@@ -419,19 +419,31 @@ func (e *Emulator) mgetDrops(p *principal, op *operation, q *query) result {
 	if ierr != nil {
 		return ierr.result()
 	}
-	return e.view(p, op, func() result {
+	// the drops are picked under the lock and decoded after (a body may
+	// name tens of thousands)
+	var recs []*dropRec
+	var path string
+	res := e.view(p, op, func() result {
 		flow, err := e.accessibleFlow(p, op, false)
 		if err != nil {
 			return err.result()
 		}
-		out := map[string]any{}
 		for _, id := range ids {
 			if r := e.st.drops[id]; r != nil && r.flowID == flow.id() {
-				out[id] = e.renderDropFor(r, flowPathOf(flow), q)
+				recs = append(recs, r)
 			}
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, out)
+		path = flowPathOf(flow)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	out := map[string]any{}
+	for _, r := range recs {
+		out[r.id] = e.renderDropFor(r, path, q)
+	}
+	return e.finishDropsUnlocked(p, op, q, out)
 }
 
 // multiFlowFind: MGET /drop with [{"flowId"|"path", "params":{…}}] → map
