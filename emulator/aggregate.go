@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"net/http"
 	"sort"
 	"strings"
@@ -93,7 +95,7 @@ type aggPlan struct {
 	sorts   []sortSpec
 }
 
-func (e *Emulator) aggregate(p *principal, op *operation) result {
+func (e *Emulator) aggregate(ctx context.Context, p *principal, op *operation) result {
 	if op.Method != http.MethodPost {
 		return methodNotAllowed(op)
 	}
@@ -105,20 +107,27 @@ func (e *Emulator) aggregate(p *principal, op *operation) result {
 	if aerr != nil {
 		return aerr.result()
 	}
-	var recs []*record
+	var fv flowView
 	res := e.view(p, op, func() result {
 		flow, err := e.accessibleFlow(p, op, false)
 		if err != nil {
 			return err.result()
 		}
-		recs = append(recs, e.st.flowDrops[flow.id()]...)
+		fv = viewOf(flow)
 		return okResult(http.StatusOK, nil)
 	})
 	if res.Status != http.StatusOK {
 		return res
 	}
-	// Stored drop objects are never modified, so they are read unlocked.
-	return okResult(http.StatusOK, plan.run(recs))
+	// scanned without the lock, oldest first (scan.go)
+	var scanErr *apiError
+	rows := plan.run(func(yield func(map[string]any) bool) {
+		scanErr = e.eachDrop(ctx, fv.id, false, func(r *dropRec) bool { return yield(r.object(fv.path)) })
+	})
+	if scanErr != nil {
+		return scanErr.result()
+	}
+	return okResult(http.StatusOK, rows)
 }
 
 func stringsMember(body map[string]any, name string) ([]string, *apiError) {
@@ -374,7 +383,7 @@ func dateComponent(v any, unit string) any {
 	return int64(t.Second())
 }
 
-func (pl *aggPlan) run(recs []*record) []any {
+func (pl *aggPlan) run(drops iter.Seq[map[string]any]) []any {
 	groups := map[string]*aggGroup{}
 	var order []*aggGroup
 	newGroup := func(keys []any) *aggGroup {
@@ -390,8 +399,7 @@ func (pl *aggPlan) run(recs []*record) []any {
 	}
 	ruleVals := make([]int64, len(pl.rules))
 	var kb strings.Builder
-	for _, r := range recs {
-		d := r.Obj
+	for d := range drops {
 		if pl.filter != nil && !pl.filter.Match(d) {
 			continue
 		}

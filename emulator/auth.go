@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -41,10 +42,13 @@ func (e *apiError) Error() string { return e.Msg }
 func (e *apiError) result() result { return errResult(e.Status, e.Msg) }
 
 const (
-	msgNoToken      = "Authentication required: send a valid X-Auth-Token header."
-	msgBadToken     = "The X-Auth-Token is not valid (unknown, deleted or expired token)."
-	msgForbidden    = "You do not have permission to perform this operation."
-	msgWrongAccount = "X-Auth-Account does not match the account in the URL, and that account shares nothing with it."
+	msgNoToken   = "Authentication required: send a valid X-Auth-Token header."
+	msgBadToken  = "The X-Auth-Token is not valid (unknown, deleted or expired token)."
+	msgForbidden = "You do not have permission to perform this operation."
+	// msgNoShare: %q the account addressed, %s the caller's account
+	msgNoShare = "Account %q has no live share for you (%s): you cannot act in it."
+	// msgHeaderAccount: %q the header, the token's account, the URL account
+	msgHeaderAccount = "X-Auth-Account %q is neither the account of the X-Auth-Token (%q) nor the account in the URL (%q)."
 )
 
 // authenticate maps the request credentials to a principal. authAccount is
@@ -53,9 +57,14 @@ const (
 // REST handler and the WebSocket session endpoint (which passes
 // urlAccount = authAccount).
 //
-// Errors: 401 missing/unknown/expired/deleted token (or a token that does
-// not belong to X-Auth-Account); 403 when the caller's account is not the
-// URL account and no live share connects them; 404 unknown URL account.
+// X-Auth-Account, when sent, must be the token's own account or the URL
+// account (the Python client sends the URL account, so a share recipient
+// calls with the owner's account and its own token, PROTOCOL §10 #27).
+//
+// Errors: 401 missing/unknown/expired/deleted token; 403 X-Auth-Account
+// naming another account (the message names the header); 403 when the
+// caller's account is not the URL account and no live share connects them
+// (the message does not mention the header); 404 unknown URL account.
 func (e *Emulator) authenticate(authAccount, token, urlAccount string) (*principal, *apiError) {
 	if token == "" {
 		return nil, &apiError{http.StatusUnauthorized, msgNoToken}
@@ -63,8 +72,11 @@ func (e *Emulator) authenticate(authAccount, token, urlAccount string) (*princip
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	p := e.resolveToken(token)
-	if p == nil || (authAccount != "" && p.Account != authAccount) {
+	if p == nil {
 		return nil, &apiError{http.StatusUnauthorized, msgBadToken}
+	}
+	if authAccount != "" && authAccount != p.Account && authAccount != urlAccount {
+		return nil, &apiError{http.StatusForbidden, fmt.Sprintf(msgHeaderAccount, authAccount, p.Account, urlAccount)}
 	}
 	if err := e.checkNamespace(p, urlAccount); err != nil {
 		return nil, err
@@ -129,7 +141,7 @@ func (e *Emulator) checkNamespace(p *principal, urlAccount string) *apiError {
 			}
 		}
 	}
-	return &apiError{http.StatusForbidden, msgWrongAccount}
+	return &apiError{http.StatusForbidden, fmt.Sprintf(msgNoShare, urlAccount, p.Account)}
 }
 
 func (e *Emulator) tokenExpired(r *record) bool {

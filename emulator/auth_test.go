@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -122,7 +123,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"missing token", []reqOpt{noTok()}, "GET", "/v0.1/dev/flow", nil, 401},
 		{"missing token on unknown account", []reqOpt{noTok()}, "GET", "/v0.1/nobody/flow", nil, 401},
 		// wrong account
-		{"token of another account than X-Auth-Account", []reqOpt{acct("guest")}, "GET", "/v0.1/dev/flow", nil, 401},
+		{"X-Auth-Account neither the token's nor the URL account", []reqOpt{acct("guest")}, "GET", "/v0.1/dev/flow", nil, 403},
 		{"X-Auth-Account ≠ URL account, no share", []reqOpt{tok(carolTok), acct("carol")}, "GET", "/v0.1/guest/flow", nil, 403},
 		{"master of another account, no share", []reqOpt{tok(carolTok)}, "GET", "/v0.1/guest/flow", nil, 403},
 		{"X-Auth-Account = URL account", []reqOpt{acct("dev")}, "GET", "/v0.1/dev/flow", nil, 200},
@@ -203,9 +204,9 @@ func TestTokenDeletedDuringUse(t *testing.T) {
 	p, err := v.emu.authenticate("", o["tokenString"].(string), "dev")
 	require.Nil(t, err)
 	op := operation{Method: "GET", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid}
-	assert.Equal(t, http.StatusOK, v.emu.execute(p, op).Status)
+	assert.Equal(t, http.StatusOK, v.emu.execute(context.Background(), p, op).Status)
 	v.must(200, "DELETE", "/v0.1/dev/token/"+o["id"].(string), nil)
-	res := v.emu.execute(p, op)
+	res := v.emu.execute(context.Background(), p, op)
 	assert.Equal(t, http.StatusUnauthorized, res.Status, "a principal is re-validated on every operation")
 	assert.NotEmpty(t, res.Errors)
 }

@@ -38,6 +38,28 @@ const (
 	// DefaultMaxTrackDepth caps how many track hops one written drop may
 	// travel (see Config.MaxTrackDepth).
 	DefaultMaxTrackDepth = 16
+	// MaxJSONDepth is the deepest nesting of objects and arrays accepted in a
+	// request body or WebSocket value (the body itself is level 1); deeper
+	// bodies are a 400. Stored typed elems double the depth, which stays far
+	// below what the loader can read.
+	MaxJSONDepth = 64
+	// MaxFilterLength is the longest accepted filter (bytes), wherever a
+	// filter is accepted (query, flow and track members, aggregation,
+	// MGET, WebSocket options); longer ones are a 400.
+	MaxFilterLength = 64 << 10
+	// MaxFilterRegexSize caps the size of a filter's regexes, summed, in
+	// RE2 program units (about one per character to match, counted
+	// repetitions multiplied out): /a{1000}/ is 1000. Larger is a 400 before
+	// anything is compiled (each unit costs about 50 bytes and some CPU).
+	MaxFilterRegexSize = 20000
+	// MaxURLLength is the longest accepted request URL (path and query);
+	// a longer one is a 414 envelope. A server must accept headers of
+	// MaxHeaderBytes for the handler to see such URLs at all.
+	MaxURLLength = 256 << 10
+	// MaxHeaderBytes is what an http.Server serving Handler should set as
+	// its MaxHeaderBytes: larger than MaxURLLength, so that long URLs get
+	// the 414 envelope; beyond it Go's server answers a plain-text 431.
+	MaxHeaderBytes = 8 << 20
 	// MaxPathLength is the longest accepted object path.
 	MaxPathLength = 128
 	// MinTaskPeriodicity is the smallest accepted api-task periodicity (ms).
@@ -93,8 +115,13 @@ type Config struct {
 	DropWSAfter time.Duration
 	// WSIdleTimeout closes a WebSocket connection that received no frame
 	// (data, heartbeat, ping or pong) for that long (close code 1008;
-	// 0 → 120 s).
+	// 0 → 120 s). A connection with live subscriptions is not closed for
+	// silence (a listener that only receives pushes, like the Python
+	// client, never sends anything) unless WSIdleCloseSubscribed is set.
 	WSIdleTimeout time.Duration
+	// WSIdleCloseSubscribed applies WSIdleTimeout to connections with
+	// subscriptions too.
+	WSIdleCloseSubscribed bool
 
 	// MaxTrackDepth caps track propagation (0 → DefaultMaxTrackDepth).
 	MaxTrackDepth int

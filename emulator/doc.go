@@ -34,8 +34,18 @@
 // # Limits and defaults
 //
 //	request body             1 MiB (Config.MaxBodyBytes), before and after gunzip → 413
+//	request URL              ≤ 256 KiB (MaxURLLength) → 414 envelope; servers should set
+//	                         http.Server.MaxHeaderBytes = MaxHeaderBytes (8 MiB, as the
+//	                         command does), beyond which Go answers a plain-text 431
+//	JSON nesting             ≤ 64 levels of objects/arrays per body or WebSocket value
+//	                         (MaxJSONDepth; the body is level 1) → 400 naming the limit
 //	flow capacity            default 1000, 0..100000; 0 stores nothing but still fires events and tracks
 //	find limit               default 20, capped at 1000 (larger values are capped, not rejected)
+//	filter length            ≤ 64 KiB (MaxFilterLength) wherever a filter is accepted → 400
+//	filter regexes           ≤ 20000 RE2 units summed (MaxFilterRegexSize; /a{1000}/ is 1000),
+//	                         checked before compiling → 400
+//	compiled-filter cache    ≤ 1024 filters and ≤ 32 MiB by estimate (17 B per source byte
+//	                         + 64 B per regex unit), least recently used out
 //	track propagation        ≤ 16 hops (Config.MaxTrackDepth), a chain never reuses a track,
 //	                         ≤ 10000 copies per written drop
 //	paths                    ≤ 128 chars, ≥ 2 segments of [A-Za-z0-9_:-], first = account
@@ -60,6 +70,12 @@
 //   - Authentication runs before the body is read: a bad token is 401 even
 //     with a malformed body. An unknown URL account is 404 (after
 //     authentication).
+//   - X-Auth-Account is optional; when sent it must be the token's own
+//     account or the URL account (the Python client sends the URL account,
+//     so a share recipient calls with the owner's account and its own
+//     token), else 403 with a message naming the header. A 403 for a
+//     missing share ("Account … has no live share for you") does not
+//     mention the header.
 //   - Faults (Config.Latency, Config.FailRate → 503 envelope) apply to REST
 //     requests, POST /session and WebSocket operation frames, not to
 //     preflights, static files, heartbeats or pushes.
@@ -77,10 +93,17 @@
 //   - Identities are readable by every authenticated caller (you need
 //     guest's identity id to share with guest); masterToken, groupIds and
 //     shares appear only on the caller's own identity.
-//   - Tracks need write on the source and on each destination; devices and
-//     tasks on their path/destination (mqtt: destination or source); a task
-//     without a path, and local-track, are master-only.
-//   - Lists and MGET leave out what the caller cannot read; reads of one
+//   - Tracks need write on the source and on each destination, and also
+//     drop read on the source and drop write on each destination (checked
+//     again for the track's creator every time it fires: a track made
+//     through a share stops copying when the share expires or is deleted);
+//     devices and tasks need write on their path/destination (mqtt:
+//     destination or source); a task without a path, and local-track, are
+//     master-only.
+//   - Reading an object that names paths (flow, track, device, task) needs
+//     read on every path it names, so a Token scoped to /dev/shared cannot
+//     read a track from /dev/secret (its source and filter would leak).
+//     Lists and MGET leave out what the caller cannot read; reads of one
 //     object the caller cannot read are 403. Objects written by a Token have
 //     the issuing identity as creatorId/lastEditorId; objects written through
 //     a share have the recipient's identity and live in the owner's namespace.
@@ -97,10 +120,13 @@
 //     Unknown members of non-drop objects are stored as given. A flow's
 //     public flag is stored and grants nothing.
 //   - MGET/MPUT omit unknown ids; MPUT validates every entry before applying
-//     any (all or nothing).
+//     any (all or nothing), each against the state before the batch and the
+//     batch as a whole: two flows of one batch cannot take one path (400),
+//     as a single PUT cannot take a path another flow has.
 //   - Deleting a flow deletes its drops (tracks pointing at it stay).
-//     Renaming a flow updates its drops' path. Lowering a capacity evicts
-//     at once.
+//     Renaming a flow updates its drops' path (in the database file a
+//     drop keeps the path it was written with; the flow's wins on load).
+//     Lowering a capacity evicts at once.
 //   - Devices: on create the flows <path>/default, /command, /report are
 //     created (an existing flow with that path is reused) and a Token for
 //     <path> with dropRead+dropWrite (tokenId); deleting the device deletes
@@ -112,6 +138,10 @@
 //     av-connection ids use the prefix 'a' (undocumented), local-track 't'.
 //
 // Drops:
+//   - Stored drops are kept encoded in memory (dropcodec.go: about 300
+//     bytes of heap for five elems, where decoded maps took about 3 KB) and
+//     decoded when read; a drop does not store its flow's id or path, so a
+//     renamed flow's drops read back with the new path at once.
 //   - Members kept: elems, location, fhash, parentDropId (plus the server
 //     ones); unknown members are ignored. A body path/flowId that differs
 //     from the addressed flow is 400. Missing elems = {}.
@@ -135,6 +165,18 @@
 //   - Tracks: see tracks.go (js stored, never executed; destination filter
 //     mismatch skipped silently; loop guard).
 //
+// Scans (scan.go): finds, MGET (by flow or by ids), aggregation and
+// WebSocket findmany read drops without holding the state lock (it is
+// taken only to copy 512 drop pointers at a time, and drops are decoded
+// after releasing it), so writers never wait for a scan, and they stop
+// when the caller is gone (REST request context, WebSocket connection):
+// the operation ends with a 503 nobody reads. In the default order
+// (creationDate newest first, or order=asc) a page without a filter is cut
+// out directly and a filtered page stops as soon as it is full; other
+// sorts read every drop and keep the best start+limit. A scan sees drops
+// created while it runs or not. Object finds (flows, tracks, …) filter and
+// sort without the lock too.
+//
 // Query parameters (§4): bad start/skip/limit/order/hints/refs/sort values
 // are 400; limit=0 returns an empty list; sorting puts missing values first
 // in ascending order and breaks ties by insertion order; only keeps id;
@@ -143,6 +185,14 @@
 // tracks) that the caller may read. Filters use package filter and
 // filter/eval (see filter.go); a syntax error is a 400 whose message names
 // the byte position.
+//
+// # Scale
+//
+// One flow of 100,000 drops (a sensor at 1 Hz for a day) is the design
+// point; BenchmarkScale (scale_bench_test.go) builds it and prints the
+// figures next to their targets:
+//
+//	go test ./emulator -run '^$' -bench Scale -benchtime 1x
 //
 // # Persistence
 //
@@ -153,12 +203,17 @@
 // {"account": namespace, "seq": insertion order, "flowId": (drops),
 // "object": the stored object}. Everything is loaded at start. If a write
 // fails the operation answers 500 and memory may be ahead of the disk.
+// Loading never fails over one record: one nested beyond encoding/json's
+// limit (stored by an earlier version without the nesting cap) is read
+// token by token, and one that cannot be decoded at all is skipped with a
+// log line naming it (and left in the file).
 //
 // # WebSocket API (§8) — ws.go, ws_frames.go
 //
-//   - POST /session with X-Auth-Token (X-Auth-Account optional, must match
-//     the token's account when given) → 201 {"id": 32 hex digits}; bad
-//     credentials 401; CORS as on REST. The session is bound to that
+//   - POST /session with X-Auth-Token (X-Auth-Account optional: the account
+//     the session acts in, the token's own by default; another account
+//     needs a live share for the caller, else 403 naming the header) → 201
+//     {"id": 32 hex digits}; bad token 401; CORS as on REST. The session is bound to that
 //     principal, re-checked on every frame and push (a deleted Token gets
 //     401 replies and no pushes). An id is good for one connection (the
 //     upgrade consumes it) and expires when not connected within 60 s
@@ -166,13 +221,17 @@
 //     request → 426. Only the /ws transport exists (streaming, polling →
 //     404). Any origin may connect (local development tool).
 //   - Frames: one JSON object per text (or binary) frame; msgId echoed byte
-//     for byte (any JSON type, absent when absent); one reply per frame
-//     except heartbeats; body never null; references only with refs=1.
+//     for byte (any JSON type, null included); one reply per frame that has
+//     a msgId, except heartbeats; a frame without msgId runs and gets no
+//     reply, errors included (PROTOCOL §8.3: the Python client reads
+//     head.msgId of every reply); body never null; references only with
+//     refs=1.
 //     create/find/findmany/update/delete work for every object type and run
 //     through execute (same permissions, validation, CallEvents as REST);
 //     drops name their flow by flowId or path (frame, or value.path on
-//     create); a drop frame whose path starts with another account acts in
-//     that account (shares). Extensions: type "aggregate" (drops) and object
+//     create); a drop frame whose path starts with another account, or
+//     whose flowId is a flow of an account with a live share for the
+//     caller, acts in that account (shares work by id as by path). Extensions: type "aggregate" (drops) and object
 //     "statistics" (find, id "<type>/<objectId>[/<y>…]"). Non-objects are
 //     ignored; other malformed frames get a 400 reply.
 //   - Sessions are version-less and behave as v0.1: typed elems in replies
@@ -185,13 +244,20 @@
 //     resolved at subscribe time; unsubscribing what is not subscribed is
 //     200.
 //   - Heartbeat text frames and ping/pong frames count as activity and are
-//     never answered (pings get the protocol pong). Server closes: 1008
-//     idle timeout (Config.WSIdleTimeout, default 120 s), 1008 send queue
-//     overflow (1024 messages per connection: slow consumers never block
-//     writers or other clients), 1012 Config.DropWSAfter, 1001
-//     Emulator.Close (which waits up to 6 s for close handshakes), 1009
-//     frame over MaxBodyBytes + 64 KiB. Latency/FailRate apply to POST
-//     /session and to each operation frame (503 reply).
+//     never answered (pings get the protocol pong). Server closes:
+//     1008 "idle timeout" (Config.WSIdleTimeout, default 120 s without any
+//     inbound frame; a connection with live subscriptions is never closed
+//     for silence, since a listener that only receives pushes, like the
+//     Python client, sends nothing; Config.WSIdleCloseSubscribed closes it
+//     too);
+//     1008 "send queue overflow" (more than 1024 messages or 16 MiB waiting
+//     on one connection: every connection has its own bounded queue and
+//     writer, and the fan-out only queues, so a slow or stuck subscriber
+//     never delays the write that made the drop, nor other clients);
+//     1012 Config.DropWSAfter; 1001 Emulator.Close (which waits up to 6 s
+//     for close handshakes); 1009 frame over MaxBodyBytes + 64 KiB.
+//     Latency/FailRate apply to POST /session and to each operation frame
+//     (503 reply).
 //
 // # Aggregation (§7) — aggregate.go
 //
@@ -225,15 +291,16 @@
 // All in this package (unexported unless noted):
 //
 //	e.authenticate(authAccount, token, urlAccount string) (*principal, *apiError)
-//	e.execute(p *principal, op operation) result           // any service operation, REST or WS
+//	e.execute(ctx, p *principal, op operation) result      // any service operation, REST or WS
 //	e.subscribeCheck(p, ns, flowID, path string) (id, flowPath string, err *apiError)
 //	e.injectFault(ctx) *apiError                           // Latency / FailRate / closed
 //	e.view(p, op, fn) / e.mutate(p, op, fn)                // locked sections for new services
-//	e.registerService(name, serviceFunc)                   // e.g. "statistics"
+//	e.registerService(name, serviceFunc)                   // e.g. "statistics"; serviceFunc(ctx, p, op)
 //	e.registerDropTail(tail, serviceFunc)                  // e.g. "aggregate"
 //	e.handleHTTP(prefix, http.Handler)                     // e.g. "/session"
 //	e.onClose(func() error)
 //	e.compileFilter(src) (matcher, error); lookupMember(obj, path)
+//	e.eachDrop(ctx, flowID, newestFirst, fn)               // scan a flow's drops without the lock
 //	(exported) e.AddDropListener, e.AddTrackListener, e.AddCallListener
 //
 // A layer is a setup(e) function listed in the layers variable of

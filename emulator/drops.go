@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -17,10 +18,10 @@ var dropServerMembers = map[string]bool{"id": true, "flowId": true, "path": true
 
 const msgFlowNotFound = "The requested flow could not be located at this address."
 
-func (e *Emulator) execDrop(p *principal, op *operation) result {
+func (e *Emulator) execDrop(ctx context.Context, p *principal, op *operation) result {
 	if op.Tail != "" && op.ID == "" {
 		if fn, ok := e.dropTails[op.Tail]; ok {
-			return fn(p, op)
+			return fn(ctx, p, op)
 		}
 		return errResult(http.StatusNotFound, fmt.Sprintf("Drop operation %q is not available.", op.Tail))
 	}
@@ -32,16 +33,16 @@ func (e *Emulator) execDrop(p *principal, op *operation) result {
 	case op.FlowID == "":
 		switch op.Method {
 		case "GET":
-			return e.findDrops(p, op, q)
+			return e.findDrops(ctx, p, op, q)
 		case "POST":
 			return e.createDropOp(p, op, q)
 		case "MGET":
-			return e.multiFlowFind(p, op, q)
+			return e.multiFlowFind(ctx, p, op, q)
 		}
 	case op.ID == "":
 		switch op.Method {
 		case "GET":
-			return e.findDrops(p, op, q)
+			return e.findDrops(ctx, p, op, q)
 		case "POST":
 			return e.createDropOp(p, op, q)
 		case "MGET":
@@ -124,6 +125,12 @@ func (e *Emulator) dropAccess(p *principal, flow *record, write bool) *apiError 
 func (e *Emulator) subscribeCheck(p *principal, ns, flowID, path string) (id, flowPath string, err *apiError) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	return e.subscribeCheckLocked(p, ns, flowID, path)
+}
+
+// subscribeCheckLocked is subscribeCheck with the read lock held (the push
+// fan-out checks every subscriber of a drop under one hold).
+func (e *Emulator) subscribeCheckLocked(p *principal, ns, flowID, path string) (id, flowPath string, err *apiError) {
 	if err := e.validate(p); err != nil {
 		return "", "", err
 	}
@@ -143,8 +150,10 @@ func (e *Emulator) subscribeCheck(p *principal, ns, flowID, path string) (id, fl
 	return flow.id(), flowPathOf(flow), nil
 }
 
-func (e *Emulator) renderDropFor(r *record, q *query) map[string]any {
-	return q.project(renderDrop(r.Obj, q.hints))
+// renderDropFor renders a stored drop for q (lock held or not: flowPath is
+// the flow's path).
+func (e *Emulator) renderDropFor(r *dropRec, flowPath string, q *query) map[string]any {
+	return q.project(renderOwnedDrop(r.object(flowPath), q.hints))
 }
 
 func (e *Emulator) finishDrops(p *principal, op *operation, q *query, status int, body any) result {
@@ -324,13 +333,15 @@ func (e *Emulator) storeDrop(tx *txn, flow *record, d map[string]any, trackID st
 	capacity := flowCapacity(flow.Obj)
 	stored := capacity > 0
 	if stored {
-		e.put(tx, svcDrop, &record{Account: flow.Account, FlowID: flow.id(), Obj: d})
-		for len(e.st.flowDrops[flow.id()]) > capacity {
+		e.putDrop(tx, flow, d)
+		for e.st.flowDrops[flow.id()].len() > capacity {
 			e.evictOldest(tx, flow.id())
 		}
 	}
+	// d is not kept by the store (it keeps an encoding) and not changed
+	// after this: the listeners share it read-only
 	tx.events = append(tx.events, DropEvent{Kind: DropCreated, Account: flow.Account, FlowID: flow.id(),
-		Path: flowPathOf(flow), Drop: deepCopy(d).(map[string]any), Stored: stored,
+		Path: flowPathOf(flow), Drop: d, Stored: stored,
 		Tracked: trackID != "", TrackID: trackID, Time: e.cfg.Now()})
 	e.runTracks(tx, flow, d, depth, used, copies)
 }
@@ -350,8 +361,11 @@ func (e *Emulator) flowAccepts(flow *record, d map[string]any) bool {
 
 // ---- read / find ----
 
-func (e *Emulator) findDrops(p *principal, op *operation, q *query) result {
-	return e.view(p, op, func() result {
+// findDrops checks access under the lock, then scans without it
+// (scan.go).
+func (e *Emulator) findDrops(ctx context.Context, p *principal, op *operation, q *query) result {
+	var fv flowView
+	res := e.view(p, op, func() result {
 		flow, err := e.flowOf(op.Account, op.FlowID, q.path)
 		if err != nil {
 			if op.FlowID == "" && q.path != "" {
@@ -362,17 +376,28 @@ func (e *Emulator) findDrops(p *principal, op *operation, q *query) result {
 		if err := e.dropAccess(p, flow, false); err != nil {
 			return err.result()
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, e.selectDrops(flow, q))
+		fv = viewOf(flow)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	list, err := e.selectDrops(ctx, fv, q)
+	if err != nil {
+		return err.result()
+	}
+	return e.finishDropsUnlocked(p, op, q, list)
 }
 
-func (e *Emulator) selectDrops(flow *record, q *query) []any {
-	sel := q.selectRecords(e.st.flowDrops[flow.id()], func(r *record) map[string]any { return r.Obj })
-	list := make([]any, len(sel))
-	for i, r := range sel {
-		list[i] = e.renderDropFor(r, q)
+// finishDropsUnlocked is finishDrops for a body made without the lock (it
+// takes the read lock for refs).
+func (e *Emulator) finishDropsUnlocked(p *principal, op *operation, q *query, body any) result {
+	if !q.refs {
+		return okResult(http.StatusOK, body)
 	}
-	return list
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.finishDrops(p, op, q, http.StatusOK, body)
 }
 
 func (e *Emulator) readDrop(p *principal, op *operation, q *query) result {
@@ -382,10 +407,10 @@ func (e *Emulator) readDrop(p *principal, op *operation, q *query) result {
 			return err.result()
 		}
 		r := e.st.drops[op.ID]
-		if r == nil || r.FlowID != flow.id() {
+		if r == nil || r.flowID != flow.id() {
 			return notFound()
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, e.renderDropFor(r, q))
+		return e.finishDrops(p, op, q, http.StatusOK, e.renderDropFor(r, flowPathOf(flow), q))
 	})
 }
 
@@ -394,25 +419,37 @@ func (e *Emulator) mgetDrops(p *principal, op *operation, q *query) result {
 	if ierr != nil {
 		return ierr.result()
 	}
-	return e.view(p, op, func() result {
+	// the drops are picked under the lock and decoded after (a body may
+	// name tens of thousands)
+	var recs []*dropRec
+	var path string
+	res := e.view(p, op, func() result {
 		flow, err := e.accessibleFlow(p, op, false)
 		if err != nil {
 			return err.result()
 		}
-		out := map[string]any{}
 		for _, id := range ids {
-			if r := e.st.drops[id]; r != nil && r.FlowID == flow.id() {
-				out[id] = e.renderDropFor(r, q)
+			if r := e.st.drops[id]; r != nil && r.flowID == flow.id() {
+				recs = append(recs, r)
 			}
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, out)
+		path = flowPathOf(flow)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	out := map[string]any{}
+	for _, r := range recs {
+		out[r.id] = e.renderDropFor(r, path, q)
+	}
+	return e.finishDropsUnlocked(p, op, q, out)
 }
 
 // multiFlowFind: MGET /drop with [{"flowId"|"path", "params":{…}}] → map
 // flowId → drops. Flows that do not exist or that the caller cannot read
 // are left out; bad params are a 400.
-func (e *Emulator) multiFlowFind(p *principal, op *operation, q *query) result {
+func (e *Emulator) multiFlowFind(ctx context.Context, p *principal, op *operation, q *query) result {
 	v, derr := decodeBody(op)
 	if derr != nil {
 		return derr.result()
@@ -457,17 +494,32 @@ func (e *Emulator) multiFlowFind(p *principal, op *operation, q *query) result {
 		it.q = iq
 		items = append(items, it)
 	}
-	return e.view(p, op, func() result {
-		out := map[string]any{}
-		for _, it := range items {
+	views := make([]flowView, len(items))
+	res := e.view(p, op, func() result {
+		for i, it := range items {
 			flow, err := e.flowOf(op.Account, it.flowID, it.path)
 			if err != nil || e.dropAccess(p, flow, false) != nil {
 				continue
 			}
-			out[flow.id()] = e.selectDrops(flow, it.q)
+			views[i] = viewOf(flow)
 		}
-		return e.finishDrops(p, op, q, http.StatusOK, out)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	out := map[string]any{}
+	for i, fv := range views {
+		if fv.id == "" {
+			continue
+		}
+		list, err := e.selectDrops(ctx, fv, items[i].q)
+		if err != nil {
+			return err.result()
+		}
+		out[fv.id] = list
+	}
+	return e.finishDropsUnlocked(p, op, q, out)
 }
 
 // paramString renders a JSON-typed param value as query text.
@@ -518,16 +570,17 @@ func (e *Emulator) updateDropOp(p *principal, op *operation, q *query, member st
 			return err.result()
 		}
 		e.applyDropUpdate(tx, flow, nw)
-		return e.finishDrops(p, op, q, http.StatusOK, e.renderDropFor(nw, q))
+		return e.finishDrops(p, op, q, http.StatusOK, q.project(renderDrop(nw, q.hints)))
 	})
 }
 
-func (e *Emulator) prepareDropUpdate(p *principal, flow *record, id string, patch map[string]any) (*record, *apiError) {
+// prepareDropUpdate returns the updated drop object without changing state.
+func (e *Emulator) prepareDropUpdate(p *principal, flow *record, id string, patch map[string]any) (map[string]any, *apiError) {
 	r := e.st.drops[id]
-	if r == nil || r.FlowID != flow.id() {
+	if r == nil || r.flowID != flow.id() {
 		return nil, &apiError{http.StatusNotFound, msgNotFound}
 	}
-	obj := copyMap(r.Obj)
+	obj := r.object(flowPathOf(flow))
 	for _, k := range sortedKeys(patch) {
 		if dropServerMembers[k] {
 			continue
@@ -546,13 +599,15 @@ func (e *Emulator) prepareDropUpdate(p *principal, flow *record, id string, patc
 	if !e.flowAccepts(flow, obj) {
 		return nil, badRequest("drop does not match flow filter")
 	}
-	return &record{Account: r.Account, Seq: r.Seq, FlowID: r.FlowID, Obj: obj}, nil
+	return obj, nil
 }
 
-func (e *Emulator) applyDropUpdate(tx *txn, flow *record, nw *record) {
-	e.put(tx, svcDrop, nw)
+// applyDropUpdate stores an updated drop object (not changed afterwards:
+// the listeners share it read-only).
+func (e *Emulator) applyDropUpdate(tx *txn, flow *record, nw map[string]any) {
+	e.putDrop(tx, flow, nw)
 	tx.events = append(tx.events, DropEvent{Kind: DropUpdated, Account: flow.Account, FlowID: flow.id(),
-		Path: flowPathOf(flow), Drop: deepCopy(nw.Obj).(map[string]any), Stored: true, Time: e.cfg.Now()})
+		Path: flowPathOf(flow), Drop: nw, Stored: true, Time: e.cfg.Now()})
 }
 
 func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
@@ -570,7 +625,7 @@ func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
 		if err != nil {
 			return err.result()
 		}
-		var todo []*record
+		var todo []map[string]any
 		for _, id := range sortedKeys(body) {
 			nw, err := e.prepareDropUpdate(p, flow, id, body[id].(map[string]any))
 			if err != nil {
@@ -584,7 +639,7 @@ func (e *Emulator) mputDrops(p *principal, op *operation, q *query) result {
 		out := map[string]any{}
 		for _, nw := range todo {
 			e.applyDropUpdate(tx, flow, nw)
-			out[nw.id()] = e.renderDropFor(nw, q)
+			out[nw["id"].(string)] = q.project(renderDrop(nw, q.hints))
 		}
 		return e.finishDrops(p, op, q, http.StatusOK, out)
 	})
@@ -599,10 +654,10 @@ func (e *Emulator) deleteDrop(p *principal, op *operation) result {
 			return err.result()
 		}
 		r := e.st.drops[op.ID]
-		if r == nil || r.FlowID != flow.id() {
+		if r == nil || r.flowID != flow.id() {
 			return notFound()
 		}
-		e.remove(tx, svcDrop, r)
+		e.removeDrop(tx, r)
 		return okResult(http.StatusOK, map[string]any{})
 	})
 }

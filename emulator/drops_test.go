@@ -99,7 +99,7 @@ func TestDropLifecycle(t *testing.T) {
 	v.must(404, "GET", base+"/"+gd["id"].(string), nil)
 	// deleting the flow deletes its drops
 	v.must(200, "DELETE", "/v0.1/dev/flow/"+g["id"].(string), nil)
-	assert.Empty(t, v.emu.st.flowDrops[g["id"].(string)])
+	assert.Zero(t, v.emu.st.flowDrops[g["id"].(string)].len())
 	assert.Nil(t, v.emu.st.drops[gd["id"].(string)])
 }
 

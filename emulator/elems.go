@@ -371,6 +371,20 @@ func renderDrop(d map[string]any, hints bool) map[string]any {
 	return out
 }
 
+// renderOwnedDrop is renderDrop for a drop the caller owns (freshly
+// decoded): typed output is d itself, plain output replaces its elems.
+func renderOwnedDrop(d map[string]any, hints bool) map[string]any {
+	if hints {
+		return d
+	}
+	if elems, ok := d["elems"].(map[string]any); ok {
+		for name, x := range elems {
+			elems[name] = plainElem(x)
+		}
+	}
+	return d
+}
+
 func jsonKind(v any) string {
 	switch v.(type) {
 	case nil:

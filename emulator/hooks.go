@@ -40,7 +40,8 @@ type DropEvent struct {
 	FlowID  string
 	Path    string // the flow's path
 	// Drop is the stored form: elems typed ({type,value}, recursively).
-	// It is a private copy; listeners must not modify it.
+	// It is not the store's (drops are stored encoded) and is shared by
+	// all listeners: they must not modify it.
 	Drop map[string]any
 	// Stored is false when a capacity-0 flow accepted the drop without
 	// storing it.

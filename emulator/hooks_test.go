@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -19,23 +20,23 @@ func TestOperationLayer(t *testing.T) {
 	p, aerr := e.authenticate("dev", DefaultToken, "dev")
 	require.Nil(t, aerr)
 
-	res := e.execute(p, operation{Method: "post", Version: "0.1", Account: "dev", Service: "flow", Body: []byte(`{"path":"/dev/ws"}`)})
+	res := e.execute(context.Background(), p, operation{Method: "post", Version: "0.1", Account: "dev", Service: "flow", Body: []byte(`{"path":"/dev/ws"}`)})
 	require.Equal(t, http.StatusCreated, res.Status, res.Errors)
 	fid := res.Body.(map[string]any)["id"].(string)
 
-	res = e.execute(p, operation{Method: "POST", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid, Body: []byte(`{"elems":{"user":"bob"}}`)})
+	res = e.execute(context.Background(), p, operation{Method: "POST", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid, Body: []byte(`{"elems":{"user":"bob"}}`)})
 	require.Equal(t, http.StatusCreated, res.Status, res.Errors)
 	assert.Equal(t, map[string]any{"type": "string", "value": "bob"}, res.Body.(map[string]any)["elems"].(map[string]any)["user"])
 
 	// create by path given in Params (a WS frame's "path")
-	res = e.execute(p, operation{Method: "POST", Version: "0.1", Account: "dev", Service: "drop", Params: map[string]string{"path": "/dev/ws"}, Body: []byte(`{"elems":{}}`)})
+	res = e.execute(context.Background(), p, operation{Method: "POST", Version: "0.1", Account: "dev", Service: "drop", Params: map[string]string{"path": "/dev/ws"}, Body: []byte(`{"elems":{}}`)})
 	require.Equal(t, http.StatusCreated, res.Status, res.Errors)
 
-	res = e.execute(p, operation{Method: "GET", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid, Params: map[string]string{"limit": "1", "hints": "0"}})
+	res = e.execute(context.Background(), p, operation{Method: "GET", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid, Params: map[string]string{"limit": "1", "hints": "0"}})
 	require.Equal(t, http.StatusOK, res.Status)
 	require.Len(t, res.Body, 1)
 
-	res = e.execute(p, operation{Method: "GET", Version: "0.1", Account: "dev", Service: "flow", ID: "f000000000000000000000000"})
+	res = e.execute(context.Background(), p, operation{Method: "GET", Version: "0.1", Account: "dev", Service: "flow", ID: "f000000000000000000000000"})
 	assert.Equal(t, http.StatusNotFound, res.Status)
 	assert.Equal(t, []string{msgNotFound}, res.Errors)
 	assert.Equal(t, map[string]any{}, res.Body, "never a nil body")
@@ -82,7 +83,7 @@ func TestListenersOrderedAndMayRead(t *testing.T) {
 	var order []string
 	readOK := 0
 	defer v.emu.AddDropListener(func(ev DropEvent) {
-		res := v.emu.execute(p, operation{Method: "GET", Version: "0.1", Account: "dev", Service: "drop", FlowID: ev.FlowID, ID: ev.Drop["id"].(string)})
+		res := v.emu.execute(context.Background(), p, operation{Method: "GET", Version: "0.1", Account: "dev", Service: "drop", FlowID: ev.FlowID, ID: ev.Drop["id"].(string)})
 		mu.Lock()
 		defer mu.Unlock()
 		order = append(order, ev.Drop["id"].(string))
@@ -96,7 +97,7 @@ func TestListenersOrderedAndMayRead(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; i < 25; i++ {
-				v.emu.execute(p, operation{Method: "POST", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid,
+				v.emu.execute(context.Background(), p, operation{Method: "POST", Version: "0.1", Account: "dev", Service: "drop", FlowID: fid,
 					Body: []byte(fmt.Sprintf(`{"elems":{"w":%d}}`, w))})
 			}
 		}(w)
@@ -110,8 +111,8 @@ func TestListenersOrderedAndMayRead(t *testing.T) {
 	}
 	v.emu.mu.RLock()
 	var stored []string
-	for _, r := range v.emu.st.flowDrops[fid] {
-		stored = append(stored, r.id())
+	for _, r := range v.emu.st.flowDrops[fid].recs {
+		stored = append(stored, r.id)
 	}
 	v.emu.mu.RUnlock()
 	mu.Lock()

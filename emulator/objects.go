@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -27,6 +28,9 @@ type serviceDef struct {
 	global bool
 	// canRead overrides the path-based read rule
 	canRead func(e *Emulator, p *principal, r *record) bool
+	// dropRights, when set, is checked besides canWrite on create and update
+	// (tracks: drop read on the source, drop write on each destination)
+	dropRights func(e *Emulator, p *principal, obj map[string]any) *apiError
 	// beforeInsert completes a validated new object (may create others)
 	beforeInsert func(e *Emulator, tx *txn, p *principal, r *record)
 	afterUpdate  func(e *Emulator, tx *txn, old, nw *record)
@@ -63,12 +67,15 @@ func (e *Emulator) canRead(p *principal, def *serviceDef, r *record) bool {
 	if def.masterOnly || def.paths == nil {
 		return false
 	}
-	for _, path := range def.paths(r.Obj) {
-		if e.permsFor(p, path).Read {
-			return true
+	// every governing path: a track from a path outside the caller's
+	// scope would reveal that path and the track's filter
+	paths := def.paths(r.Obj)
+	for _, path := range paths {
+		if !e.permsFor(p, path).Read {
+			return false
 		}
 	}
-	return false
+	return len(paths) > 0
 }
 
 // canWrite: may p create/update/delete obj in namespace ns? (lock held)
@@ -118,7 +125,7 @@ func (e *Emulator) finish(p *principal, op *operation, q *query, status int, bod
 	return res
 }
 
-func (e *Emulator) execObject(p *principal, def *serviceDef, op *operation) result {
+func (e *Emulator) execObject(ctx context.Context, p *principal, def *serviceDef, op *operation) result {
 	q, qerr := e.parseQuery(op.Params, op.Version)
 	if qerr != nil {
 		return qerr.result()
@@ -127,7 +134,7 @@ func (e *Emulator) execObject(p *principal, def *serviceDef, op *operation) resu
 	case op.ID == "":
 		switch op.Method {
 		case "GET":
-			return e.findObjects(p, def, op, q)
+			return e.findObjects(ctx, p, def, op, q)
 		case "POST":
 			return e.createObject(p, def, op, q)
 		case "MGET":
@@ -211,24 +218,36 @@ func managementGate(p *principal, def *serviceDef, ns string) *apiError {
 	return &apiError{http.StatusForbidden, fmt.Sprintf("Only the master token of %q can manage %ss.", ns, def.name)}
 }
 
-func (e *Emulator) findObjects(p *principal, def *serviceDef, op *operation, q *query) result {
-	return e.view(p, op, func() result {
+// findObjects lists what p may read under the lock, filters and sorts it
+// without the lock (stored objects never change), and renders the page
+// under the lock again.
+func (e *Emulator) findObjects(ctx context.Context, p *principal, def *serviceDef, op *operation, q *query) result {
+	var visible []*record
+	res := e.view(p, op, func() result {
 		if err := managementGate(p, def, op.Account); err != nil {
 			return err.result()
 		}
-		var visible []*record
 		for _, r := range e.records(def, op.Account) {
 			if e.canRead(p, def, r) {
 				visible = append(visible, r)
 			}
 		}
-		sel := q.selectRecords(visible, func(r *record) map[string]any { return r.Obj })
-		list := make([]any, len(sel))
-		for i, r := range sel {
-			list[i] = e.renderObject(p, def, r)
-		}
-		return e.finish(p, op, q, http.StatusOK, list)
+		return okResult(http.StatusOK, nil)
 	})
+	if res.Status != http.StatusOK {
+		return res
+	}
+	sel, err := q.selectRecords(ctx, visible)
+	if err != nil {
+		return err.result()
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	list := make([]any, len(sel))
+	for i, r := range sel {
+		list[i] = e.renderObject(p, def, r)
+	}
+	return e.finish(p, op, q, http.StatusOK, list)
 }
 
 func (e *Emulator) readObject(p *principal, def *serviceDef, op *operation, q *query) result {
@@ -328,6 +347,11 @@ func (e *Emulator) insertObject(tx *txn, p *principal, def *serviceDef, ns strin
 	if !e.canWrite(p, def, obj, ns) {
 		return nil, &apiError{http.StatusForbidden, msgForbidden}
 	}
+	if def.dropRights != nil {
+		if err := def.dropRights(e, p, obj); err != nil {
+			return nil, err
+		}
+	}
 	now := e.nowMs()
 	obj["id"] = id
 	obj["creationDate"] = now
@@ -391,6 +415,11 @@ func (e *Emulator) prepareUpdate(p *principal, def *serviceDef, ns, id string, p
 	if !e.canWrite(p, def, obj, ns) {
 		return nil, nil, &apiError{http.StatusForbidden, msgForbidden}
 	}
+	if def.dropRights != nil {
+		if err := def.dropRights(e, p, obj); err != nil {
+			return nil, nil, err
+		}
+	}
 	obj["lastEditDate"] = e.nowMs()
 	obj["lastEditorId"] = p.IdentityID
 	return r, &record{Account: r.Account, Seq: r.Seq, Obj: obj}, nil
@@ -429,6 +458,18 @@ func (e *Emulator) mputObjects(p *principal, def *serviceDef, op *operation, q *
 				return errResult(err.Status, fmt.Sprintf("%s: %s", id, err.Msg))
 			}
 			todo = append(todo, pair{old, nw})
+		}
+		// each entry was checked against the state before the batch; unique
+		// members must also differ between the entries themselves
+		if def.name == svcFlow {
+			owner := map[string]string{}
+			for _, t := range todo {
+				path := flowPathOf(t.nw)
+				if other, taken := owner[path]; taken {
+					return errResult(http.StatusBadRequest, fmt.Sprintf("%s: member \"path\": flow %s of the same batch also takes %q", t.nw.id(), other, path))
+				}
+				owner[path] = t.nw.id()
+			}
 		}
 		out := map[string]any{}
 		for _, t := range todo {

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -63,8 +64,9 @@ func methodNotAllowed(op *operation) result {
 }
 
 // serviceFunc runs an operation for a service registered by another layer
-// (e.g. statistics).
-type serviceFunc func(p *principal, op *operation) result
+// (e.g. statistics). ctx ends when the caller is gone (REST request,
+// WebSocket connection): a long scan should stop then.
+type serviceFunc func(ctx context.Context, p *principal, op *operation) result
 
 // registerService adds a service (e.g. "statistics") reachable as
 // /v*/{account}/{name}/... and as a WebSocket object. The function runs
@@ -76,8 +78,9 @@ func (e *Emulator) registerService(name string, fn serviceFunc) { e.services[nam
 func (e *Emulator) registerDropTail(tail string, fn serviceFunc) { e.dropTails[tail] = fn }
 
 // execute runs one operation as p. It never panics (a panic becomes a 500)
-// and fires one CallEvent.
-func (e *Emulator) execute(p *principal, op operation) (res result) {
+// and fires one CallEvent. ctx is the caller's (the REST request's, the
+// WebSocket connection's): scans stop when it ends (a 503 nobody reads).
+func (e *Emulator) execute(ctx context.Context, p *principal, op operation) (res result) {
 	op.Method = strings.ToUpper(op.Method)
 	if op.Params == nil {
 		op.Params = map[string]string{}
@@ -96,16 +99,16 @@ func (e *Emulator) execute(p *principal, op operation) (res result) {
 		}
 	}()
 	if fn, ok := e.services[op.Service]; ok {
-		return fn(p, &op)
+		return fn(ctx, p, &op)
 	}
 	if op.Service == svcDrop {
-		return e.execDrop(p, &op)
+		return e.execDrop(ctx, p, &op)
 	}
 	def, ok := serviceDefs[op.Service]
 	if !ok {
 		return errResult(http.StatusNotFound, fmt.Sprintf("Unknown service %q.", op.Service))
 	}
-	return e.execObject(p, def, &op)
+	return e.execObject(ctx, p, def, &op)
 }
 
 // view runs fn under the read lock after re-validating p for op.Account.

@@ -114,10 +114,10 @@ func TestConcurrentWriters(t *testing.T) {
 	t.Logf("%d drops in %v", writers*each, time.Since(start))
 	require.Zero(t, failures.Load())
 	v.emu.mu.RLock()
-	n := len(v.emu.st.flowDrops[fid])
+	n := v.emu.st.flowDrops[fid].len()
 	unique := map[string]bool{}
-	for _, r := range v.emu.st.flowDrops[fid] {
-		unique[r.id()] = true
+	for _, r := range v.emu.st.flowDrops[fid].recs {
+		unique[r.id] = true
 	}
 	v.emu.mu.RUnlock()
 	assert.Equal(t, writers*each, n)

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -114,12 +115,15 @@ func (e *Emulator) parseQuery(params map[string]string, version string) (*query,
 	return q, nil
 }
 
-// selectRecords applies filter, sort and paging to candidate records.
-// obj gives the form a record is filtered and sorted on.
-func (q *query) selectRecords(recs []*record, obj func(*record) map[string]any) []*record {
+// selectRecords applies filter, sort and paging to objects (not drops:
+// see scan.go); it stops when ctx ends.
+func (q *query) selectRecords(ctx context.Context, recs []*record) ([]*record, *apiError) {
 	out := recs[:0:0]
-	for _, r := range recs {
-		if q.filter == nil || q.filter.Match(obj(r)) {
+	for i, r := range recs {
+		if i%256 == 255 && ctx.Err() != nil {
+			return nil, errCancelled
+		}
+		if q.filter == nil || q.filter.Match(r.Obj) {
 			out = append(out, r)
 		}
 	}
@@ -130,37 +134,15 @@ func (q *query) selectRecords(recs []*record, obj func(*record) map[string]any) 
 	}
 	ks := make([]keyed, len(out))
 	for i, r := range out {
-		v, ok := lookupMember(obj(r), q.sortPath)
+		v, ok := lookupMember(r.Obj, q.sortPath)
 		ks[i] = keyed{r, v, ok}
 	}
 	sort.SliceStable(ks, func(i, j int) bool {
 		a, b := ks[i], ks[j]
-		var c int
-		switch {
-		case !a.has && !b.has:
-			c = 0
-		case !a.has:
-			c = -1
-		case !b.has:
-			c = 1
-		default:
-			c = compareValues(a.v, b.v)
-		}
-		if c == 0 { // insertion order breaks ties
-			switch {
-			case a.r.Seq < b.r.Seq:
-				c = -1
-			case a.r.Seq > b.r.Seq:
-				c = 1
-			}
-		}
-		if q.desc {
-			return c > 0
-		}
-		return c < 0
+		return q.sortBefore(sortKey{a.v, a.has, a.r.Seq}, sortKey{b.v, b.has, b.r.Seq})
 	})
 	if q.start >= len(ks) {
-		return nil
+		return nil, nil
 	}
 	ks = ks[q.start:]
 	if len(ks) > q.limit {
@@ -170,7 +152,43 @@ func (q *query) selectRecords(recs []*record, obj func(*record) map[string]any) 
 	for i, k := range ks {
 		res[i] = k.r
 	}
-	return res
+	return res, nil
+}
+
+// sortKey is what q's order compares: the sort member's value (has: it is
+// present) and the insertion order.
+type sortKey struct {
+	v   any
+	has bool
+	seq uint64
+}
+
+// sortBefore: does a come before b in q's order? Missing values first
+// (ascending), then compareValues, then insertion order breaks ties; desc
+// reverses the whole order.
+func (q *query) sortBefore(a, b sortKey) bool {
+	var c int
+	switch {
+	case !a.has && !b.has:
+	case !a.has:
+		c = -1
+	case !b.has:
+		c = 1
+	default:
+		c = compareValues(a.v, b.v)
+	}
+	if c == 0 {
+		switch {
+		case a.seq < b.seq:
+			c = -1
+		case a.seq > b.seq:
+			c = 1
+		}
+	}
+	if q.desc {
+		return c > 0
+	}
+	return c < 0
 }
 
 // project keeps only the requested top-level members (and id).

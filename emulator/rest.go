@@ -80,6 +80,11 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if n := len(r.RequestURI); n > MaxURLLength {
+		writeEnvelope(rec, r, errResult(http.StatusRequestURITooLong,
+			fmt.Sprintf("The request URL is %d bytes long, more than the limit of %d.", n, MaxURLLength)))
+		return
+	}
 	if version, account, segs, ok := splitRESTPath(r.URL.Path); ok {
 		e.serveREST(rec, r, version, account, segs)
 		return
@@ -211,7 +216,7 @@ func (e *Emulator) serveREST(w http.ResponseWriter, r *http.Request, version, ac
 		return
 	}
 	op.Body = body
-	write(e.execute(p, op))
+	write(e.execute(r.Context(), p, op))
 }
 
 // injectFault applies Config.Latency and Config.FailRate (REST and, later,

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,8 +143,8 @@ func TestRoutingDetails(t *testing.T) {
 
 func TestPanicBecomes500(t *testing.T) {
 	v := newEnvWith(t, Config{}, func(e *Emulator) {
-		e.registerService("boom", func(p *principal, op *operation) result { panic("kaboom") })
-		e.registerService("boom2", func(p *principal, op *operation) result {
+		e.registerService("boom", func(_ context.Context, p *principal, op *operation) result { panic("kaboom") })
+		e.registerService("boom2", func(_ context.Context, p *principal, op *operation) result {
 			return e.mutate(p, op, func(tx *txn) result { panic("inside the lock") })
 		})
 	})
@@ -248,4 +251,34 @@ func TestExtraRouteWebSocketUpgrade(t *testing.T) {
 	_, msg, err := c.Read(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, `{"type":"heartbeat"}`, string(msg))
+}
+
+// TestLongURL: a URL over MaxURLLength is a 414 envelope when the server
+// accepts MaxHeaderBytes of headers (as cmd/flowthings-emulator does).
+func TestLongURL(t *testing.T) {
+	emu, err := New(Config{})
+	require.NoError(t, err)
+	defer emu.Close()
+	srv := httptest.NewUnstartedServer(emu.Handler())
+	srv.Config.MaxHeaderBytes = MaxHeaderBytes
+	srv.Start()
+	defer srv.Close()
+	for _, n := range []int{MaxURLLength + 1, 2 << 20} {
+		req, err := http.NewRequest("GET", srv.URL+"/v0.1/dev/flow?filter="+strings.Repeat("x", n), nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Auth-Token", devTok)
+		res, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		var env struct {
+			Head struct {
+				Status int
+				Errors []string
+			}
+		}
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&env), "an envelope")
+		res.Body.Close()
+		assert.Equal(t, http.StatusRequestURITooLong, res.StatusCode)
+		assert.Equal(t, http.StatusRequestURITooLong, env.Head.Status)
+		assert.Contains(t, env.Head.Errors[0], strconv.Itoa(MaxURLLength))
+	}
 }

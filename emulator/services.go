@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -15,7 +16,7 @@ func init() {
 			paths: pathsOf("path"), validate: validateFlow,
 			afterUpdate: flowAfterUpdate, beforeDelete: flowBeforeDelete},
 		{name: svcTrack, prefix: prefixTrack, create: true, update: true, del: true,
-			paths: trackPaths, validate: validateTrack},
+			paths: trackPaths, validate: validateTrack, dropRights: trackDropRights},
 		{name: svcIdentity, prefix: prefixIdentity, global: true,
 			readOnly: []string{"name", "masterToken", "groupIds", "shares"},
 			canRead:  func(*Emulator, *principal, *record) bool { return true },
@@ -112,16 +113,11 @@ func flowCapacity(obj map[string]any) int {
 	return int(n)
 }
 
+// flowAfterUpdate applies a lower capacity at once. A renamed flow's drops
+// take its new path as they are read (they do not store it).
 func flowAfterUpdate(e *Emulator, tx *txn, old, nw *record) {
-	if np := flowPathOf(nw); np != flowPathOf(old) { // keep drops' path in step
-		for _, r := range e.st.flowDrops[nw.id()] {
-			obj := copyMap(r.Obj)
-			obj["path"] = np
-			e.put(tx, svcDrop, &record{Account: r.Account, Seq: r.Seq, FlowID: r.FlowID, Obj: obj})
-		}
-	}
 	c := flowCapacity(nw.Obj)
-	for len(e.st.flowDrops[nw.id()]) > c {
+	for e.st.flowDrops[nw.id()].len() > c {
 		e.evictOldest(tx, nw.id())
 	}
 }
@@ -158,6 +154,27 @@ func validateTrack(c *vctx, obj map[string]any) error {
 		optBool(obj, "disabled"),
 		optObject(obj, "metadata"),
 	)
+}
+
+// trackDropRights: p may create or change a track only with drop read on
+// its source and drop write on each destination (read/write on the paths,
+// checked by canWrite, govern the track object itself). runTracks checks
+// the creator's the same way every time the track fires.
+func trackDropRights(e *Emulator, p *principal, obj map[string]any) *apiError {
+	if !e.trackMayRead(p, obj) {
+		return &apiError{http.StatusForbidden, "A track needs drop read permission on its source."}
+	}
+	for _, dest := range trackDestinations(obj) {
+		if !e.permsFor(p, dest).DropWrite {
+			return &apiError{http.StatusForbidden, fmt.Sprintf("A track needs drop write permission on each destination (not on %q).", dest)}
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) trackMayRead(p *principal, obj map[string]any) bool {
+	src, _ := obj["source"].(string)
+	return e.permsFor(p, src).DropRead
 }
 
 // trackDestinations lists a track's destination paths (string or array).

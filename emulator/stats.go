@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"net/http"
@@ -326,7 +327,7 @@ func (l statLevel) next(t time.Time) time.Time {
 
 var levelNames = [...]string{"YEAR", "MONTH", "DAY", "HOUR"}
 
-func (s *statsStore) serve(p *principal, op *operation) result {
+func (s *statsStore) serve(_ context.Context, p *principal, op *operation) result {
 	if op.Method != http.MethodGet {
 		return methodNotAllowed(op)
 	}

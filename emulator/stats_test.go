@@ -146,7 +146,7 @@ func TestStatistics(t *testing.T) {
 		ts := tok(tk["tokenString"].(string))
 		v.counts(base+"flowDropAdded/"+a+"/2015", ts)
 		v.must(403, "GET", base+"flowDropAdded/"+b+"/2015", nil, ts)
-		v.counts(base+"trackHit/"+track, ts) // readable through its source
+		v.must(403, "GET", base+"trackHit/"+track, nil, ts) // its destination /dev/b is outside the token's scope
 		v.must(403, "GET", base+"apiCallByIdentity/"+dev, nil, ts)
 		v.must(403, "GET", base+"dropCreatedBy/"+dev, nil, ts)
 		v.must(403, "GET", base+"flowDropAdded/"+a, nil, tok(guestTok), acct("guest"))

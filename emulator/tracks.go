@@ -16,9 +16,13 @@ import (
 // Loop guard: a propagation chain never uses the same track twice (so
 // a → b → a stops at the second hop back), is at most Config.MaxTrackDepth
 // hops deep, and one written drop produces at most maxTrackCopies copies.
-// Tracks are evaluated at write time without re-checking the creator's
-// permissions (they were checked when the track was created or updated).
-// Updates of drops do not run tracks.
+// Rights: writing a track needs drop read on the source and drop write on
+// every destination (trackDropRights), and every time it fires the track's
+// creator (creatorId, acting as the master of its account with the shares
+// it holds then) must still have them: without drop read on the source the
+// track does nothing (no TrackEvent), a destination without drop write is
+// skipped. So a track made through a share stops when the share expires
+// or is deleted. Updates of drops do not run tracks.
 
 // tracksFrom lists the tracks whose source is path, oldest first (lock held).
 func (e *Emulator) tracksFrom(path string) []*record {
@@ -39,6 +43,10 @@ func (e *Emulator) runTracks(tx *txn, flow *record, d map[string]any, depth int,
 	for _, t := range e.tracksFrom(flowPathOf(flow)) {
 		tid := t.id()
 		if t.Obj["disabled"] == true || used[tid] {
+			continue
+		}
+		creator := e.trackCreator(t)
+		if !e.trackMayRead(creator, t.Obj) {
 			continue
 		}
 		passed := true
@@ -63,7 +71,7 @@ func (e *Emulator) runTracks(tx *txn, flow *record, d map[string]any, depth int,
 				return
 			}
 			fid, ok := e.st.flowPath[dest]
-			if !ok {
+			if !ok || !e.permsFor(creator, dest).DropWrite {
 				continue
 			}
 			df := e.st.objects[svcFlow][fid]
@@ -95,4 +103,16 @@ func (e *Emulator) runTracks(tx *txn, flow *record, d map[string]any, depth int,
 			e.storeDrop(tx, df, c, tid, depth+1, chain, copies)
 		}
 	}
+}
+
+// trackCreator is the principal a track acts as: the master of the account
+// of its creator's identity (nil, which has no rights, when that identity
+// is gone). Lock held.
+func (e *Emulator) trackCreator(t *record) *principal {
+	id, _ := t.Obj["creatorId"].(string)
+	idr := e.st.objects[svcIdentity][id]
+	if idr == nil {
+		return nil
+	}
+	return &principal{Kind: kindMaster, Account: idr.Account, IdentityID: id}
 }

@@ -23,8 +23,11 @@ import (
 // Sessions: the id is 32 random hex digits; the session is bound to the
 // principal that created it (master token or Token; all frames act as it,
 // re-checked on every frame, so a deleted Token gets 401 replies and no
-// more pushes). X-Auth-Account is optional here: when absent the token's
-// own account is used; when present it must be the token's account (401).
+// more pushes). X-Auth-Account is optional here and names the account the
+// session acts in (frames without a path or flowId of their own): the
+// token's own account when absent; another account only with a live share
+// for the caller (the Python client sends the share owner's account), else
+// 403 naming the header.
 // An id is good for one connection: the upgrade consumes it, and a session
 // not connected within wsSessionTTL (60 s by Config.Now) expires. An
 // unknown, used or expired id is 404 on upgrade; a request to it that is
@@ -46,8 +49,12 @@ import (
 // Connections are closed by the server with:
 //
 //	1008 "idle timeout: …"           no inbound frame (data, heartbeat, ping or pong)
-//	                                 for Config.WSIdleTimeout (default 120 s)
-//	1008 "send queue overflow: …"    more than wsSendQueue (1024) outbound messages
+//	                                 for Config.WSIdleTimeout (default 120 s), and no
+//	                                 live subscription (unless
+//	                                 Config.WSIdleCloseSubscribed): a listener that
+//	                                 only receives pushes stays open
+//	1008 "send queue overflow: …"    more than wsSendQueue (1024) outbound messages,
+//	                                 or more than wsSendQueueBytes (16 MiB) of them,
 //	                                 waiting: the client reads too slowly
 //	1012 "fault injection: …"        Config.DropWSAfter after the connection opened
 //	1001 "emulator shutting down"    Emulator.Close
@@ -69,30 +76,33 @@ const (
 	wsSessionTTL      = 60 * time.Second
 	wsDefaultIdle     = 120 * time.Second
 	wsSendQueue       = 1024
+	wsSendQueueBytes  = 16 << 20
 	wsWriteTimeout    = 30 * time.Second
 	wsCloseWait       = 6 * time.Second
 	wsReadLimitExtra  = 64 << 10
 	closeReasonFault  = "fault injection: connection dropped after %v"
 	closeReasonIdle   = "idle timeout: no frame received for %v"
-	closeReasonQueue  = "send queue overflow: client too slow (more than %d messages waiting)"
+	closeReasonQueue  = "send queue overflow: client too slow (more than %d messages or %d bytes waiting)"
 	closeReasonClosed = "emulator shutting down"
 )
 
 type wsSession struct {
 	p       *principal
+	ns      string // the account frames act in by default
 	hints   bool
 	created time.Time
 }
 
 type wsHub struct {
-	e        *Emulator
-	mu       sync.Mutex
-	sessions map[string]*wsSession
-	conns    map[*wsConn]struct{}
-	byFlow   map[string]map[*wsConn]struct{}
-	closed   bool
-	wg       sync.WaitGroup
-	queueCap int // per-connection send queue (tests lower it)
+	e          *Emulator
+	mu         sync.Mutex
+	sessions   map[string]*wsSession
+	conns      map[*wsConn]struct{}
+	byFlow     map[string]map[*wsConn]struct{}
+	closed     bool
+	wg         sync.WaitGroup
+	queueCap   int   // per-connection send queue, messages (tests lower it)
+	queueBytes int64 // per-connection send queue, bytes (tests lower it)
 
 	// writeGate, when set (tests), runs before every frame a connection
 	// writes; it may block to simulate a slow network.
@@ -101,7 +111,7 @@ type wsHub struct {
 
 func setupWS(e *Emulator) error {
 	h := &wsHub{e: e, sessions: map[string]*wsSession{}, conns: map[*wsConn]struct{}{},
-		byFlow: map[string]map[*wsConn]struct{}{}, queueCap: wsSendQueue}
+		byFlow: map[string]map[*wsConn]struct{}{}, queueCap: wsSendQueue, queueBytes: wsSendQueueBytes}
 	e.ws = h
 	e.handleHTTP("/session", http.HandlerFunc(h.serveHTTP))
 	e.AddDropListener(h.onDrop)
@@ -153,7 +163,7 @@ func (h *wsHub) createSession(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, r, err.result())
 		return
 	}
-	p, aerr := h.authSession(r.Header.Get("X-Auth-Account"), r.Header.Get("X-Auth-Token"))
+	p, ns, aerr := h.authSession(r.Header.Get("X-Auth-Account"), r.Header.Get("X-Auth-Token"))
 	if aerr != nil {
 		writeEnvelope(w, r, aerr.result())
 		return
@@ -179,7 +189,7 @@ func (h *wsHub) createSession(w http.ResponseWriter, r *http.Request) {
 			delete(h.sessions, sid)
 		}
 	}
-	h.sessions[id] = &wsSession{p: p, hints: hints, created: now}
+	h.sessions[id] = &wsSession{p: p, ns: ns, hints: hints, created: now}
 	h.mu.Unlock()
 	res := okResult(http.StatusCreated, map[string]any{"id": id})
 	h.e.fireCall(CallEvent{IdentityID: p.IdentityID, Account: p.Account, TokenID: p.TokenID, Namespace: p.Account,
@@ -187,19 +197,28 @@ func (h *wsHub) createSession(w http.ResponseWriter, r *http.Request) {
 	writeEnvelope(w, r, res)
 }
 
-// authSession authenticates POST /session; without X-Auth-Account the
-// token's own account is used.
-func (h *wsHub) authSession(account, token string) (*principal, *apiError) {
-	if account == "" && token != "" {
-		h.e.mu.RLock()
-		p := h.e.resolveToken(token)
-		h.e.mu.RUnlock()
-		if p == nil {
-			return nil, &apiError{http.StatusUnauthorized, msgBadToken}
-		}
-		account = p.Account
+// authSession authenticates POST /session and returns the account the
+// session acts in: X-Auth-Account when given (the token's own account, or
+// one with a live share for the caller), else the token's account.
+func (h *wsHub) authSession(account, token string) (*principal, string, *apiError) {
+	if token == "" {
+		return nil, "", &apiError{http.StatusUnauthorized, msgNoToken}
 	}
-	return h.e.authenticate(account, token, account)
+	e := h.e
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	p := e.resolveToken(token)
+	if p == nil {
+		return nil, "", &apiError{http.StatusUnauthorized, msgBadToken}
+	}
+	if account == "" || account == p.Account {
+		return p, p.Account, nil
+	}
+	if e.st.accounts[account] == nil || e.checkNamespace(p, account) != nil {
+		return nil, "", &apiError{http.StatusForbidden, fmt.Sprintf(
+			"X-Auth-Account %q is not the account of the X-Auth-Token (%q), and it has no live share for you.", account, p.Account)}
+	}
+	return p, account, nil
 }
 
 func isWebSocketUpgrade(r *http.Request) bool {
@@ -261,7 +280,7 @@ func (h *wsHub) upgrade(w http.ResponseWriter, r *http.Request, sid string) {
 			return
 		}
 	}
-	c := newWSConn(h, s.p, hints)
+	c := newWSConn(h, s.p, s.ns, hints)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // local development tool: any origin
 		OnPingReceived:     func(context.Context, []byte) bool { c.touch(); return true },
@@ -336,7 +355,11 @@ type pushFrame struct {
 }
 
 // onDrop fans a drop out to the flow's subscribers. It runs on the
-// dispatcher (outside the state lock) and never blocks on a client.
+// dispatcher (outside the state lock, inside the write that made the
+// drop) and costs that write little whatever the subscribers do: every
+// subscriber is checked under one hold of the read lock, the push is
+// encoded once per form (typed, plain), and queued without blocking (a
+// connection whose queue is full is closed, see push).
 func (h *wsHub) onDrop(ev DropEvent) {
 	h.mu.Lock()
 	set := h.byFlow[ev.FlowID]
@@ -349,17 +372,26 @@ func (h *wsHub) onDrop(ev DropEvent) {
 		targets = append(targets, c)
 	}
 	h.mu.Unlock()
-	var msgs [2][]byte // typed, plain
+	allowed := targets[:0]
+	h.e.mu.RLock()
 	for _, c := range targets {
-		if _, _, err := h.e.subscribeCheck(c.p, ev.Account, ev.FlowID, ""); err != nil {
-			continue
+		if _, _, err := h.e.subscribeCheckLocked(c.p, ev.Account, ev.FlowID, ""); err == nil {
+			allowed = append(allowed, c)
 		}
+	}
+	h.e.mu.RUnlock()
+	var msgs [2][]byte // typed, plain
+	for _, c := range allowed {
 		i := 0
 		if !c.hints {
 			i = 1
 		}
 		if msgs[i] == nil {
-			b, err := marshalFrame(pushFrame{Type: "message", Resource: ev.FlowID, Value: ev.Render(c.hints)})
+			value := ev.Drop // typed, shared read-only: encoding does not change it
+			if !c.hints {
+				value = ev.Render(false)
+			}
+			b, err := marshalFrame(pushFrame{Type: "message", Resource: ev.FlowID, Value: value})
 			if err != nil {
 				h.e.logf("emulator: cannot encode a push: %v", err)
 				return
@@ -399,17 +431,21 @@ func (h *wsHub) close() error {
 type wsConn struct {
 	h     *wsHub
 	p     *principal
+	ns    string // the session's account
 	hints bool
 	conn  *websocket.Conn
 	ctx   context.Context // cancelled when the connection fails
 	stop  context.CancelFunc
 
-	send chan []byte
-	idle *time.Timer // reader goroutine only
+	send     chan []byte
+	idle     *time.Timer  // reset by the reader goroutine and by its own callback
+	subCount atomic.Int32 // len(subs), for the idle timer
 
-	mu   sync.Mutex // guards busy, held
-	busy bool       // a frame is being run: pushes wait in held
-	held [][]byte
+	mu        sync.Mutex // guards busy, held
+	busy      bool       // a frame is being run: pushes wait in held
+	held      [][]byte
+	queued    atomic.Int64 // bytes in held and send, not yet written
+	maxQueued int64
 
 	closing   atomic.Bool
 	failOnce  sync.Once
@@ -426,18 +462,26 @@ type flowSub struct {
 	byID, byPath bool
 }
 
-func newWSConn(h *wsHub, p *principal, hints bool) *wsConn {
+func newWSConn(h *wsHub, p *principal, ns string, hints bool) *wsConn {
 	h.mu.Lock()
-	q := h.queueCap
+	q, qb := h.queueCap, h.queueBytes
 	h.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &wsConn{h: h, p: p, hints: hints, ctx: ctx, stop: cancel, send: make(chan []byte, q),
+	return &wsConn{h: h, p: p, ns: ns, hints: hints, ctx: ctx, stop: cancel, send: make(chan []byte, q), maxQueued: qb,
 		done: make(chan struct{}), closeDone: make(chan struct{}), subs: map[string]*flowSub{}}
 }
 
 func (c *wsConn) run() {
 	idle := c.h.idleTimeout()
-	c.idle = time.AfterFunc(idle, func() { c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonIdle, idle)) })
+	keepSubscribed := !c.h.e.cfg.WSIdleCloseSubscribed
+	c.idle = time.AfterFunc(time.Hour, func() {
+		if keepSubscribed && c.subCount.Load() > 0 {
+			c.idle.Reset(idle) // a listener that only receives pushes
+			return
+		}
+		c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonIdle, idle))
+	})
+	c.idle.Reset(idle) // after c.idle is set: the callback reads it
 	defer c.idle.Stop()
 	if d := c.h.e.cfg.DropWSAfter; d > 0 {
 		t := time.AfterFunc(d, func() { c.fail(websocket.StatusServiceRestart, fmt.Sprintf(closeReasonFault, d)) })
@@ -461,7 +505,7 @@ func (c *wsConn) run() {
 			c.enqueueLocked(reply)
 		}
 		for _, m := range c.held {
-			c.enqueueLocked(m)
+			c.sendLocked(m) // counted when held
 		}
 		c.held = nil
 		c.mu.Unlock()
@@ -494,6 +538,7 @@ func (c *wsConn) writer(done chan struct{}) {
 			ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
 			err := c.conn.Write(ctx, websocket.MessageText, msg)
 			cancel()
+			c.queued.Add(-int64(len(msg)))
 			if err != nil {
 				c.fail(websocket.StatusInternalError, "write failed")
 				return
@@ -502,7 +547,8 @@ func (c *wsConn) writer(done chan struct{}) {
 	}
 }
 
-// push queues a drop push (any goroutine).
+// push queues a drop push (any goroutine). It never blocks: a connection
+// whose queue is full (messages or bytes) is closed with 1008.
 func (c *wsConn) push(msg []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -514,13 +560,32 @@ func (c *wsConn) push(msg []byte) {
 			c.overflow()
 			return
 		}
-		c.held = append(c.held, msg)
+		if c.admitLocked(msg) {
+			c.held = append(c.held, msg)
+		}
 		return
 	}
 	c.enqueueLocked(msg)
 }
 
+// enqueueLocked counts and queues msg (c.mu held).
 func (c *wsConn) enqueueLocked(msg []byte) {
+	if !c.closing.Load() && c.admitLocked(msg) {
+		c.sendLocked(msg)
+	}
+}
+
+// admitLocked counts msg against the byte bound; false: over it (closed).
+func (c *wsConn) admitLocked(msg []byte) bool {
+	if c.queued.Add(int64(len(msg))) > c.maxQueued {
+		c.overflow()
+		return false
+	}
+	return true
+}
+
+// sendLocked hands a counted message to the writer (c.mu held).
+func (c *wsConn) sendLocked(msg []byte) {
 	if c.closing.Load() {
 		return
 	}
@@ -532,7 +597,7 @@ func (c *wsConn) enqueueLocked(msg []byte) {
 }
 
 func (c *wsConn) overflow() {
-	c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonQueue, cap(c.send)))
+	c.fail(websocket.StatusPolicyViolation, fmt.Sprintf(closeReasonQueue, cap(c.send), c.maxQueued))
 }
 
 // fail closes the connection once, with a close frame carrying code and

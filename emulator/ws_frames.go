@@ -15,8 +15,9 @@ import (
 //
 // Replies: {"head":{"msgId","ok","status","errors","messages"[,"references"]},"body"}
 // where msgId is the frame's msgId echoed byte for byte (string, number or
-// anything else JSON, null included) and left out when the frame had none;
-// every frame but a heartbeat gets exactly one reply; body is never null.
+// anything else JSON, null included); every frame with a msgId but a
+// heartbeat gets exactly one reply, a frame without msgId none (it still
+// runs); body is never null.
 //
 // Types and the operation they run (through execute, so permissions,
 // validation and CallEvents are those of REST):
@@ -36,7 +37,10 @@ import (
 //
 // The namespace is the session's account, except that a drop frame whose
 // path (frame or value) starts with another account acts in that account
-// (where the caller needs a share, as over REST with that URL account).
+// (where the caller needs a share, as over REST with that URL account), and
+// a drop frame whose flowId names a flow of an account the caller may act
+// in (a live share) acts in that account, so a shared flow works by id as
+// by path; a flow of an account that shares nothing stays a 404.
 //
 // Errors: a frame that is not a JSON object is ignored (nothing to
 // answer); a frame without type, with a member of the wrong JSON type, an
@@ -101,21 +105,30 @@ func replyFrame(msgID json.RawMessage, res result) []byte {
 	return b
 }
 
-// handleFrame runs one inbound frame and returns the reply (nil: none).
+// handleFrame runs one inbound frame and returns the reply (nil: none). A
+// frame without msgId runs but gets no reply, errors included (PROTOCOL
+// §8.3: the Python client reads head.msgId of every reply); "msgId": null
+// is a msgId like any other.
 func (c *wsConn) handleFrame(data []byte) []byte {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil || top == nil {
 		return nil // not a JSON object: no msgId to answer to
 	}
-	msgID := top["msgId"]
+	msgID, answer := top["msgId"]
 	fr, aerr := parseFrame(top)
-	if aerr != nil {
-		return replyFrame(msgID, aerr.result())
+	var res result
+	switch {
+	case aerr != nil:
+		res = aerr.result()
+	case fr.Type == "heartbeat":
+		return nil
+	default:
+		res = c.dispatch(fr)
 	}
-	if fr.Type == "heartbeat" {
+	if !answer {
 		return nil
 	}
-	return replyFrame(msgID, c.dispatch(fr))
+	return replyFrame(msgID, res)
 }
 
 func parseFrame(top map[string]json.RawMessage) (*wsFrame, *apiError) {
@@ -167,10 +180,18 @@ func parseFrame(top map[string]json.RawMessage) (*wsFrame, *apiError) {
 }
 
 // namespace: the session's account, or the account a drop frame's path
-// names.
+// names, or the account of the flow a drop frame's flowId names when the
+// caller may act there (a shared flow works by id as by path; a flow of an
+// account that shares nothing stays unknown: 404).
 func (c *wsConn) namespace(fr *wsFrame) string {
-	ns := c.p.Account
+	ns := c.ns
 	if fr.Object != svcDrop && fr.Object != "" {
+		return ns
+	}
+	if fr.FlowID != "" {
+		if owner := c.h.e.flowAccountFor(c.p, fr.FlowID); owner != "" {
+			return owner
+		}
 		return ns
 	}
 	path := fr.Path
@@ -186,6 +207,18 @@ func (c *wsConn) namespace(fr *wsFrame) string {
 		return owner
 	}
 	return ns
+}
+
+// flowAccountFor returns the account of flow id when p may act in it
+// ("" otherwise, or for an unknown flow).
+func (e *Emulator) flowAccountFor(p *principal, id string) string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	r := e.st.objects[svcFlow][id]
+	if r == nil || e.checkNamespace(p, r.Account) != nil {
+		return ""
+	}
+	return r.Account
 }
 
 // flowIDByPath resolves a flow path of namespace ns.
@@ -271,7 +304,7 @@ func (c *wsConn) dispatch(fr *wsFrame) result {
 	default:
 		op.ID = fr.ID
 	}
-	return c.h.e.execute(c.p, op)
+	return c.h.e.execute(c.ctx, c.p, op)
 }
 
 // subscription handles subscribe / unsubscribe.
@@ -304,6 +337,7 @@ func (c *wsConn) subscription(fr *wsFrame, on bool) (res result) {
 		if sub == nil {
 			sub = &flowSub{path: path}
 			c.subs[id] = sub
+			c.subCount.Store(int32(len(c.subs)))
 			c.h.addSub(c, id)
 		}
 		if fr.FlowID != "" {
@@ -331,6 +365,7 @@ func (c *wsConn) subscription(fr *wsFrame, on bool) (res result) {
 		}
 		if !sub.byID && !sub.byPath {
 			delete(c.subs, id)
+			c.subCount.Store(int32(len(c.subs)))
 			c.h.removeSub(c, id)
 		}
 	}

@@ -40,14 +40,18 @@ func TestWSSessionLifecycle(t *testing.T) {
 			{"unknown token", []reqOpt{tok("nope-nope-nope-nope"), acct("dev")}},
 			{"missing token", []reqOpt{noTok(), acct("dev")}},
 			{"unknown token, no account", []reqOpt{tok("nope-nope-nope-nope")}},
-			{"token of another account", []reqOpt{tok(devTok), acct("guest")}},
-			{"unknown account", []reqOpt{acct("nobody")}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				r := v.with(t).must(401, "POST", "/session", nil, c.opts...)
 				assert.NotEmpty(t, r.err())
 			})
+		}
+		// a valid token with X-Auth-Account of an account that shares
+		// nothing with it is a 403 naming the header
+		for _, opts := range [][]reqOpt{{tok(devTok), acct("guest")}, {acct("nobody")}} {
+			r := v.with(t).must(403, "POST", "/session", nil, opts...)
+			assert.Contains(t, r.err(), "X-Auth-Account")
 		}
 	})
 
@@ -239,8 +243,8 @@ func TestWSPushPermissions(t *testing.T) {
 	g.must(403, map[string]any{"object": "drop", "type": "create", "path": "/dev/p", "value": map[string]any{"elems": map[string]any{}}})
 	v.drop(fid, map[string]any{"n": 3})
 	assert.Equal(t, fid, g.push().Resource)
-	// guest's own namespace by flowId cannot see dev's flow
-	g.must(404, map[string]any{"object": "drop", "type": "findmany", "flowId": fid})
+	// the shared flow works by flowId as by path
+	g.must(200, map[string]any{"object": "drop", "type": "findmany", "flowId": fid})
 	g.must(200, map[string]any{"object": "drop", "type": "findmany", "path": "/dev/p"})
 }
 
@@ -296,24 +300,15 @@ func TestWSMsgIDEcho(t *testing.T) {
 		{"string with spaces", `"a b \"c\""`},
 		{"null", `null`},
 		{"object", `{"k":[1,2]}`},
-		{"absent", ``},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			frame := `{"object":"flow","type":"findmany"}`
-			if c.msgID != "" {
-				frame = `{"msgId":` + c.msgID + `,"object":"flow","type":"findmany"}`
-			}
-			cl.sendRaw(frame)
+			cl.sendRaw(`{"msgId":` + c.msgID + `,"object":"flow","type":"findmany"}`)
 			m := cl.recv()
 			require.NotNil(t, m.Head, string(m.Raw))
 			assert.Equal(t, 200, m.Head.Status)
-			if c.msgID == "" {
-				assert.NotContains(t, string(m.Raw), "msgId")
-			} else {
-				assert.Equal(t, c.msgID, string(m.Head.MsgID))
-				assert.True(t, strings.HasPrefix(string(m.Raw), `{"head":{"msgId":`+c.msgID+`,`), string(m.Raw))
-			}
+			assert.Equal(t, c.msgID, string(m.Head.MsgID))
+			assert.True(t, strings.HasPrefix(string(m.Raw), `{"head":{"msgId":`+c.msgID+`,`), string(m.Raw))
 		})
 	}
 	// errors echo too
@@ -716,4 +711,87 @@ func sumInts(m map[string]int) (n int) {
 		n += x
 	}
 	return n
+}
+
+// TestWSNoReplyWithoutMsgID: a frame without msgId runs but gets no reply
+// (the Python client reads head.msgId of every reply and fails on one
+// without it), errors included; pushes still come.
+func TestWSNoReplyWithoutMsgID(t *testing.T) {
+	v := newEnv(t, Config{})
+	fid := v.flow("/dev/quiet")["id"].(string)
+	cl := v.connect()
+	for _, f := range []string{
+		`{"object":"flow","type":"findmany"}`,
+		`{"type":5}`,
+		`{"object":"flow","type":"find","id":"f000000000000000000000000"}`,
+		`{"object":"drop","type":"subscribe","flowId":"` + fid + `"}`,
+		`{"object":"drop","type":"create","flowId":"` + fid + `","value":{"elems":{"n":1}}}`,
+	} {
+		cl.sendRaw(f)
+	}
+	// the create ran and was pushed to the subscription made without msgId
+	p := cl.push()
+	assert.EqualValues(t, 1, p.Value["elems"].(map[string]any)["n"].(map[string]any)["value"])
+	m, pushes := cl.call(map[string]any{"object": "drop", "type": "findmany", "flowId": fid})
+	assert.Empty(t, pushes)
+	assert.Len(t, m.list(), 1, "the frame without msgId created its drop")
+	// null is a msgId like any other JSON value
+	cl.sendRaw(`{"msgId":null,"object":"flow","type":"findmany"}`)
+	r := cl.recv()
+	require.NotNil(t, r.Head, string(r.Raw))
+	assert.Equal(t, "null", string(r.Head.MsgID))
+}
+
+// TestWSIdleKeepsSubscribedSockets: a listener that only receives pushes
+// (the Python client never sends heartbeats) is not idle-closed while it
+// has subscriptions, unless Config.WSIdleCloseSubscribed says so; without
+// subscriptions the idle timeout applies again.
+func TestWSIdleKeepsSubscribedSockets(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	v := newEnv(t, Config{WSIdleTimeout: idle})
+	fid := v.flow("/dev/listen")["id"].(string)
+	cl := v.connect()
+	cl.must(200, map[string]any{"object": "drop", "type": "subscribe", "flowId": fid})
+	time.Sleep(4 * idle)
+	v.drop(fid, map[string]any{"n": 1})
+	cl.push()
+	time.Sleep(2 * idle)
+	cl.must(200, map[string]any{"object": "drop", "type": "unsubscribe", "flowId": fid})
+	start := time.Now()
+	err := cl.closed(10 * time.Second)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+	assert.Contains(t, closeReason(err), "idle timeout")
+	assert.GreaterOrEqual(t, time.Since(start), idle/2)
+
+	strict := newEnv(t, Config{WSIdleTimeout: idle, WSIdleCloseSubscribed: true})
+	sfid := strict.flow("/dev/listen")["id"].(string)
+	scl := strict.connect()
+	scl.must(200, map[string]any{"object": "drop", "type": "subscribe", "flowId": sfid})
+	err = scl.closed(10 * time.Second)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+}
+
+// TestWSSlowConsumerByteBound: the send queue is bounded in bytes too, so
+// a stuck client subscribed to big drops is closed long before it holds
+// 1024 of them in memory.
+func TestWSSlowConsumerByteBound(t *testing.T) {
+	v := newEnv(t, Config{})
+	fid := v.flow("/dev/big")["id"].(string)
+	v.emu.ws.mu.Lock()
+	v.emu.ws.queueBytes = 64 << 10
+	v.emu.ws.mu.Unlock()
+	slow := v.connect()
+	slow.must(200, map[string]any{"object": "drop", "type": "subscribe", "flowId": fid})
+	release := make(chan struct{})
+	gate := func() { <-release }
+	v.emu.ws.writeGate.Store(&gate)
+	big := strings.Repeat("x", 8<<10)
+	for i := range 20 {
+		v.drop(fid, map[string]any{"i": i, "s": big})
+	}
+	v.emu.ws.writeGate.Store(nil)
+	close(release)
+	err := slow.closed(15 * time.Second)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+	assert.Contains(t, closeReason(err), "send queue overflow")
 }

@@ -16,7 +16,9 @@
 //	-latency       FLOWTHINGS_EMULATOR_LATENCY        delay added to every request (Go duration, e.g. 150ms)
 //	-fail-rate     FLOWTHINGS_EMULATOR_FAIL_RATE      probability 0..1 of an injected 503
 //	-drop-ws-after FLOWTHINGS_EMULATOR_DROP_WS_AFTER  close every WebSocket connection this long after it opened (close code 1012)
-//	-ws-idle       FLOWTHINGS_EMULATOR_WS_IDLE        close a WebSocket after this long without an inbound frame (default 2m)
+//	-ws-idle       FLOWTHINGS_EMULATOR_WS_IDLE        close a WebSocket after this long without an inbound frame (default 2m);
+//	                                                  a socket with live subscriptions stays open
+//	-ws-idle-subscribed FLOWTHINGS_EMULATOR_WS_IDLE_SUBSCRIBED  apply -ws-idle to sockets with subscriptions too
 //	-web           FLOWTHINGS_EMULATOR_WEB            directory served as static files under /
 //	-quiet         FLOWTHINGS_EMULATOR_QUIET          no request log on stderr
 //
@@ -69,7 +71,7 @@ type options struct {
 	addr, account, token, data, web string
 	latency, dropWSAfter, wsIdle    time.Duration
 	failRate                        float64
-	quiet                           bool
+	quiet, wsIdleSubscribed         bool
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -110,6 +112,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		}
 	}
 	quiet, _ := strconv.ParseBool(env("QUIET", "false"))
+	wsIdleSubscribed, _ := strconv.ParseBool(env("WS_IDLE_SUBSCRIBED", "false"))
 
 	fs := flag.NewFlagSet("flowthings-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -120,7 +123,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.latency, "latency", latency, "latency added to every request")
 	fs.Float64Var(&o.failRate, "fail-rate", failRate, "probability (0..1) of an injected 503")
 	fs.DurationVar(&o.dropWSAfter, "drop-ws-after", dropAfter, "close every WebSocket connection this long after it opened (0 = never)")
-	fs.DurationVar(&o.wsIdle, "ws-idle", wsIdle, "close a WebSocket connection after this long without an inbound frame (0 = 2m)")
+	fs.DurationVar(&o.wsIdle, "ws-idle", wsIdle, "close a WebSocket connection after this long without an inbound frame (0 = 2m); one with live subscriptions stays open")
+	fs.BoolVar(&o.wsIdleSubscribed, "ws-idle-subscribed", wsIdleSubscribed, "apply -ws-idle to WebSocket connections with subscriptions too")
 	fs.StringVar(&o.web, "web", env("WEB", ""), "directory served as static files under /")
 	fs.BoolVar(&o.quiet, "quiet", quiet, "no request log on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -141,20 +145,26 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	return o, nil
 }
 
+// config is the emulator configuration the options ask for.
+func (o *options) config(stderr io.Writer) emulator.Config {
+	cfg := emulator.Config{
+		Account: o.account, Token: o.token, DataDir: o.data, Latency: o.latency,
+		FailRate: o.failRate, DropWSAfter: o.dropWSAfter, WSIdleTimeout: o.wsIdle,
+		WSIdleCloseSubscribed: o.wsIdleSubscribed, WebDir: o.web,
+	}
+	if !o.quiet {
+		cfg.Logger = log.New(stderr, "flowthings-emulator: ", log.LstdFlags)
+	}
+	return cfg
+}
+
 // run starts the emulator and blocks until ctx is done or the server fails.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	o, err := parseOptions(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	cfg := emulator.Config{
-		Account: o.account, Token: o.token, DataDir: o.data, Latency: o.latency,
-		FailRate: o.failRate, DropWSAfter: o.dropWSAfter, WSIdleTimeout: o.wsIdle, WebDir: o.web,
-	}
-	if !o.quiet {
-		cfg.Logger = log.New(stderr, "flowthings-emulator: ", log.LstdFlags)
-	}
-	emu, err := emulator.New(cfg)
+	emu, err := emulator.New(o.config(stderr))
 	if err != nil {
 		return err
 	}
@@ -163,7 +173,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes: emulator.MaxHeaderBytes} // long URLs reach the handler: a 414 envelope
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

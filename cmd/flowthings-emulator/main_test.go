@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -241,4 +242,37 @@ func TestRunWebSocket(t *testing.T) {
 	defer c2.CloseNow()
 	_, _, err = c2.Read(ctx)
 	assert.Equal(t, websocket.StatusServiceRestart, websocket.CloseStatus(err), "%v", err)
+}
+
+func TestWSIdleSubscribedOption(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"default", nil, nil, false},
+		{"flag", []string{"-ws-idle-subscribed"}, nil, true},
+		{"env", nil, map[string]string{"FLOWTHINGS_EMULATOR_WS_IDLE_SUBSCRIBED": "true"}, true},
+		{"flag wins", []string{"-ws-idle-subscribed=false"}, map[string]string{"FLOWTHINGS_EMULATOR_WS_IDLE_SUBSCRIBED": "1"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o, err := parseOptions(c.args, func(k string) string { return c.env[k] }, io.Discard)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, o.config(io.Discard).WSIdleCloseSubscribed)
+		})
+	}
+}
+
+// TestLongURLGetsAnEnvelope: a 2 MB URL is answered with a JSON envelope
+// (414), not Go's plain-text 431.
+func TestLongURLGetsAnEnvelope(t *testing.T) {
+	f, _, _ := started(t, []string{"-addr", "127.0.0.1:0", "-quiet"}, nil)
+	url := f["rest"] + "/flow?filter=" + strings.Repeat("x", 2<<20)
+	status, env := get(t, url, f["token"])
+	assert.Equal(t, http.StatusRequestURITooLong, status)
+	head := env["head"].(map[string]any)
+	assert.EqualValues(t, http.StatusRequestURITooLong, head["status"])
+	assert.Contains(t, head["errors"].([]any)[0], strconv.Itoa(emulator.MaxURLLength))
 }

@@ -36,6 +36,9 @@
 // recursively. IN is true when the member (or an
 // element of it) equals any listed value; CONTAINS when the member is an
 // array holding every listed value (false for an empty list or a non-array).
+// Both look values up in sets (hash maps keyed by number, string, case fold
+// or id), so a list of thousands of values costs a lookup per element, not
+// a comparison per listed value.
 // % tests integers only. EXISTS is true when the key is present, even with a
 // null value. HAS t is true when a top-level element has declared type t, or
 // for plain values the inferred type (boolean, integer, float, string, map,
@@ -246,23 +249,24 @@ func compileList(e filter.ListExpr) (matcher, error) {
 			return nil, err
 		}
 	}
-	equalsAny := func(x value) bool {
-		for _, v := range vals {
-			if eq, _ := equal(x, v); eq {
-				return true
-			}
-		}
-		return false
-	}
 	if e.Op == filter.OpIn {
-		return memberTest(e.Member, func(v value) bool { return each(v, equalsAny) }), nil
+		// one set lookup per element, whatever the length of the list
+		set := newValueSet(vals)
+		return memberTest(e.Member, func(v value) bool { return each(v, set.has) }), nil
 	}
 	return memberTest(e.Member, func(v value) bool {
 		if v.kind != kList || len(vals) == 0 {
 			return false
 		}
+		// every listed value must be among the elements: look each up in
+		// a set of the elements, stopping at the first one missing
+		elems := make([]value, len(v.list))
+		for i, x := range v.list {
+			elems[i] = classify(unwrap(x))
+		}
+		set := newValueSet(elems)
 		for _, want := range vals {
-			if !each(v, func(x value) bool { eq, _ := equal(x, want); return eq }) {
+			if !set.has(want) {
 				return false
 			}
 		}

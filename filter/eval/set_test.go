@@ -1,0 +1,165 @@
+package eval
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowthings/flowthings-wasm/filter"
+)
+
+// TestLargeInListIsSetBased: IN over thousands of values costs a lookup per
+// element, not a comparison per listed value (10,000 values over 100,000
+// drops took 13 s when each drop compared against every value).
+func TestLargeInListIsSetBased(t *testing.T) {
+	const values, objects = 20000, 20000
+	lits := make([]filter.Literal, values)
+	for i := range lits {
+		lits[i] = filter.StringLit(fmt.Sprintf("nobody-%d", i))
+	}
+	lits[values-1] = filter.StringLit("sensor-7")
+	in, err := Compile(filter.ListExpr{Member: filter.Member{"device"}, Op: filter.OpIn, Values: lits}, opts)
+	require.NoError(t, err)
+	contains, err := Compile(filter.ListExpr{Member: filter.Member{"tags"}, Op: filter.OpContains, Values: lits}, opts)
+	require.NoError(t, err)
+	objs := make([]map[string]any, objects)
+	for i := range objs {
+		objs[i] = map[string]any{"elems": map[string]any{
+			"device": typed("string", fmt.Sprintf("sensor-%d", i)),
+			"tags":   []any{"a", "b", fmt.Sprintf("nobody-%d", i)},
+		}}
+	}
+	start := time.Now()
+	hits := 0
+	for _, o := range objs {
+		if in.Match(o) {
+			hits++
+		}
+		if contains.Match(o) {
+			t.Fatal("CONTAINS needs every value")
+		}
+	}
+	el := time.Since(start)
+	assert.Equal(t, 1, hits)
+	// a comparison per listed value is 4·10⁸ comparisons here: many seconds
+	assert.Less(t, el, 1500*time.Millisecond, "IN/CONTAINS over %d values × %d objects", values, objects)
+}
+
+// TestSetMatchesLinearEquality: the set-based IN and CONTAINS agree with
+// the pairwise equality rules (kinds, email and id modes, the 24/25-char
+// id rule, dropRefs, arrays) on random values.
+func TestSetMatchesLinearEquality(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	ids := []string{"f54ad9d8bd4c68117a914ba24", "54ad9d8bd4c68117a914ba24", "F54AD9D8BD4C68117A914BA24", "x54ad9d8bd4c68117a914ba24",
+		"d1234567890abcdef12345678", "1234567890ABCDEF12345678", "d1234567890abcdef1234567"}
+	words := []string{"a", "A", "k", "K", "\u212a", "s", "ſ", "S", "straße", "STRASSE", "Ǆ", "ǅ", "ǆ", "x\xff", "x\ufffd", "", " ", "é", "É"}
+	str := func() string {
+		if rng.IntN(2) == 0 {
+			return ids[rng.IntN(len(ids))]
+		}
+		return words[rng.IntN(len(words))]
+	}
+	lit := func() filter.Literal {
+		switch rng.IntN(6) {
+		case 0:
+			return filter.NumberLit([]float64{0, 1, 1.5, -2, 300}[rng.IntN(5)])
+		case 1:
+			return filter.BoolLit(rng.IntN(2) == 0)
+		case 2:
+			return filter.Ctor{Name: "ObjectId", Arg: filter.StringLit(str())}
+		case 3:
+			return filter.Ctor{Name: "Email", Arg: filter.StringLit(str())}
+		case 4:
+			return filter.Ctor{Name: "Date", Arg: filter.NumberLit(1)}
+		}
+		return filter.StringLit(str())
+	}
+	var elem func(depth int) any
+	elem = func(depth int) any {
+		switch rng.IntN(9) {
+		case 0:
+			return []any{0, 1, 1.5, -2, 300, int64(-0)}[rng.IntN(6)]
+		case 1:
+			return rng.IntN(2) == 0
+		case 2:
+			return typed("email", str())
+		case 3:
+			return typed([]string{"id", "flowRef"}[rng.IntN(2)], str())
+		case 4:
+			return typed("dropRef", map[string]any{"flowId": typed("id", str()), "dropId": typed("id", str())})
+		case 5:
+			if depth > 0 {
+				return nil
+			}
+			l := make([]any, rng.IntN(12))
+			for i := range l {
+				l[i] = elem(depth + 1)
+			}
+			return l
+		case 6:
+			return nil
+		}
+		return str()
+	}
+	for round := range 3000 {
+		n := rng.IntN(40)
+		if round%3 == 0 {
+			n = rng.IntN(6) // small lists take the linear path
+		}
+		lits := make([]filter.Literal, n)
+		vals := make([]value, n)
+		for i := range lits {
+			lits[i] = lit()
+			var err error
+			vals[i], err = literal(lits[i])
+			require.NoError(t, err)
+		}
+		obj := map[string]any{"elems": map[string]any{"m": elem(0)}}
+		for _, op := range []filter.ListOp{filter.OpIn, filter.OpContains} {
+			p, err := Compile(filter.ListExpr{Member: filter.Member{"m"}, Op: op, Values: lits}, opts)
+			require.NoError(t, err)
+			v, ok := newPath(filter.Member{"m"}).value(obj)
+			require.True(t, ok)
+			want := linearList(op, v, vals)
+			require.Equal(t, want, p.Match(obj), "%s %v on %#v", op, filter.ListExpr{Op: op, Values: lits}, obj["elems"])
+		}
+	}
+}
+
+// linearList is the pairwise definition of IN and CONTAINS.
+func linearList(op filter.ListOp, v value, vals []value) bool {
+	equalsAny := func(x value) bool {
+		for _, w := range vals {
+			if eq, _ := equal(x, w); eq {
+				return true
+			}
+		}
+		return false
+	}
+	if op == filter.OpIn {
+		return each(v, equalsAny)
+	}
+	if v.kind != kList || len(vals) == 0 {
+		return false
+	}
+	for _, w := range vals {
+		if !each(v, func(x value) bool { eq, _ := equal(x, w); return eq }) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestFoldKeyAgreesWithEqualFold(t *testing.T) {
+	words := []string{"a", "A", "k", "K", "\u212a", "s", "ſ", "S", "straße", "STRASSE", "Ǆ", "ǅ", "ǆ", "x\xff", "x\ufffd", "Σ", "σ", "ς", "ǈ", "ǉ", "Ⅻ", "ⅻ", "İ", "i", "ı", "I"}
+	for _, a := range words {
+		for _, b := range words {
+			assert.Equal(t, strings.EqualFold(a, b), foldKey(a) == foldKey(b), "%q %q", a, b)
+		}
+	}
+}
