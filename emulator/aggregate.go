@@ -13,7 +13,7 @@ import (
 	"github.com/flowthings/flowthings-wasm/filter"
 )
 
-// Aggregation (PROTOCOL §7): POST /drop/{flowId}/aggregate, registered as
+// Aggregation (docs/protocol.md §7): POST /drop/{flowId}/aggregate, registered as
 // the drop tail "aggregate" (over WebSocket: type "aggregate"). It needs
 // drop-read permission on the flow and works on the drops stored in the
 // flow, in storage order (oldest first).

@@ -59,7 +59,7 @@ const (
 //
 // X-Auth-Account, when sent, must be the token's own account or the URL
 // account (the Python client sends the URL account, so a share recipient
-// calls with the owner's account and its own token, PROTOCOL §10 #27).
+// calls with the owner's account and its own token, docs/protocol.md §10 #27).
 //
 // Errors: 401 missing/unknown/expired/deleted token; 403 X-Auth-Account
 // naming another account (the message names the header); 403 when the

@@ -1,5 +1,5 @@
 // Package emulator is a local emulator of the (defunct) flowthings.io
-// platform, faithful to /work/shared/platform/PROTOCOL.md (§2 envelope, §3
+// platform, faithful to docs/protocol.md (§2 envelope, §3
 // services, §4 query parameters, §6 typed elems, §7 aggregation, §8
 // WebSocket API, §3.14 statistics, §9 permissions, §10 recommended
 // choices). The REST core is in rest.go, ops.go and the service files; the
@@ -223,7 +223,7 @@
 //   - Frames: one JSON object per text (or binary) frame; msgId echoed byte
 //     for byte (any JSON type, null included); one reply per frame that has
 //     a msgId, except heartbeats; a frame without msgId runs and gets no
-//     reply, errors included (PROTOCOL §8.3: the Python client reads
+//     reply, errors included (docs/protocol.md §8.3: the Python client reads
 //     head.msgId of every reply); body never null; references only with
 //     refs=1.
 //     create/find/findmany/update/delete work for every object type and run

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Drop elements (PROTOCOL §6). Elems are stored in typed form: every value,
+// Drop elements (docs/protocol.md §6). Elems are stored in typed form: every value,
 // including map members and list items, is {"type": T, "value": V}; JSON
 // null is the one exception and is stored (and rendered) as a bare null.
 // Typed values stored: boolean bool; integer/long/date int64; float

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// ID prefixes per object kind (PROTOCOL §1.6).
+// ID prefixes per object kind (docs/protocol.md §1.6).
 const (
 	prefixFlow         = 'f'
 	prefixDrop         = 'd'

@@ -187,7 +187,7 @@ func decodeObjectBody(op *operation) (map[string]any, *apiError) {
 
 // decodePatch reads an update body: the whole object for PUT /{id}, or the
 // new value of one member for the member sub-resource PUT /{id}/{member}
-// (PROTOCOL.md §3.16). checkMember vets the member name first.
+// (docs/protocol.md §3.16). checkMember vets the member name first.
 func decodePatch(op *operation, member string, checkMember func(string) *apiError) (map[string]any, *apiError) {
 	if member == "" {
 		return decodeObjectBody(op)

@@ -24,7 +24,7 @@ type query struct {
 }
 
 // hintsDefault: v0.x (and anything below 4) → typed output; 4.0 and up →
-// plain output (PROTOCOL §1.3).
+// plain output (docs/protocol.md §1.3).
 func hintsDefault(version string) bool {
 	major := version
 	if i := strings.IndexByte(version, '.'); i >= 0 {

@@ -13,7 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Statistics (PROTOCOL §3.14), served as the registered service
+// Statistics (docs/protocol.md §3.14), served as the registered service
 // "statistics":
 //
 //	GET /v{ver}/{acct}/statistics/{type}/{objectId}[/{year}[/{month}[/{day}]]][?level=YEAR|MONTH|DAY|HOUR]

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Tracks (PROTOCOL §3.4). A drop stored in (or accepted by) a flow whose
+// Tracks (docs/protocol.md §3.4). A drop stored in (or accepted by) a flow whose
 // path equals an enabled track's source, and that matches the track's
 // filter, is copied into every destination flow: new id, parentDropId
 // {flowId, dropId} of the drop it came from, same elems/location/fhash and

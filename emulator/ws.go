@@ -14,7 +14,7 @@ import (
 	"github.com/coder/websocket"
 )
 
-// WebSocket API (PROTOCOL §8): sessions, connections and pushes. Frames
+// WebSocket API (docs/protocol.md §8): sessions, connections and pushes. Frames
 // and their mapping onto operations are in ws_frames.go.
 //
 //	POST /session                 X-Auth-Token (+ X-Auth-Account) → 201 {"id": sessionId}

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// WebSocket frames (PROTOCOL §8.3, §8.4). A frame is one JSON object:
+// WebSocket frames (docs/protocol.md §8.3, §8.4). A frame is one JSON object:
 //
 //	{"msgId", "object", "type", "flowId", "path", "id", "value", "options"}
 //
@@ -106,7 +106,7 @@ func replyFrame(msgID json.RawMessage, res result) []byte {
 }
 
 // handleFrame runs one inbound frame and returns the reply (nil: none). A
-// frame without msgId runs but gets no reply, errors included (PROTOCOL
+// frame without msgId runs but gets no reply, errors included (docs/protocol.md
 // §8.3: the Python client reads head.msgId of every reply); "msgId": null
 // is a msgId like any other.
 func (c *wsConn) handleFrame(data []byte) []byte {

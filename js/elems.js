@@ -1,6 +1,6 @@
 // plainElems: v0.1 typed elems ({type, value}) unwrapped to plain values.
 
-// The elem types of the platform (PROTOCOL §6): an object is a typed elem
+// The elem types of the platform (docs/protocol.md §6): an object is a typed elem
 // only with exactly the keys type and value, type being one of these.
 const ELEM_TYPES = new Set(['boolean', 'integer', 'long', 'float', 'string', 'text', 'email', 'url', 'date', 'id',
   'flowRef', 'dropRef', 'map', 'sortedMap', 'list', 'set', 'sortedSet', 'media', 'location']);

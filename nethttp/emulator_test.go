@@ -2,7 +2,7 @@ package nethttp_test
 
 // Integration tests: the real Go client (core over nethttp) against the real
 // emulator, over real HTTP and WebSocket on 127.0.0.1. They check that the
-// two agree on the wire (PROTOCOL.md); unit tests of either side live in
+// two agree on the wire (docs/protocol.md); unit tests of either side live in
 // their own packages.
 
 import (
@@ -823,7 +823,7 @@ func TestEmulatorStatistics(t *testing.T) {
 		{"flowDropAdded src", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowDropAdded(ctx, srcID, day) }, hourly(5)},
 		{"flowDropAdded dst (tracked included)", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowDropAdded(ctx, dstID, day) }, hourly(3)},
 		// flowTracked: the emulator counts the drops tracks copied into the
-		// flow (stats.go); core's doc and PROTOCOL §3.14 say "tracks added
+		// flow (stats.go); core's doc and docs/protocol.md §3.14 say "tracks added
 		// to the flow" — see the report.
 		{"flowTracked dst", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowTracked(ctx, dstID, day) }, hourly(2)},
 		{"flowTracked src", func() ([]int64, *flowthings.Response, error) { return c.Statistics.FlowTracked(ctx, srcID, day) }, hourly(0)},
@@ -930,10 +930,10 @@ func TestEmulatorErrors(t *testing.T) {
 			_, _, err := stranger.Flow.Read(ctx, flowID, nil)
 			return err
 		}, new(*core.ForbiddenError), 401, "GET", "/flow/" + flowID, "X-Auth-Token", ""},
-		{"token of another account", func() error {
+		{"token of another account", func() error { // dev's token in guest's namespace, which shares nothing with dev
 			_, _, err := mismatched.Flow.FindMany(ctx, nil)
 			return err
-		}, new(*core.ForbiddenError), 401, "GET", "/flow", "", emulator.DefaultGuestAccount},
+		}, new(*core.ForbiddenError), 403, "GET", "/flow", "no live share", emulator.DefaultGuestAccount},
 		{"token without permission", func() error {
 			_, _, err := reader.Flow.Create(ctx, flowthings.Object{"path": "/dev/errors/new"}, nil)
 			return err
@@ -1206,11 +1206,14 @@ func TestEmulatorShares(t *testing.T) {
 		}
 	}
 
-	// Ways that do not work: naming the owner as X-Auth-Account (the token
-	// is not dev's: 401), or the own namespace (the flow is not there).
-	wrong := env.clientAs(t, emulator.DefaultAccount, emulator.DefaultGuestToken)
-	_, _, err = wrong.Flow.Read(ctx, sharedID, nil)
-	assert.Equal(t, 401, apiStatus(err), "%v", err)
+	// The reference Python client's way also works: the owner's account as
+	// X-Auth-Account (it sends the URL's account there) with the
+	// recipient's own token (docs/protocol.md §10 #27).
+	python := env.clientAs(t, emulator.DefaultAccount, emulator.DefaultGuestToken)
+	flow, _, err := python.Flow.Read(ctx, sharedID, nil)
+	require.NoError(t, err)
+	assert.Equal(t, sharedID, flow["id"])
+	// The own namespace does not: the flow is not there.
 	own := env.clientAs(t, emulator.DefaultGuestAccount, emulator.DefaultGuestToken)
 	_, _, err = own.Flow.Read(ctx, sharedID, nil)
 	assert.True(t, core.IsNotFound(err), "%v", err)

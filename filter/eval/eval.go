@@ -1,5 +1,5 @@
 // Package eval evaluates flowthings filters (package filter) against JSON
-// objects decoded as map[string]any, with the semantics of PROTOCOL.md §5.3
+// objects decoded as map[string]any, with the semantics of docs/protocol.md §5.3
 // and §10. It is separate from filter because it needs regexp, which the
 // wasm build must not link.
 //

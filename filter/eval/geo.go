@@ -7,7 +7,7 @@ import (
 	"github.com/flowthings/flowthings-wasm/filter"
 )
 
-// earthRadiusMiles is the mean Earth radius PROTOCOL.md §10 #20 prescribes.
+// earthRadiusMiles is the mean Earth radius docs/protocol.md §10 #20 prescribes.
 const earthRadiusMiles = 3958.8
 
 type point struct{ lat, lon float64 }

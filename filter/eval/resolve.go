@@ -6,7 +6,7 @@ import (
 	"github.com/flowthings/flowthings-wasm/filter"
 )
 
-// dropMembers are the top-level members of a drop (PROTOCOL.md §3.0, §3.3,
+// dropMembers are the top-level members of a drop (docs/protocol.md §3.0, §3.3,
 // §5.3). In a drop, a path whose first segment is not one of these, or is
 // one but absent, names an element: temp means elems.temp.
 var dropMembers = map[string]bool{
