@@ -10,6 +10,10 @@ const wasmURL = new URL('../dist/flowthings.wasm', import.meta.url);
 export function init(options) {
   return initWith(options, async () => {
     const { readFile } = await import('node:fs/promises');
-    return readFile(wasmURL);
+    const compiling = WebAssembly.compile(await readFile(wasmURL));
+    // Node loads its fetch on first use, on the main thread: do that now,
+    // while the module compiles on V8's background threads.
+    void globalThis.fetch;
+    return compiling;
   });
 }
