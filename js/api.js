@@ -39,6 +39,14 @@ function toJSON(v, what) {
   }
 }
 
+/** How many built requests a Client keeps (see Client.build). */
+const BUILT_KEPT = 128;
+
+function deepFreeze(request) {
+  Object.freeze(request.headers);
+  return Object.freeze(request);
+}
+
 /** splitParams separates the request controls (signal, timeoutMs) from the
  * query params, and renders the filter param. */
 export function splitParams(params) {
@@ -100,14 +108,30 @@ export class Client {
     this.transport = o.transport ?? fetchTransport;
     if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
     this.WebSocket = o.WebSocket;
+    this.built = new Map(); // op JSON → request, least recently used first
   }
 
   /** run builds op in the module and performs it. */
   async run(op, params) {
     const [query, control] = splitParams(params);
     op.params = query;
-    const { request } = call('build', this.cfg, op);
-    return this.perform(request, control, query.refs);
+    return this.perform(this.build(op), control, query.refs);
+  }
+
+  /** build has the module build op's request. Building is a pure function
+   * of the configuration and the op, so the newest BUILT_KEPT requests are
+   * kept: a dashboard polling the same reads and finds builds each once. */
+  build(op) {
+    const key = JSON.stringify(op);
+    let request = this.built.get(key);
+    if (request) {
+      this.built.delete(key); // most recently used goes last
+    } else {
+      request = deepFreeze(call('build', this.cfg, op).request);
+      if (this.built.size >= BUILT_KEPT) this.built.delete(this.built.keys().next().value);
+    }
+    this.built.set(key, request);
+    return request;
   }
 
   /** raw performs a call outside the typed operations. */
@@ -151,24 +175,21 @@ export class Client {
     const ac = new AbortController();
     let timer;
     let onAbort;
-    const stop = new Promise((_, reject) => {
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => {
-          const err = new FlowThingsError(`flowthings: ${method} ${path}: timed out after ${timeoutMs} ms`, { code: 'timeout', method, path });
-          ac.abort(err);
-          reject(err);
-        }, timeoutMs);
-      }
-      if (signal) {
-        onAbort = () => { const err = aborted(); ac.abort(err); reject(err); };
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-    });
+    // fetch rejects with the abort's reason itself; a custom transport might
+    // ignore the signal, so its answer races the timeout and the abort.
+    let fail;
+    const stop = this.transport === fetchTransport ? null : new Promise((_, reject) => { fail = reject; });
+    const abort = (err) => { ac.abort(err); fail?.(err); };
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => abort(new FlowThingsError(`flowthings: ${method} ${path}: timed out after ${timeoutMs} ms`, { code: 'timeout', method, path })), timeoutMs);
+    }
+    if (signal) {
+      onAbort = () => abort(aborted());
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
     try {
-      const res = await Promise.race([
-        this.transport({ method, url: request.url, headers: request.headers, body: request.body, signal: ac.signal }),
-        stop,
-      ]);
+      const sent = this.transport({ method, url: request.url, headers: { ...request.headers }, body: request.body, signal: ac.signal });
+      const res = await (stop ? Promise.race([sent, stop]) : sent);
       if (!res || typeof res.status !== 'number' || (res.body !== null && res.body !== undefined && typeof res.body !== 'string')) {
         throw new FlowThingsError(`flowthings: ${method} ${path}: the transport must resolve to { status, headers, body } with a string or null body`, { code: 'transport', method, path });
       }

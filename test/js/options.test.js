@@ -202,3 +202,25 @@ describe('options left undefined', () => {
     }
   });
 });
+
+describe('built requests kept per API', () => {
+  before(() => init());
+  it('an identical call sends the identical request, whatever the transport did to the last one', async () => {
+    const t = recorder((req) => { req.headers['X-Mangled'] = 'yes'; return response({}); });
+    const api = new API(token, { host: 'h.test', transport: t });
+    await api.flow.read('f1');
+    await api.flow.read('f1');
+    await api.flow.read('f2', { limit: 1 });
+    assert.equal(t.calls.length, 3);
+    assert.equal(t.calls[1].url, t.calls[0].url);
+    assert.equal(t.calls[1].headers['X-Mangled'], 'yes', 'the transport got its own copy');
+    assert.notEqual(t.calls[1].headers, t.calls[0].headers);
+    assert.equal(t.calls[2].url, 'https://h.test/v0.1/acct/flow/f2?limit=1');
+  });
+  it('many different calls each get their own request', async () => {
+    const t = recorder();
+    const api = new API(token, { host: 'h.test', transport: t });
+    for (let i = 0; i < 300; i++) await api.flow.read(`f${i % 150}`);
+    assert.deepEqual(t.calls.map((c) => c.url), Array.from({ length: 300 }, (_, i) => `https://h.test/v0.1/acct/flow/f${i % 150}`));
+  });
+});
