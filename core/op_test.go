@@ -205,7 +205,7 @@ func testConfig() Config {
 }
 
 // A share recipient authenticates as itself and addresses the owner's
-// account in the URL (PROTOCOL.md §9.1, §10 #29).
+// account in the URL (docs/protocol.md §9.1, §10 #29).
 func TestConfigNamespace(t *testing.T) {
 	cfg := Config{Account: "bob", Token: "t", Namespace: "alice"}
 	req, err := cfg.BuildOp(Op{Service: ServiceFlow, Name: OpRead, ID: "f1"})

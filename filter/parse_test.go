@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// protocolExamples are the example strings of PROTOCOL.md §5.2 (and §3.3,
+// protocolExamples are the example strings of docs/protocol.md §5.2 (and §3.3,
 // §5.1, §7), verbatim.
 var protocolExamples = []string{
 	`elems.aNumber<=1`,
