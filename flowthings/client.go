@@ -29,13 +29,6 @@ func (f TransportFunc) Do(ctx context.Context, req core.Request) (int, []byte, e
 	return f(ctx, req)
 }
 
-// Object is a platform object (flow, drop, track, …) as decoded JSON: JSON
-// objects are map[string]any, arrays []any, strings string, booleans bool,
-// and numbers json.Number — never float64 — so that 64-bit ids, epoch
-// milliseconds and long elems survive a read-modify-save round trip exactly.
-// Use n.Int64() or n.Float64() to read a number.
-type Object = map[string]any
-
 // Response is the envelope of a successful call, returned alongside its
 // decoded body.
 type Response struct {
@@ -212,7 +205,8 @@ func encodeJSON(field string, v any) ([]byte, error) {
 // body (any JSON-encodable value; []byte and json.RawMessage are sent as
 // they are; nil sends none) and params. Each segment of path is escaped, so
 // pass ids unescaped; empty and dot segments are rejected. The body is
-// decoded as Object, []any, string, json.Number, bool or nil.
+// decoded as Object, []any, string, json.Number, bool or nil (objects nested
+// in it are map[string]any).
 func (c *Client) Request(ctx context.Context, method, path string, data any, params core.Params) (any, *Response, error) {
 	var body []byte
 	if data != nil {
@@ -237,6 +231,9 @@ func (c *Client) Request(ctx context.Context, method, path string, data any, par
 	resp, err := decodeResult(req, env, &out)
 	if err != nil {
 		return nil, nil, err
+	}
+	if m, ok := out.(map[string]any); ok {
+		return Object(m), resp, nil
 	}
 	return out, resp, nil
 }

@@ -32,3 +32,5 @@
 // Batch queues calls and returns their results in call order; package
 // flowthings/lazy runs calls as futures that can feed later calls.
 package flowthings
+
+//go:generate go run ./internal/genaccessors

@@ -93,3 +93,52 @@ func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filt
 	}
 	return out, resp, nil
 }
+
+// Drop is a drop (docs/protocol.md §3.3). Elems is sent as {} when nil.
+type Drop struct {
+	ID           *string   `json:"id,omitempty"`
+	CreationDate *EpochMs  `json:"creationDate,omitempty"`
+	CreatorID    *string   `json:"creatorId,omitempty"`
+	LastEditDate *EpochMs  `json:"lastEditDate,omitempty"`
+	LastEditorID *string   `json:"lastEditorId,omitempty"`
+	FlowID       *string   `json:"flowId,omitempty"`
+	Path         *string   `json:"path,omitempty"`
+	Elems        Elems     `json:"elems"`
+	Location     *Location `json:"location,omitempty"`
+	FHash        *string   `json:"fhash,omitempty"`
+	Version      *int64    `json:"version,omitempty"`
+	ParentDropID *DropRef  `json:"parentDropId,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}
+
+// Location is the location of a drop.
+type Location struct {
+	Lat        *float64            `json:"lat,omitempty"`
+	Lon        *float64            `json:"lon,omitempty"`
+	Specifiers *LocationSpecifiers `json:"specifiers,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}
+
+// LocationSpecifiers is the postal address of a Location.
+type LocationSpecifiers struct {
+	Street *string `json:"street,omitempty"`
+	City   *string `json:"city,omitempty"`
+	State  *string `json:"state,omitempty"`
+	Zip    *string `json:"zip,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}
+
+// DropRef names a drop: the parentDropId of a drop a track copied.
+type DropRef struct {
+	FlowID *string `json:"flowId,omitempty"`
+	DropID *string `json:"dropId,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}

@@ -5,3 +5,18 @@ package flowthings
 //
 // It has every operation of Service.
 type GroupService struct{ *Service }
+
+// Group is a group of identities (docs/protocol.md §3.6).
+type Group struct {
+	ID           *string  `json:"id,omitempty"`
+	CreationDate *EpochMs `json:"creationDate,omitempty"`
+	CreatorID    *string  `json:"creatorId,omitempty"`
+	LastEditDate *EpochMs `json:"lastEditDate,omitempty"`
+	LastEditorID *string  `json:"lastEditorId,omitempty"`
+	DisplayName  *string  `json:"displayName,omitempty"`
+	Description  *string  `json:"description,omitempty"`
+	MemberIDs    []string `json:"memberIds,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}

@@ -63,6 +63,11 @@ func (m *Modification) MarshalJSON() ([]byte, error) { return json.Marshal(m.cha
 // or opaque.
 func deepCopy(v any) any {
 	switch v := v.(type) {
+	case Object:
+		if v == nil {
+			return Object(nil)
+		}
+		return Object(deepCopy(map[string]any(v)).(map[string]any))
 	case map[string]any:
 		if v == nil {
 			return Object(nil)

@@ -10,3 +10,30 @@ package flowthings
 // Create, Read, ReadOrElse, ReadMany, FindMany, Find and Delete work as on
 // every Service. Managing tokens needs the master token.
 type TokenService struct{ *Service }
+
+// Token is a token (docs/protocol.md §3.7, §9.2). Tokens are immutable.
+type Token struct {
+	ID           *string                    `json:"id,omitempty"`
+	CreationDate *EpochMs                   `json:"creationDate,omitempty"`
+	CreatorID    *string                    `json:"creatorId,omitempty"`
+	LastEditDate *EpochMs                   `json:"lastEditDate,omitempty"`
+	LastEditorID *string                    `json:"lastEditorId,omitempty"`
+	Paths        map[string]TokenPermission `json:"paths,omitempty"` // required
+	Description  *string                    `json:"description,omitempty"`
+	Duration     *int64                     `json:"duration,omitempty"`    // ms
+	TokenString  *string                    `json:"tokenString,omitempty"` // server
+	IssuedBy     *string                    `json:"issuedBy,omitempty"`    // server
+	ExpiresInMs  *int64                     `json:"expiresInMs,omitempty"` // server
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}
+
+// TokenPermission is what a token grants on a path prefix.
+type TokenPermission struct {
+	DropRead  *bool `json:"dropRead,omitempty"`
+	DropWrite *bool `json:"dropWrite,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}

@@ -254,7 +254,7 @@ func TestEmulatorDevice(t *testing.T) {
 	assert.Regexp(t, "^k[0-9a-f]{24}$", tokID)
 	tok, resp, err := c.Token.Read(ctx, tokID, core.Params{"refs": true})
 	require.NoError(t, err)
-	assert.Equal(t, flowthings.Object{"/dev/home/thermo": map[string]any{"dropRead": true, "dropWrite": true}}, tok["paths"])
+	assert.Equal(t, map[string]any{"/dev/home/thermo": map[string]any{"dropRead": true, "dropWrite": true}}, tok["paths"])
 	assert.NotNil(t, resp.References)
 	// The device's token works: it may write to its default flow.
 	devClient := env.clientAs(t, emulator.DefaultAccount, str(t, tok, "tokenString"))

@@ -21,7 +21,9 @@
 package lazy
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -211,9 +213,10 @@ func (e *FieldError) Error() string {
 }
 
 // Field derives the value at path inside the decoded JSON of f: each step is
-// a key of a map (map[string]any, map[string]map[string]any, as
-// flowthings.Object and ReadMany results are) or an index of a list ([]any,
-// []map[string]any, as FindMany results are). The value must have type U:
+// a key of a map or a member of an object, or an index of a list: maps and
+// lists of any, and anything else that encodes as a JSON object or array
+// (flowthings.Object, typed objects such as *flowthings.Flow, ReadMany and
+// FindMany results) through its JSON form, with numbers as json.Number. The value must have type U:
 // lazy.Field[string](flows, "0", "id") is the id of the first flow. A missing
 // key, an index out of range or another type fail the future with a
 // *FieldError.
@@ -235,6 +238,22 @@ func Field[U, T any](f *Future[T], path ...string) *Future[U] {
 		}
 		return u, nil
 	})
+}
+
+// asJSONValue re-decodes a value that encodes as a JSON object or array
+// into map[string]any or []any, numbers as json.Number.
+func asJSONValue(v any) (any, bool) {
+	data, err := json.Marshal(v)
+	if err != nil || len(data) == 0 || (data[0] != '{' && data[0] != '[') {
+		return nil, false
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var out any
+	if d.Decode(&out) != nil {
+		return nil, false
+	}
+	return out, true
 }
 
 func stepInto(cur any, step string) (any, string) {
@@ -270,6 +289,10 @@ func stepInto(cur any, step string) (any, string) {
 		}
 		return c[i], ""
 	default:
+		// a typed object, or a map or list of them: step into its JSON
+		if generic, ok := asJSONValue(cur); ok {
+			return stepInto(generic, step)
+		}
 		return nil, fmt.Sprintf("cannot step into %T", cur)
 	}
 	return nil, "no member " + strconv.Quote(step)
