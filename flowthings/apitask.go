@@ -5,8 +5,8 @@ package flowthings
 // js, source ({"dropFind":…} or {"http":…}), disabled; status, reportPath,
 // lastRun, nextRun, runCt are read-only.
 //
-// It has every operation of Service.
-type APITaskService struct{ *Service }
+// It has every operation of MutableService, with results as *APITask.
+type APITaskService struct{ *MutableService[APITask] }
 
 // APITask is a periodic API task (docs/protocol.md §3.10).
 type APITask struct {

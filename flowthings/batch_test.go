@@ -77,7 +77,7 @@ func TestBatchOrderAndErrors(t *testing.T) {
 			continue
 		}
 		require.NoError(t, outcomes[i].Err)
-		assert.Equal(t, Object{"id": id}, outcomes[i].Value, "results come back in call order")
+		assert.Equal(t, &Flow{ID: Ptr(id)}, outcomes[i].Value, "results come back in call order")
 	}
 
 	values, err := b.Results()
@@ -85,7 +85,7 @@ func TestBatchOrderAndErrors(t *testing.T) {
 	var nf *core.NotFoundError
 	require.ErrorAs(t, err, &nf)
 	assert.Equal(t, "/flow/missing1", nf.Path, "the first failure in call order")
-	assert.Equal(t, Object{"id": "a"}, values[0])
+	assert.Equal(t, &Flow{ID: Ptr("a")}, values[0])
 	assert.Nil(t, values[1])
 
 	ok := NewBatch(context.Background(), 0)

@@ -5,8 +5,8 @@ package flowthings
 // (server-created), deviceSummary, status, lastSeen, reportPeriodicity,
 // tracks.
 //
-// It has every operation of Service.
-type DeviceService struct{ *Service }
+// It has every operation of MutableService, with results as *Device.
+type DeviceService struct{ *MutableService[Device] }
 
 // Device is a device (docs/protocol.md §3.9).
 type Device struct {

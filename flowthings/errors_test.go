@@ -200,9 +200,9 @@ func TestTransportErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "connection refused")
 
 	// Raw requests too.
-	_, _, err = c.Request(context.Background(), "GET", "/group", nil, nil)
+	_, _, err = c.Raw(context.Background(), "GET", "/group", nil, nil)
 	assert.ErrorIs(t, err, cause)
-	_, err = c.Flow.Delete(context.Background(), "f", nil, nil)
+	_, err = c.Flow.Delete(context.Background(), "f", nil)
 	assert.ErrorIs(t, err, cause)
 }
 

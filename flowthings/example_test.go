@@ -25,8 +25,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	capacity, _ := flows[0]["capacity"].(interface{ Int64() (int64, error) }).Int64()
-	fmt.Println(flows[0]["path"], capacity)
+	fmt.Println(flows[0].GetPath(), flows[0].GetCapacity())
 	// Output: /alice/sensor 1000
 }
 
@@ -48,4 +47,37 @@ func ExampleM() {
 	model, diff := flowthings.M(flow).Modify("description", "new").Done()
 	fmt.Println(flow["description"], model["description"], diff)
 	// Output: old new map[description:new]
+}
+
+func ExampleElems() {
+	// A drop as v0.1 sends it: every elem typed, one integer beyond 2⁵³.
+	d, err := flowthings.Into[*flowthings.Drop]([]byte(`{"id":"d1","elems":{
+		"temp":{"type":"float","value":21.5},
+		"count":9007199254740993,
+		"seen":{"type":"date","value":1302547651168},
+		"stats":{"type":"map","value":{"voltage":{"type":"float","value":15.4}}}}}`))
+	if err != nil {
+		panic(err)
+	}
+	temp, _ := d.Elems.Float("temp")
+	count, _ := d.Elems.Int64("count")
+	seen, _ := d.Elems.Time("seen")
+	volts, _ := d.Elems.Float("stats", "voltage")
+	_, missing := d.Elems.String("nope")
+	fmt.Println(temp, count, seen.Format("2006-01-02"), volts, missing)
+
+	d.Elems["contact"] = core.Typed(core.ElemEmail, "alice@example.com")
+	fmt.Println(d.Elems.Type("contact"), d.Elems.Type("count") == "")
+	// Output:
+	// 21.5 9007199254740993 2011-04-11 15.4 false
+	// email true
+}
+
+func ExampleObject() {
+	var o flowthings.Object = flowthings.Object{"id": "f1", "nested": map[string]any{"list": []any{"a", "b"}}}
+	id, _ := o.String("id")
+	second, _ := o.Get("nested", "list", "1")
+	_, ok := o.Int64("id") // a string is not an integer: no panic, just false
+	fmt.Println(id, second, ok)
+	// Output: f1 b false
 }

@@ -5,8 +5,8 @@ package flowthings
 // capacity (default 1000; 0 stores nothing), description, filter (FFL),
 // public, name.
 //
-// It has every operation of Service.
-type FlowService struct{ *Service }
+// It has every operation of MutableService, with results as *Flow.
+type FlowService struct{ *MutableService[Flow] }
 
 // Flow is a flow (docs/protocol.md §3.2).
 type Flow struct {

@@ -3,8 +3,8 @@ package flowthings
 // GroupService is the /group service: groups of identities, usable as share
 // recipients. Members: displayName, description, memberIds.
 //
-// It has every operation of Service.
-type GroupService struct{ *Service }
+// It has every operation of MutableService, with results as *Group.
+type GroupService struct{ *MutableService[Group] }
 
 // Group is a group of identities (docs/protocol.md §3.6).
 type Group struct {

@@ -5,8 +5,8 @@ package flowthings
 // shares, masterToken (read-only, visible to the identity itself). Normal
 // accounts only read and find identities; the platform refuses the rest.
 //
-// It has every operation of Service.
-type IdentityService struct{ *Service }
+// It has every operation of MutableService, with results as *Identity.
+type IdentityService struct{ *MutableService[Identity] }
 
 // Identity is an identity, an account (docs/protocol.md §3.5).
 type Identity struct {

@@ -5,8 +5,8 @@ package flowthings
 // source (flow → broker), username, password, clientId, qos, version,
 // reportFrequency, inputFormat, outputFormat, plus the task members.
 //
-// It has every operation of Service.
-type MQTTService struct{ *Service }
+// It has every operation of MutableService, with results as *MQTTTask.
+type MQTTService struct{ *MutableService[MQTTTask] }
 
 // MQTTTask is an MQTT connection (docs/protocol.md §3.11): exactly one of
 // Destination (broker → flow) and Source (flow → broker).

@@ -3,8 +3,8 @@ package flowthings
 // RSSService is the /rss service: RSS import tasks. Members: url, favicon, icon,
 // category, isFeatured, destination, plus the task members.
 //
-// It has every operation of Service.
-type RSSService struct{ *Service }
+// It has every operation of MutableService, with results as *RSSTask.
+type RSSService struct{ *MutableService[RSSTask] }
 
 // RSSTask is an RSS import task (docs/protocol.md §3.12).
 type RSSTask struct {

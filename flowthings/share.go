@@ -8,7 +8,7 @@ package flowthings
 // Shares are immutable: Update, UpdateMany, and Save of a model with an id
 // or of a Modification fail with an *UnsupportedError, without any I/O.
 // Managing shares needs the master token.
-type ShareService struct{ *Service }
+type ShareService struct{ *ImmutableService[Share] }
 
 // Share is a share (docs/protocol.md §3.8, §9.3). Shares are immutable.
 type Share struct {

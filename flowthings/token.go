@@ -9,7 +9,7 @@ package flowthings
 // or of a Modification fail with an *UnsupportedError, without any I/O.
 // Create, Read, ReadOrElse, ReadMany, FindMany, Find and Delete work as on
 // every Service. Managing tokens needs the master token.
-type TokenService struct{ *Service }
+type TokenService struct{ *ImmutableService[Token] }
 
 // Token is a token (docs/protocol.md §3.7, §9.2). Tokens are immutable.
 type Token struct {

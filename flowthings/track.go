@@ -7,8 +7,8 @@ import "encoding/json"
 // source (required), destination (string or list), filter, js, description,
 // disabled, metadata.
 //
-// It has every operation of Service.
-type TrackService struct{ *Service }
+// It has every operation of MutableService, with results as *Track.
+type TrackService struct{ *MutableService[Track] }
 
 // Track is a track (docs/protocol.md §3.4).
 type Track struct {

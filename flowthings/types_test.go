@@ -269,3 +269,20 @@ func TestIntoAndAs(t *testing.T) {
 	_, err = As[Flow](func() {})
 	assert.Error(t, err)
 }
+
+func TestModificationOfTypedObject(t *testing.T) {
+	t.Parallel()
+	d := &Drop{ID: Ptr("d1"), Elems: Elems{"a": 1}, Extra: Extra{"x": json.RawMessage(`7`)}}
+	m := M(d).Modify("fhash", "k")
+	assert.Equal(t, "d1", m.ID())
+	model, diff := m.Done()
+	assert.Equal(t, Object{"fhash": "k"}, diff)
+	assert.Equal(t, json.Number("7"), model["x"], "the typed object's Extra is part of the model")
+	assert.Equal(t, "k", model["fhash"])
+
+	_, err := updateOf(M(42))
+	var in *core.InputError
+	assert.ErrorAs(t, err, &in, "a model that is not an object")
+	m2 := M(map[string]any{"id": "x"})
+	assert.Equal(t, "x", m2.ID())
+}

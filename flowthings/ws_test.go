@@ -264,7 +264,7 @@ func TestWebSocketLifecycle(t *testing.T) {
 
 	_, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 	assert.ErrorIs(t, err, core.ErrWebSocketClosed)
-	_, err = f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) {})
+	_, err = f.ws.SubscribeRaw(context.Background(), flowA, func(core.WSDrop) {})
 	assert.ErrorIs(t, err, core.ErrWebSocketClosed)
 }
 
@@ -331,7 +331,7 @@ func TestWebSocketErrorReplies(t *testing.T) {
 			assert.True(t, tt.check(err), "%T %v", err, err)
 
 			go func() {
-				sub, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) { t.Error("delivered") })
+				sub, err := f.ws.SubscribeRaw(context.Background(), flowA, func(core.WSDrop) { t.Error("delivered") })
 				assert.Nil(t, sub)
 				errc <- err
 			}()
@@ -341,7 +341,7 @@ func TestWebSocketErrorReplies(t *testing.T) {
 			f.sock.send(push(flowA, drop(flowA, pathA))) // nobody is subscribed
 		})
 	}
-	_, err := f.ws.Subscribe(context.Background(), flowA, nil)
+	_, err := f.ws.SubscribeRaw(context.Background(), flowA, nil)
 	var ie *core.InputError
 	assert.ErrorAs(t, err, &ie)
 	_, err = f.ws.Send(context.Background(), core.WSFrame{Object: "drop", Type: "subscribe"})
@@ -367,7 +367,7 @@ func TestWebSocketFanOut(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := f.ws.Subscribe(context.Background(), h.resource, func(d core.WSDrop) { gotc <- got{h.name, d} })
+			s, err := f.ws.SubscribeRaw(context.Background(), h.resource, func(d core.WSDrop) { gotc <- got{h.name, d} })
 			assert.NoError(t, err)
 			subs[i] = s
 		}()
@@ -417,7 +417,7 @@ func TestWebSocketHandlerMayCall(t *testing.T) {
 	done := make(chan string, 1)
 	var sub *Subscription
 	var subMu sync.Mutex
-	s, err := f.ws.Subscribe(context.Background(), flowA, func(d core.WSDrop) {
+	s, err := f.ws.SubscribeRaw(context.Background(), flowA, func(d core.WSDrop) {
 		// A handler may call Send and wait for its reply without deadlock.
 		body, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 		assert.NoError(t, err)
@@ -468,7 +468,7 @@ func TestWebSocketSendContext(t *testing.T) {
 	// A Subscribe that times out leaves no subscription behind.
 	ctx, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel2()
-	_, err = f.ws.Subscribe(ctx, flowA, func(core.WSDrop) { t.Error("delivered") })
+	_, err = f.ws.SubscribeRaw(ctx, flowA, func(core.WSDrop) { t.Error("delivered") })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, f.sock.next(t), `"type":"subscribe"`)
 	assert.Contains(t, f.sock.next(t), `"type":"unsubscribe"`)
@@ -478,7 +478,7 @@ func TestWebSocketSendContext(t *testing.T) {
 func TestWebSocketDisconnectFailsPending(t *testing.T) {
 	f := dialFixture(t, core.WSOptions{})
 	_, stop := f.sock.ackSubscribes(make(chan string, 10))
-	sub, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) {})
+	sub, err := f.ws.SubscribeRaw(context.Background(), flowA, func(core.WSDrop) {})
 	require.NoError(t, err)
 	stop()
 
@@ -515,7 +515,7 @@ func TestWebSocketReconnect(t *testing.T) {
 	_, stop := f.sock.ackSubscribes(nil)
 	gotc := make(chan string, 10)
 	for _, r := range []string{flowA, pathA, flowB} {
-		_, err := f.ws.Subscribe(context.Background(), r, func(d core.WSDrop) { gotc <- r })
+		_, err := f.ws.SubscribeRaw(context.Background(), r, func(d core.WSDrop) { gotc <- r })
 		require.NoError(t, err)
 	}
 	stop()
@@ -644,12 +644,12 @@ func TestWebSocketNoDeliveryAfterClose(t *testing.T) {
 	defer stop()
 	release := make(chan struct{})
 	first := make(chan struct{}, 1)
-	_, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) {
+	_, err := f.ws.SubscribeRaw(context.Background(), flowA, func(core.WSDrop) {
 		first <- struct{}{}
 		<-release
 	})
 	require.NoError(t, err)
-	second, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) { t.Error("delivered after Close") })
+	second, err := f.ws.SubscribeRaw(context.Background(), flowA, func(core.WSDrop) { t.Error("delivered after Close") })
 	require.NoError(t, err)
 
 	f.sock.send(push(flowA, drop(flowA, pathA)))
@@ -658,4 +658,51 @@ func TestWebSocketNoDeliveryAfterClose(t *testing.T) {
 	close(release)
 	f.sock.send(push(flowA, drop(flowA, pathA)))
 	recv(t, first)
+}
+
+func TestWebSocketTypedDrops(t *testing.T) {
+	f := dialFixture(t, core.WSOptions{})
+	_, stop := f.sock.ackSubscribes(nil)
+	defer stop()
+
+	drops := make(chan *Drop, 4)
+	_, err := f.ws.Subscribe(t.Context(), flowA, func(d *Drop) { drops <- d })
+	require.NoError(t, err)
+	_, err = f.ws.Subscribe(t.Context(), flowA, nil)
+	var in *core.InputError
+	require.ErrorAs(t, err, &in)
+
+	f.sock.send(push(flowA, drop(flowA, pathA)))
+	d := recv(t, drops)
+	assert.Equal(t, "d1", d.GetID())
+	assert.Equal(t, flowA, d.GetFlowID())
+	n, ok := d.Elems.Int64("n")
+	assert.True(t, ok)
+	assert.Equal(t, int64(1), n)
+
+	// A push that is not a drop is reported, not delivered.
+	f.sock.send(push(flowA, `[1,2]`))
+	var frameErr *core.WSFrameError
+	require.ErrorAs(t, recv(t, f.errs), &frameErr)
+	assert.Contains(t, frameErr.Reason, "not a drop")
+	assert.Equal(t, "[1,2]", frameErr.Excerpt)
+	f.sock.send(push(flowA, `null`))
+	require.ErrorAs(t, recv(t, f.errs), &frameErr)
+	select {
+	case d := <-drops:
+		t.Errorf("delivered %v", d)
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+func TestDecodeDrop(t *testing.T) {
+	t.Parallel()
+	long := `"` + strings.Repeat("x", 200) + `"`
+	_, err := DecodeDrop(core.WSDrop{Resource: flowA, Value: []byte(long)})
+	var frameErr *core.WSFrameError
+	require.ErrorAs(t, err, &frameErr)
+	assert.Len(t, frameErr.Excerpt, 120)
+	d, err := DecodeDrop(core.WSDrop{Resource: flowA, Value: []byte(`{"id":"d9","elems":{}}`)})
+	require.NoError(t, err)
+	assert.Equal(t, "d9", d.GetID())
 }

@@ -49,11 +49,11 @@ func TestTransportSendsEverything(t *testing.T) {
 
 	many, _, err := c.Flow.ReadMany(ctx, []string{"f1", "a/b"}, core.Params{"only": []string{"id"}})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]flowthings.Object{"f1": {"id": "f1"}}, many)
+	assert.Equal(t, map[string]*flowthings.Flow{"f1": {ID: flowthings.Ptr("f1")}}, many)
 	s := <-got
 	assert.Equal(t, seen{"MGET", "/v0.1/alice/flow?only=id", `["f1","a/b"]`, token, "alice", "application/json"}, s)
 
-	_, _, err = c.Flow.UpdateMany(ctx, map[string]flowthings.Object{"f1": {"a": 1}}, nil)
+	_, _, err = c.Flow.Objects().UpdateMany(ctx, map[string]flowthings.Object{"f1": {"a": 1}}, nil)
 	require.NoError(t, err)
 	s = <-got
 	assert.Equal(t, "MPUT", s.method)
@@ -92,10 +92,10 @@ func TestTransportStatusAndErrors(t *testing.T) {
 	var mal *core.MalformedResponseError
 	require.ErrorAs(t, err, &mal)
 	assert.Equal(t, 502, mal.Status)
-	obj, resp, err := c.Flow.Create(ctx, flowthings.Object{"path": "/alice/x"}, nil)
+	obj, resp, err := c.Flow.Create(ctx, &flowthings.Flow{Path: flowthings.Ptr("/alice/x")}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
-	assert.Equal(t, "f9", obj["id"])
+	assert.Equal(t, "f9", obj.GetID())
 }
 
 func TestTransportBodyLimit(t *testing.T) {
@@ -106,13 +106,13 @@ func TestTransportBodyLimit(t *testing.T) {
 	tr := NewTransport(nil)
 	tr.MaxBodyBytes = 1000
 	c := clientFor(t, srv, tr)
-	_, _, err := c.Request(context.Background(), "GET", "/flow", nil, nil)
+	_, _, err := c.Raw(context.Background(), "GET", "/flow", nil, nil)
 	var te *core.TransportError
 	require.ErrorAs(t, err, &te)
 	assert.ErrorIs(t, err, ErrBodyTooLarge)
 
 	tr.MaxBodyBytes = 0 // default limit: fine
-	v, _, err := c.Request(context.Background(), "GET", "/flow", nil, nil)
+	v, _, err := c.Raw(context.Background(), "GET", "/flow", nil, nil)
 	require.NoError(t, err)
 	assert.Len(t, v, 2000)
 }

@@ -94,13 +94,12 @@ func TestWSDialerEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	defer ws.Close()
 
-	drops := make(chan core.WSDrop, 1)
-	sub, err := ws.Subscribe(ctx, wsTestFlow, func(d core.WSDrop) { drops <- d })
+	drops := make(chan *flowthings.Drop, 1)
+	sub, err := ws.Subscribe(ctx, wsTestFlow, func(d *flowthings.Drop) { drops <- d })
 	require.NoError(t, err)
 	select {
 	case d := <-drops:
-		assert.Equal(t, wsTestFlow, d.Resource)
-		assert.JSONEq(t, `{"id":"d1","flowId":"`+wsTestFlow+`","path":"/alice/x","elems":{}}`, string(d.Value))
+		assert.Equal(t, &flowthings.Drop{ID: flowthings.Ptr("d1"), FlowID: flowthings.Ptr(wsTestFlow), Path: flowthings.Ptr("/alice/x"), Elems: flowthings.Elems{}}, d)
 	case <-ctx.Done():
 		t.Fatal("no drop pushed")
 	}
