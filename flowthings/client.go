@@ -94,10 +94,10 @@ func NewClient(cfg core.Config, t Transport) (*Client, error) {
 	return c, nil
 }
 
-// Service returns the untyped service named name (a core.Service*
-// constant or any other service name, such as the v4.0-only
-// "local-track"), with results as Object.
-func (c *Client) Service(name string) *Service { return c.service(name, "") }
+// Service returns the untyped service named name (one of the Service*
+// constants, or any other name the platform knows), with results as
+// Object: c.Service(ServiceLocalTrack) reaches the v4.0-only local tracks.
+func (c *Client) Service(name ServiceName) *Service { return c.service(string(name), "") }
 
 func (c *Client) service(name, flowID string) *Service {
 	return &Service{c: c, name: name, flowID: flowID}

@@ -25,7 +25,7 @@ type Service struct {
 }
 
 // Name is the service's URL name, such as "flow" or "api-task".
-func (s *Service) Name() string { return s.name }
+func (s *Service) Name() ServiceName { return ServiceName(s.name) }
 
 func (s *Service) op(name string) core.Op {
 	return core.Op{Service: s.name, FlowID: s.flowID, Name: name}

@@ -312,7 +312,7 @@ func TestImmutableServices(t *testing.T) {
 		_, _, err = svc.Save(ctx, Object{"paths": Object{}}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, "POST", rec.last(t).Method)
-		assert.Equal(t, "/"+svc.Name(), rec.last(t).Path)
+		assert.Equal(t, "/"+string(svc.Name()), rec.last(t).Path)
 	}
 }
 
@@ -396,7 +396,12 @@ func TestModificationSendsOnlyDiff(t *testing.T) {
 func TestDropHelpers(t *testing.T) {
 	c, _ := newTestClient(t, nil)
 	assert.Equal(t, "f1", c.Drop("f1").FlowID())
-	assert.Equal(t, "drop", c.Drop("f1").Name())
+	assert.Equal(t, ServiceDrop, c.Drop("f1").Name())
+	assert.Equal(t, ServiceToken, c.Token.Name())
+	assert.Equal(t, ServiceLocalTrack, c.Service(ServiceLocalTrack).Name())
+	_, _, err := c.Service(ServiceLocalTrack).Read(context.Background(), "t1", nil)
+	require.NoError(t, err)
+	assert.Equal(t, core.WSFrame{Object: "drop", Type: "findmany"}, WSFrame(WSFindMany, ServiceDrop))
 	assert.Equal(t, "/a/x", c.DropPath("/a/x").Path())
 	env, err := c.Exec(context.Background(), core.Op{Service: core.ServiceLocalTrack, Name: core.OpFindMany})
 	require.NoError(t, err)

@@ -25,7 +25,7 @@ func newMutable[T any](s *Service) *MutableService[T] {
 }
 
 // Name is the service's URL name, such as "flow" or "api-task".
-func (s *ImmutableService[T]) Name() string { return s.s.name }
+func (s *ImmutableService[T]) Name() ServiceName { return s.s.Name() }
 
 // Objects returns the untyped service: the same operations on Object, for
 // members or shapes the typed objects do not cover. Its Update of a token

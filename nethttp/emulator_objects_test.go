@@ -76,7 +76,7 @@ func TestEmulatorObjectServices(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.svc(c)
-			require.Equal(t, tc.name, s.Name())
+			require.Equal(t, flowthings.ServiceName(tc.name), s.Name())
 			descA, descB := tc.name+" A", tc.name+" B"
 
 			// Create: 201 and the stored object, with server members.

@@ -63,7 +63,7 @@ func TestEmulatorStatistics(t *testing.T) {
 			return c.Statistics.FlowDropAdded(ctx, srcID, core.StatOptions{Year: 2024})
 		}, []int64{0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
 		{"month by day", func() ([]int64, *flowthings.Response, error) {
-			return c.Statistics.Get(ctx, core.StatTrackPass, trackID, core.StatOptions{Year: 2024, Month: 3})
+			return c.Statistics.Get(ctx, flowthings.StatTrackPass, trackID, core.StatOptions{Year: 2024, Month: 3})
 		}, func() []int64 { out := make([]int64, 31); out[14] = 2; return out }()},
 		{"day, level DAY", func() ([]int64, *flowthings.Response, error) {
 			return c.Statistics.FlowDropAdded(ctx, dstID, core.StatOptions{Year: 2024, Month: 3, Day: 15, Level: "DAY"})
