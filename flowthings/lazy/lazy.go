@@ -27,28 +27,24 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-)
 
-// DefaultConcurrency is the number of calls a Group runs at once unless told
-// otherwise.
-const DefaultConcurrency = 8
+	"github.com/flowthings/flowthings-wasm/flowthings/internal/slots"
+)
 
 // Group runs calls with a shared context and bounded concurrency. A call
 // holds one of the concurrency slots only while it runs, not while it waits
 // for its inputs, so dependency chains cannot deadlock the group.
 type Group struct {
-	ctx context.Context
-	sem chan struct{}
+	ctx   context.Context
+	slots *slots.Limiter
 }
 
 // New returns a group whose calls get ctx and run at most concurrency at a
-// time (DefaultConcurrency if concurrency <= 0). When ctx ends, calls that
-// have not started fail with its error.
+// time (flowthings.DefaultConcurrency if concurrency <= 0), in the order
+// their inputs became ready; flowthings.Batch shares the same limiter. When
+// ctx ends, calls that have not started fail with its error.
 func New(ctx context.Context, concurrency int) *Group {
-	if concurrency <= 0 {
-		concurrency = DefaultConcurrency
-	}
-	return &Group{ctx: ctx, sem: make(chan struct{}, concurrency)}
+	return &Group{ctx: ctx, slots: slots.New(concurrency)}
 }
 
 // Future is the eventual result of a call.
@@ -103,20 +99,10 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 
 // run runs fn in a slot of g, unless g's context has ended.
 func run[T any](g *Group, f *Future[T], fn func(ctx context.Context) (T, error)) {
-	var zero T
-	select {
-	case g.sem <- struct{}{}:
-	case <-g.ctx.Done():
-		f.settle(zero, g.ctx.Err())
-		return
-	}
-	defer func() { <-g.sem }()
-	if err := g.ctx.Err(); err != nil {
+	if err := slots.Run(g.ctx, g.slots.Line(), func(ctx context.Context) { f.settle(fn(ctx)) }); err != nil {
+		var zero T
 		f.settle(zero, err)
-		return
 	}
-	v, err := fn(g.ctx)
-	f.settle(v, err)
 }
 
 // Go starts fn and returns its future at once.
