@@ -57,8 +57,9 @@ func newSlowRESTClient(t *testing.T, delay time.Duration) (*Client, *slowRESTTra
 }
 
 func TestBatchOrderAndErrors(t *testing.T) {
+	t.Parallel()
 	c, _ := newSlowRESTClient(t, 5*time.Millisecond)
-	b := NewBatch(context.Background(), 3)
+	b := NewBatch(t.Context(), 3)
 	ids := []string{"a", "missing1", "c", "d", "missing2", "f", "g"}
 	for i, id := range ids {
 		idx := b.Add(func(ctx context.Context) (any, error) {
@@ -88,7 +89,7 @@ func TestBatchOrderAndErrors(t *testing.T) {
 	assert.Equal(t, &Flow{ID: Ptr("a")}, values[0])
 	assert.Nil(t, values[1])
 
-	ok := NewBatch(context.Background(), 0)
+	ok := NewBatch(t.Context(), 0)
 	ok.Add(func(ctx context.Context) (any, error) { return 1, nil })
 	vals, err := ok.Results()
 	require.NoError(t, err)
@@ -96,9 +97,10 @@ func TestBatchOrderAndErrors(t *testing.T) {
 }
 
 func TestBatchBoundedConcurrency(t *testing.T) {
+	t.Parallel()
 	for _, limit := range []int{1, 2, 4} {
 		c, st := newSlowRESTClient(t, 50*time.Millisecond)
-		b := NewBatch(context.Background(), limit)
+		b := NewBatch(t.Context(), limit)
 		for i := 0; i < 10; i++ {
 			b.Add(func(ctx context.Context) (any, error) { return Result(c.Flow.Read(ctx, "x", nil)) })
 		}
@@ -110,7 +112,8 @@ func TestBatchBoundedConcurrency(t *testing.T) {
 }
 
 func TestBatchContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
 	b := NewBatch(ctx, 1)
 	started := make(chan struct{})
 	release := make(chan struct{})

@@ -151,7 +151,8 @@ type flowStruct struct {
 }
 
 func TestSaveDispatch(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name   string
 		model  any
@@ -181,7 +182,8 @@ func TestSaveDispatch(t *testing.T) {
 }
 
 func TestUpdateInputErrors(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name string
 		call func(c *Client) error
@@ -289,7 +291,8 @@ func TestUpdateInputErrors(t *testing.T) {
 }
 
 func TestImmutableServices(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, s := range []func(c *Client) *Service{
 		func(c *Client) *Service { return c.Token.Objects() },
 		func(c *Client) *Service { return c.Share.Objects() },
@@ -317,6 +320,7 @@ func TestImmutableServices(t *testing.T) {
 }
 
 func TestModifications(t *testing.T) {
+	t.Parallel()
 	original := Object{
 		"id":    "d1",
 		"elems": Object{"temp": json.Number("20"), "tags": []any{"a", Object{"deep": true}}},
@@ -370,7 +374,8 @@ func TestModifications(t *testing.T) {
 }
 
 func TestModificationSendsOnlyDiff(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	c, rec := newTestClient(t, func(req core.Request) (int, []byte, error) {
 		if req.Method == "MPUT" {
 			return 200, envJSON(200, `{"d1":{"id":"d1"}}`), nil
@@ -394,18 +399,19 @@ func TestModificationSendsOnlyDiff(t *testing.T) {
 }
 
 func TestDropHelpers(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, nil)
 	assert.Equal(t, "f1", c.Drop("f1").FlowID())
 	assert.Equal(t, ServiceDrop, c.Drop("f1").Name())
 	assert.Equal(t, ServiceToken, c.Token.Name())
 	assert.Equal(t, ServiceLocalTrack, c.Service(ServiceLocalTrack).Name())
-	_, _, err := c.Service(ServiceLocalTrack).Read(context.Background(), "t1", nil)
+	_, _, err := c.Service(ServiceLocalTrack).Read(t.Context(), "t1", nil)
 	require.NoError(t, err)
 	assert.Equal(t, core.WSFrame{Object: "drop", Type: "findmany"}, WSFrame(WSFindMany, ServiceDrop))
 	assert.Equal(t, "/a/x", c.DropPath("/a/x").Path())
-	env, err := c.Exec(context.Background(), core.Op{Service: core.ServiceLocalTrack, Name: core.OpFindMany})
+	env, err := c.Exec(t.Context(), core.Op{Service: core.ServiceLocalTrack, Name: core.OpFindMany})
 	require.NoError(t, err)
 	assert.Equal(t, "{}", string(env.Body))
-	_, err = c.Exec(context.Background(), core.Op{Service: "x"})
+	_, err = c.Exec(t.Context(), core.Op{Service: "x"})
 	assert.Error(t, err)
 }

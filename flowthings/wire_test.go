@@ -103,6 +103,7 @@ func wireCases() []wireCase {
 // TestWireShape checks method, URL, query, body and headers of every method
 // of every service.
 func TestWireShape(t *testing.T) {
+	t.Parallel()
 	services := []struct {
 		path      string
 		immutable bool
@@ -120,7 +121,7 @@ func TestWireShape(t *testing.T) {
 		{"/share", true, func(c *Client) *Service { return c.Share.Objects() }},
 		{"/drop/f0123", false, func(c *Client) *Service { return c.Drop("f0123").Objects() }},
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, svc := range services {
 		for _, tc := range wireCases() {
 			t.Run(svc.path+"/"+tc.name, func(t *testing.T) {
@@ -161,7 +162,8 @@ func TestWireShape(t *testing.T) {
 }
 
 func TestWireShapeDropExtras(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name   string
 		call   func(c *Client) (any, error)
@@ -247,7 +249,8 @@ func TestWireShapeDropExtras(t *testing.T) {
 }
 
 func TestResultShapes(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	c, _ := newTestClient(t, answerWith(200, `{"x1":{"id":"x1","n":12345678901234567890}}`))
 	many, resp, err := c.Flow.ReadMany(ctx, []string{"x1"}, nil)
 	require.NoError(t, err)
@@ -272,7 +275,8 @@ func TestResultShapes(t *testing.T) {
 }
 
 func TestWrongBodyShape(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name string
 		resp string

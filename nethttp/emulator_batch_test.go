@@ -20,6 +20,7 @@ import (
 // Batch and lazy
 
 func TestEmulatorBatch(t *testing.T) {
+	t.Parallel()
 	// Every request takes 5 ms and call i makes 6-i requests, so the
 	// calls overlap (3 at a time) and the early ones finish last.
 	env := newEmuEnv(t, func(cfg *emulator.Config) { cfg.Latency = 5 * time.Millisecond })
@@ -92,6 +93,7 @@ func TestEmulatorBatch(t *testing.T) {
 }
 
 func TestEmulatorLazy(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, func(cfg *emulator.Config) { cfg.Latency = 2 * time.Millisecond })
 	ctx := testCtx(t)
 	c := env.c

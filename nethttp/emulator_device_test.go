@@ -12,6 +12,7 @@ import (
 )
 
 func TestEmulatorDevice(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
@@ -59,6 +60,7 @@ func TestEmulatorDevice(t *testing.T) {
 }
 
 func TestEmulatorIdentity(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c

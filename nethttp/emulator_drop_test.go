@@ -18,6 +18,7 @@ import (
 // Drops
 
 func TestEmulatorDrops(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
@@ -304,6 +305,7 @@ func TestEmulatorDrops(t *testing.T) {
 }
 
 func TestEmulatorDropCapacity(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	flow := createFlow(t, ctx, env.c, "/dev/small", flowthings.Object{"capacity": 3})
@@ -339,6 +341,7 @@ func TestEmulatorDropCapacity(t *testing.T) {
 }
 
 func TestEmulatorAggregate(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	flow := createFlow(t, ctx, env.c, "/dev/agg", nil)

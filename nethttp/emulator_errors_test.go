@@ -19,6 +19,7 @@ import (
 // Errors
 
 func TestEmulatorErrors(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
@@ -140,6 +141,7 @@ func TestEmulatorErrors(t *testing.T) {
 }
 
 func TestEmulatorRawRequest(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c

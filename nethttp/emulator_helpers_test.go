@@ -108,7 +108,7 @@ func (r *recordingTrans) last(t *testing.T) core.Request {
 // testCtx is a context bounded well inside the test timeout.
 func testCtx(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }

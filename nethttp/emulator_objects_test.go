@@ -28,6 +28,7 @@ type objectCase struct {
 }
 
 func TestEmulatorObjectServices(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c

@@ -15,6 +15,7 @@ import (
 // Statistics
 
 func TestEmulatorStatistics(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil) // clock fixed at emuNow: 2024-03-15 10:30 UTC
 	ctx := testCtx(t)
 	c := env.c

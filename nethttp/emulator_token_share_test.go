@@ -14,6 +14,7 @@ import (
 )
 
 func TestEmulatorTokenAndShare(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
@@ -106,6 +107,7 @@ func TestEmulatorTokenAndShare(t *testing.T) {
 // Permissions: a Token object and a Share
 
 func TestEmulatorTokenPermissions(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
@@ -197,6 +199,7 @@ func TestEmulatorTokenPermissions(t *testing.T) {
 }
 
 func TestEmulatorShares(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c

@@ -23,6 +23,7 @@ import (
 // WebSocket
 
 func TestEmulatorWebSocket(t *testing.T) {
+	t.Parallel()
 	env := newEmuEnv(t, nil)
 	ctx := testCtx(t)
 	c := env.c
@@ -168,6 +169,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 // that one resource, so the emulator must keep the connection subscribed
 // until both the id and the path are unsubscribed.
 func TestEmulatorWebSocketUnsubscribeIDAndPath(t *testing.T) {
+	t.Parallel()
 	for _, closeByPath := range []bool{true, false} {
 		t.Run(fmt.Sprint("close by path ", closeByPath), func(t *testing.T) {
 			env := newEmuEnv(t, nil)

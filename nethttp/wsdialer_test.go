@@ -87,8 +87,9 @@ func wsTestConfig(srv *httptest.Server) core.Config {
 }
 
 func TestWSDialerEndToEnd(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Heartbeat: 5 * time.Millisecond})
 	require.NoError(t, err)
@@ -114,8 +115,9 @@ func TestWSDialerEndToEnd(t *testing.T) {
 }
 
 func TestWSDialerReadLimit(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{ReadLimit: 1024}, nil)
 	require.NoError(t, err)
@@ -127,8 +129,9 @@ func TestWSDialerReadLimit(t *testing.T) {
 }
 
 func TestWSDialerErrors(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 
 	_, err := (&WSDialer{}).Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/session/expired/ws")
@@ -144,8 +147,9 @@ func TestWSDialerErrors(t *testing.T) {
 }
 
 func TestWSDialerSocket(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	s, err := (&WSDialer{ReadLimit: -1}).Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/session/s-1/ws")
 	require.NoError(t, err)

@@ -51,7 +51,7 @@ func newLazyClient(t *testing.T, unit time.Duration) (*flowthings.Client, *atomi
 func TestLazyParallel(t *testing.T) {
 	const unit = 200 * time.Millisecond
 	c, _ := newLazyClient(t, unit)
-	g := lazy.New(context.Background(), 0)
+	g := lazy.New(t.Context(), 0)
 	start := time.Now()
 	var futures []*lazy.Future[*flowthings.Flow]
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
@@ -105,10 +105,11 @@ func isDone(ch <-chan struct{}) bool {
 }
 
 func TestLazyDependencies(t *testing.T) {
+	t.Parallel()
 	tr := &gated{gates: map[string]chan struct{}{"/flow": make(chan struct{}), "/flow/slow": make(chan struct{})}}
 	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "tok"}, tr)
 	require.NoError(t, err)
-	g := lazy.New(context.Background(), 0)
+	g := lazy.New(t.Context(), 0)
 
 	flows := lazy.Go(g, func(ctx context.Context) ([]*flowthings.Flow, error) {
 		return flowthings.Result(c.Flow.FindMany(ctx, core.Params{"limit": 2}))
@@ -126,7 +127,7 @@ func TestLazyDependencies(t *testing.T) {
 	assert.False(t, isDone(drops.Done()), "the dependant waits for its input")
 
 	close(tr.gates["/flow"]) // the input arrives; the unrelated call stays blocked
-	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	wctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	got, err := drops.Wait(wctx)
 	require.NoError(t, err, "the dependant must not wait for the unrelated call")
@@ -145,14 +146,15 @@ func TestLazyDependencies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "fA+fB", v)
 	n := lazy.Then(flows, func(fs []*flowthings.Flow) (int, error) { return len(fs), nil })
-	count, err := n.Wait(context.Background())
+	count, err := n.Wait(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, 2, count)
 }
 
 func TestLazyErrorsPropagate(t *testing.T) {
+	t.Parallel()
 	c, calls := newLazyClient(t, 5*time.Millisecond)
-	g := lazy.New(context.Background(), 2)
+	g := lazy.New(t.Context(), 2)
 	missing := lazy.Go(g, func(ctx context.Context) (*flowthings.Flow, error) {
 		return flowthings.Result(c.Flow.Read(ctx, "missing", nil))
 	})
@@ -181,6 +183,7 @@ func TestLazyErrorsPropagate(t *testing.T) {
 }
 
 func TestLazyField(t *testing.T) {
+	t.Parallel()
 	src := lazy.Value[any](map[string]any{
 		"list":  []any{map[string]any{"id": "x"}},
 		"objs":  []map[string]any{{"id": "y"}},
@@ -221,7 +224,8 @@ func TestLazyField(t *testing.T) {
 }
 
 func TestLazyContextAndBound(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
 	g := lazy.New(ctx, 1)
 	block := make(chan struct{})
 	started := make(chan struct{})
@@ -243,11 +247,11 @@ func TestLazyContextAndBound(t *testing.T) {
 	assert.Equal(t, 1, v)
 
 	// Waiting gives up with the waiter's context.
-	never := lazy.Go(lazy.New(context.Background(), 1), func(ctx context.Context) (int, error) {
+	never := lazy.Go(lazy.New(t.Context(), 1), func(ctx context.Context) (int, error) {
 		time.Sleep(time.Second)
 		return 0, nil
 	})
-	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	wctx, wcancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer wcancel()
 	_, err = never.Wait(wctx)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
