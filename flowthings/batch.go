@@ -9,7 +9,7 @@ import (
 
 // DefaultConcurrency is the number of calls a Batch or a lazy group runs at
 // once unless told otherwise.
-const DefaultConcurrency = slots.Default
+const DefaultConcurrency = 8
 
 // Batch is the reference client's async() workflow: queue calls with Add,
 // then collect their results, in call order, with Results or

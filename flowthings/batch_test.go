@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings/internal/slots"
 )
 
 // slowRESTTransport answers every read with the id it was asked for, after a
@@ -132,4 +133,9 @@ func TestBatchContext(t *testing.T) {
 	assert.ErrorIs(t, out[1].Err, context.Canceled)
 	assert.False(t, ran.Load(), "a call not started when the context ends does not run")
 	assert.True(t, errors.Is(out[1].Err, context.Canceled))
+}
+
+func TestOneDefaultConcurrency(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, slots.Default, DefaultConcurrency, "Batch and lazy share one default")
 }

@@ -81,3 +81,37 @@ func ExampleObject() {
 	fmt.Println(id, second, ok)
 	// Output: f1 b false
 }
+
+// A platform that keeps a drop with a member this SDK does not know, and
+// prints the body of each update it receives.
+var keepingPlatform = flowthings.TransportFunc(func(ctx context.Context, req core.Request) (int, []byte, error) {
+	body := `{"id":"d1","flowId":"f1","elems":{"n":9007199254740993},"fromTheFuture":{"x":[1,2]}}`
+	if req.Method == "PUT" {
+		fmt.Println("PUT", string(req.Body))
+		body = string(req.Body)
+	}
+	return 200, []byte(`{"head":{"status":200,"ok":true,"errors":[],"messages":[]},"body":` + body + `}`), nil
+})
+
+// Read, modify and save a drop: members the SDK does not declare travel in
+// Extra and go back unchanged; 64-bit elems stay exact.
+func ExampleMutableService_Save() {
+	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "…"}, keepingPlatform)
+	if err != nil {
+		panic(err)
+	}
+	drops := c.Drop("f1")
+	d, _, err := drops.Read(context.Background(), "d1", nil)
+	if err != nil {
+		panic(err)
+	}
+	d.FHash = flowthings.Ptr("checked")
+	if d, _, err = drops.Save(context.Background(), d, nil); err != nil {
+		panic(err)
+	}
+	n, _ := d.Elems.Int64("n")
+	fmt.Println(d.GetFHash(), n, string(d.Extra["fromTheFuture"]))
+	// Output:
+	// PUT {"id":"d1","flowId":"f1","elems":{"n":9007199254740993},"fhash":"checked","fromTheFuture":{"x":[1,2]}}
+	// checked 9007199254740993 {"x":[1,2]}
+}

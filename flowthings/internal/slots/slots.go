@@ -8,7 +8,8 @@ import (
 	"sync"
 )
 
-// Default is the number of slots of New(0): flowthings.DefaultConcurrency.
+// Default is the number of slots of New(0); flowthings.DefaultConcurrency
+// is the same number (a test checks).
 const Default = 8
 
 // Limiter hands out a fixed number of slots, first come, first served.
