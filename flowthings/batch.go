@@ -16,13 +16,13 @@ const DefaultConcurrency = 8
 // ResultsWithErrors. Calls start as soon as they are added, at most
 // concurrency at a time, in the order they were added.
 //
-//	b := core.NewBatch(ctx, 4)
+//	b := flowthings.NewBatch(ctx, 4)
 //	for _, path := range paths {
 //		b.Add(func(ctx context.Context) (any, error) {
-//			return core.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq(path)))
+//			return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq(path)))
 //		})
 //	}
-//	results, err := b.Results() // results[i] is a []core.Object
+//	results, err := b.Results() // results[i] is a []*flowthings.Flow
 //
 // A Batch is safe for concurrent use.
 type Batch struct {

@@ -82,7 +82,7 @@ func (d *DropPathService) Create(ctx context.Context, drop *Drop, params core.Pa
 }
 
 // FindMany searches the flow's drops: GET /drop?path=…, filters AND-ed as in
-// Service.FindMany.
+// MutableService.FindMany.
 func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filters ...any) ([]*Drop, *Response, error) {
 	op := core.Op{Service: core.ServiceDrop, Name: core.OpFindMany, Path: d.path, Params: params.WithFilters(filters...)}
 	return callTyped[[]*Drop](ctx, &Service{c: d.c}, op)

@@ -5,9 +5,10 @@ package flowthings
 // Members: issuedTo (required), paths (path → flags), description, duration
 // (ms); issuedBy, expiresInMs are set by the platform.
 //
-// Shares are immutable: Update, UpdateMany, and Save of a model with an id
-// or of a Modification fail with an *UnsupportedError, without any I/O.
-// Managing shares needs the master token.
+// Shares are immutable: the service is an ImmutableService, without
+// Update (through Objects(), the untyped Service fails it with an
+// *UnsupportedError before any I/O). Managing shares needs the master
+// token.
 type ShareService struct{ *ImmutableService[Share] }
 
 // Share is a share (docs/protocol.md §3.8, §9.3). Shares are immutable.

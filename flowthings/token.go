@@ -5,10 +5,11 @@ package flowthings
 // (required; path → {"dropRead":bool,"dropWrite":bool}), description,
 // duration (ms); tokenString, issuedBy, expiresInMs are set by the platform.
 //
-// Tokens are immutable: Update, UpdateMany, and Save of a model with an id
-// or of a Modification fail with an *UnsupportedError, without any I/O.
-// Create, Read, ReadOrElse, ReadMany, FindMany, Find and Delete work as on
-// every Service. Managing tokens needs the master token.
+// Tokens are immutable: the service is an ImmutableService, with Create,
+// Read, ReadOrElse, ReadMany, FindMany and Delete and no Update, so updating
+// a token is a compile error (through Objects(), the untyped Service fails
+// it with an *UnsupportedError before any I/O). Managing tokens needs the
+// master token.
 type TokenService struct{ *ImmutableService[Token] }
 
 // Token is a token (docs/protocol.md §3.7, §9.2). Tokens are immutable.

@@ -4,14 +4,14 @@
 // was given, and a failure propagates to every dependant.
 //
 //	g := lazy.New(ctx, 0)
-//	a := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+//	a := lazy.Go(g, func(ctx context.Context) ([]*flowthings.Flow, error) {
 //		return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/alice/a")))
 //	})
-//	b := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+//	b := lazy.Go(g, func(ctx context.Context) ([]*flowthings.Flow, error) {
 //		return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/alice/b")))
 //	})
 //	id := lazy.Field[string](a, "0", "id") // the id of the first flow found
-//	drops := lazy.Go1(g, id, func(ctx context.Context, id string) ([]flowthings.Object, error) {
+//	drops := lazy.Go1(g, id, func(ctx context.Context, id string) ([]*flowthings.Drop, error) {
 //		return flowthings.Result(c.Drop(id).FindMany(ctx, core.Params{"limit": 10}))
 //	})
 //	list, err := drops.Get() // waited for a, not for b
