@@ -1,7 +1,6 @@
 package flowthings
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
@@ -42,7 +41,7 @@ func (e Elems) MarshalJSON() ([]byte, error) {
 	if e == nil {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(map[string]any(e))
+	return marshalJSON(map[string]any(e))
 }
 
 // Get returns the value at path with every explicit type removed (a typed

@@ -229,7 +229,7 @@ func decodeWithExtra(data []byte, known any, extra *Extra) error {
 // encodeWithExtra encodes known (a struct with json tags) and adds the
 // members of extra it does not set itself.
 func encodeWithExtra(known any, extra Extra) ([]byte, error) {
-	data, err := json.Marshal(known)
+	data, err := marshalJSON(known)
 	if err != nil || len(extra) == 0 {
 		return data, err
 	}
@@ -276,3 +276,15 @@ func sortedKeys[V any](m map[string]V) []string {
 // Ptr returns a pointer to v, for the optional fields of typed objects:
 // &Flow{Path: Ptr("/alice/x")}.
 func Ptr[T any](v T) *T { return &v }
+
+// marshalJSON is json.Marshal without HTML escaping, as encodeJSON: "a<b"
+// is sent as is.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}

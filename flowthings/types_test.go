@@ -97,6 +97,12 @@ func TestTypedObjectDetails(t *testing.T) {
 	out, err := json.Marshal(Drop{})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"elems":{}}`, string(out), "a drop always has elems")
+	out, err = encodeJSON("model", &Flow{Description: Ptr("a<b & c>d")})
+	require.NoError(t, err)
+	assert.Equal(t, `{"description":"a<b & c>d"}`, string(out), "no HTML escaping, as for untyped models")
+	out, err = encodeJSON("model", &Drop{Elems: Elems{"html": "<b>"}, Extra: Extra{"x": json.RawMessage(`1`)}})
+	require.NoError(t, err)
+	assert.Equal(t, `{"elems":{"html":"<b>"},"x":1}`, string(out))
 
 	// Decoding resets the target: no member of a previous value survives.
 	f := Flow{Description: Ptr("old"), Extra: Extra{"old": json.RawMessage(`1`)}}
