@@ -58,7 +58,7 @@
 // both run at most DefaultConcurrency calls at once unless told otherwise.
 //
 // WebSocket subscriptions deliver *Drop (Subscribe) or raw JSON
-// (SubscribeRaw); DecodeDrop and Into decode Send's raw replies.
+// (SubscribeRaw); SendAs decodes a CRUD reply into a typed object.
 package flowthings
 
 //go:generate go run ./internal/genaccessors

@@ -151,6 +151,23 @@ func (ws *WebSocket) Send(ctx context.Context, f core.WSFrame) ([]byte, error) {
 	return r.body, r.err
 }
 
+// SendAs is Send with the reply decoded as a T, typically a typed object:
+//
+//	f := flowthings.WSFrame(flowthings.WSFind, flowthings.ServiceFlow)
+//	f.ID = id
+//	flow, err := flowthings.SendAs[*flowthings.Flow](ctx, ws, f)
+//
+// A reply that is not a T fails with an *InputError wrapping the decoding
+// error.
+func SendAs[T any](ctx context.Context, ws *WebSocket, f core.WSFrame) (T, error) {
+	body, err := ws.Send(ctx, f)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return Into[T](body)
+}
+
 // Subscribe calls handler with every drop later pushed for a flow, named by
 // its id or, when flowIDOrPath starts with "/", by its path. It returns once
 // the platform confirmed; a refusal is the typed error (*NotFoundError for

@@ -706,3 +706,35 @@ func TestDecodeDrop(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "d9", d.GetID())
 }
+
+func TestWebSocketSendAs(t *testing.T) {
+	f := dialFixture(t, core.WSOptions{})
+	type result struct {
+		flow *Flow
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		fl, err := SendAs[*Flow](t.Context(), f.ws, WSFrame(WSFind, ServiceFlow))
+		done <- result{fl, err}
+	}()
+	f.sock.send(okReply(msgIDOf(t, f.sock.next(t)), `{"id":"f1","path":"/alice/x"}`))
+	r := recv(t, done)
+	require.NoError(t, r.err)
+	assert.Equal(t, "/alice/x", r.flow.GetPath())
+
+	go func() {
+		fl, err := SendAs[*Flow](t.Context(), f.ws, WSFrame(WSFind, ServiceFlow))
+		done <- result{fl, err}
+	}()
+	f.sock.send(okReply(msgIDOf(t, f.sock.next(t)), `[1]`))
+	var in *core.InputError
+	assert.ErrorAs(t, recv(t, done).err, &in, "a reply of another shape")
+
+	go func() {
+		fl, err := SendAs[*Flow](t.Context(), f.ws, WSFrame(WSFind, ServiceFlow))
+		done <- result{fl, err}
+	}()
+	f.sock.send(errReply(msgIDOf(t, f.sock.next(t)), 404, "no"))
+	assert.True(t, core.IsNotFound(recv(t, done).err))
+}

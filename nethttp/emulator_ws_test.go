@@ -76,14 +76,12 @@ func TestEmulatorWebSocket(t *testing.T) {
 	assert.Equal(t, core.ElemInteger, pushed.Elems.Type("i"))
 
 	// CRUD frames.
-	body, err := ws.Send(ctx, core.WSFrame{Object: "flow", Type: "find", ID: flowID})
-	require.NoError(t, err)
-	f, err := flowthings.Into[*flowthings.Flow](body)
+	find := flowthings.WSFrame(flowthings.WSFind, flowthings.ServiceFlow)
+	find.ID = flowID
+	f, err := flowthings.SendAs[*flowthings.Flow](ctx, ws, find)
 	require.NoError(t, err)
 	assert.Equal(t, path, f.GetPath())
-	body, err = ws.Send(ctx, core.WSFrame{Object: "drop", Type: "create", FlowID: flowID, Value: []byte(`{"elems":{"user":"bob","message":"hi"}}`)})
-	require.NoError(t, err)
-	created, err := flowthings.Into[*flowthings.Drop](body)
+	created, err := flowthings.SendAs[*flowthings.Drop](ctx, ws, core.WSFrame{Object: "drop", Type: "create", FlowID: flowID, Value: []byte(`{"elems":{"user":"bob","message":"hi"}}`)})
 	require.NoError(t, err)
 	createdID := created.GetID()
 	assert.Equal(t, flowID, created.GetFlowID())
@@ -94,14 +92,12 @@ func TestEmulatorWebSocket(t *testing.T) {
 	got, _, err := c.Drop(flowID).Read(ctx, createdID, nil)
 	require.NoError(t, err, "and stored")
 	assert.Equal(t, created.Elems, got.Elems)
-	body, err = ws.Send(ctx, core.WSFrame{Object: "drop", Type: "findmany", Path: path,
+	list, err := flowthings.SendAs[[]*flowthings.Drop](ctx, ws, core.WSFrame{Object: "drop", Type: "findmany", Path: path,
 		Options: core.Params{"limit": 2, "hints": false, "filter": filter.M("elems", "i").Ge(3)}})
-	require.NoError(t, err)
-	list, err := flowthings.Into[[]*flowthings.Drop](body)
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	assert.Equal(t, []string{written[4], written[3]}, ids(t, list))
-	body, err = ws.Send(ctx, core.WSFrame{Object: "flow", Type: "update", ID: flowID, Value: []byte(`{"description":"over ws"}`)})
+	body, err := ws.Send(ctx, core.WSFrame{Object: "flow", Type: "update", ID: flowID, Value: []byte(`{"description":"over ws"}`)})
 	require.NoError(t, err)
 	assert.Contains(t, string(body), `"over ws"`)
 	f, _, err = c.Flow.Read(ctx, flowID, nil)
@@ -109,7 +105,8 @@ func TestEmulatorWebSocket(t *testing.T) {
 	assert.Equal(t, "over ws", f.GetDescription())
 
 	// Errors: an unknown id, an unknown flow.
-	_, err = ws.Send(ctx, core.WSFrame{Object: "flow", Type: "find", ID: "f" + strings.Repeat("0", 24)})
+	find.ID = "f" + strings.Repeat("0", 24)
+	_, err = flowthings.SendAs[*flowthings.Flow](ctx, ws, find)
 	var nf *core.NotFoundError
 	assert.ErrorAs(t, err, &nf)
 	_, err = ws.Send(ctx, core.WSFrame{Object: "drop", Type: "find", FlowID: flowID, ID: "d" + strings.Repeat("0", 24)})
