@@ -3,6 +3,8 @@ package flowthings
 import (
 	"context"
 	"sync"
+
+	"github.com/flowthings/flowthings-wasm/flowthings/internal/slots"
 )
 
 // DefaultConcurrency is the number of calls a Batch or a lazy group runs at
@@ -14,23 +16,21 @@ const DefaultConcurrency = 8
 // ResultsWithErrors. Calls start as soon as they are added, at most
 // concurrency at a time, in the order they were added.
 //
-//	b := core.NewBatch(ctx, 4)
+//	b := flowthings.NewBatch(ctx, 4)
 //	for _, path := range paths {
 //		b.Add(func(ctx context.Context) (any, error) {
-//			return core.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq(path)))
+//			return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq(path)))
 //		})
 //	}
-//	results, err := b.Results() // results[i] is a []core.Object
+//	results, err := b.Results() // results[i] is a []*flowthings.Flow
 //
 // A Batch is safe for concurrent use.
 type Batch struct {
 	ctx   context.Context
-	limit int
+	slots *slots.Limiter
 
-	mu      sync.Mutex
-	calls   []*batchCall
-	next    int // index of the next call to start
-	running int // workers
+	mu    sync.Mutex
+	calls []*batchCall
 }
 
 type batchCall struct {
@@ -50,45 +50,26 @@ type Outcome struct {
 // concurrency at a time (DefaultConcurrency if concurrency <= 0). Calls not
 // started when ctx ends fail with its error without running.
 func NewBatch(ctx context.Context, concurrency int) *Batch {
-	if concurrency <= 0 {
-		concurrency = DefaultConcurrency
-	}
-	return &Batch{ctx: ctx, limit: concurrency}
+	return &Batch{ctx: ctx, slots: slots.New(concurrency)}
 }
 
 // Add queues a call and returns its index in the results.
 func (b *Batch) Add(fn func(ctx context.Context) (any, error)) int {
 	call := &batchCall{fn: fn, done: make(chan struct{})}
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	ticket := b.slots.Line() // calls start in the order they were added
 	b.calls = append(b.calls, call)
-	if b.running < b.limit {
-		b.running++
-		go b.work()
-	}
-	return len(b.calls) - 1
-}
-
-// work runs queued calls, oldest first, until none is left.
-func (b *Batch) work() {
-	for {
-		b.mu.Lock()
-		if b.next == len(b.calls) {
-			b.running--
-			b.mu.Unlock()
-			return
-		}
-		call := b.calls[b.next]
-		b.next++
-		b.mu.Unlock()
-
-		if err := b.ctx.Err(); err != nil {
+	n := len(b.calls)
+	b.mu.Unlock()
+	go func() {
+		defer close(call.done)
+		if err := slots.Run(b.ctx, ticket, func(ctx context.Context) {
+			call.out.Value, call.out.Err = call.fn(ctx)
+		}); err != nil {
 			call.out.Err = err
-		} else {
-			call.out.Value, call.out.Err = call.fn(b.ctx)
 		}
-		close(call.done)
-	}
+	}()
+	return n - 1
 }
 
 // Len is the number of calls added.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/flowthings/internal/slots"
 )
 
 // slowRESTTransport answers every read with the id it was asked for, after a
@@ -57,8 +58,9 @@ func newSlowRESTClient(t *testing.T, delay time.Duration) (*Client, *slowRESTTra
 }
 
 func TestBatchOrderAndErrors(t *testing.T) {
+	t.Parallel()
 	c, _ := newSlowRESTClient(t, 5*time.Millisecond)
-	b := NewBatch(context.Background(), 3)
+	b := NewBatch(t.Context(), 3)
 	ids := []string{"a", "missing1", "c", "d", "missing2", "f", "g"}
 	for i, id := range ids {
 		idx := b.Add(func(ctx context.Context) (any, error) {
@@ -77,7 +79,7 @@ func TestBatchOrderAndErrors(t *testing.T) {
 			continue
 		}
 		require.NoError(t, outcomes[i].Err)
-		assert.Equal(t, Object{"id": id}, outcomes[i].Value, "results come back in call order")
+		assert.Equal(t, &Flow{ID: Ptr(id)}, outcomes[i].Value, "results come back in call order")
 	}
 
 	values, err := b.Results()
@@ -85,10 +87,10 @@ func TestBatchOrderAndErrors(t *testing.T) {
 	var nf *core.NotFoundError
 	require.ErrorAs(t, err, &nf)
 	assert.Equal(t, "/flow/missing1", nf.Path, "the first failure in call order")
-	assert.Equal(t, Object{"id": "a"}, values[0])
+	assert.Equal(t, &Flow{ID: Ptr("a")}, values[0])
 	assert.Nil(t, values[1])
 
-	ok := NewBatch(context.Background(), 0)
+	ok := NewBatch(t.Context(), 0)
 	ok.Add(func(ctx context.Context) (any, error) { return 1, nil })
 	vals, err := ok.Results()
 	require.NoError(t, err)
@@ -96,9 +98,10 @@ func TestBatchOrderAndErrors(t *testing.T) {
 }
 
 func TestBatchBoundedConcurrency(t *testing.T) {
+	t.Parallel()
 	for _, limit := range []int{1, 2, 4} {
 		c, st := newSlowRESTClient(t, 50*time.Millisecond)
-		b := NewBatch(context.Background(), limit)
+		b := NewBatch(t.Context(), limit)
 		for i := 0; i < 10; i++ {
 			b.Add(func(ctx context.Context) (any, error) { return Result(c.Flow.Read(ctx, "x", nil)) })
 		}
@@ -110,7 +113,8 @@ func TestBatchBoundedConcurrency(t *testing.T) {
 }
 
 func TestBatchContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
 	b := NewBatch(ctx, 1)
 	started := make(chan struct{})
 	release := make(chan struct{})
@@ -129,4 +133,9 @@ func TestBatchContext(t *testing.T) {
 	assert.ErrorIs(t, out[1].Err, context.Canceled)
 	assert.False(t, ran.Load(), "a call not started when the context ends does not run")
 	assert.True(t, errors.Is(out[1].Err, context.Canceled))
+}
+
+func TestOneDefaultConcurrency(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, slots.Default, DefaultConcurrency, "Batch and lazy share one default")
 }

@@ -29,13 +29,6 @@ func (f TransportFunc) Do(ctx context.Context, req core.Request) (int, []byte, e
 	return f(ctx, req)
 }
 
-// Object is a platform object (flow, drop, track, …) as decoded JSON: JSON
-// objects are map[string]any, arrays []any, strings string, booleans bool,
-// and numbers json.Number — never float64 — so that 64-bit ids, epoch
-// milliseconds and long elems survive a read-modify-save round trip exactly.
-// Use n.Int64() or n.Float64() to read a number.
-type Object = map[string]any
-
 // Response is the envelope of a successful call, returned alongside its
 // decoded body.
 type Response struct {
@@ -87,19 +80,24 @@ func NewClient(cfg core.Config, t Transport) (*Client, error) {
 		return nil, &core.InputError{Field: "transport", Reason: "must not be nil"}
 	}
 	c := &Client{cfg: cfg.WithDefaults(), transport: t}
-	c.Flow = &FlowService{c.service(core.ServiceFlow, "")}
-	c.Track = &TrackService{c.service(core.ServiceTrack, "")}
-	c.Group = &GroupService{c.service(core.ServiceGroup, "")}
-	c.Identity = &IdentityService{c.service(core.ServiceIdentity, "")}
-	c.APITask = &APITaskService{c.service(core.ServiceAPITask, "")}
-	c.MQTT = &MQTTService{c.service(core.ServiceMQTT, "")}
-	c.RSS = &RSSService{c.service(core.ServiceRSS, "")}
-	c.Token = &TokenService{c.service(core.ServiceToken, "")}
-	c.Share = &ShareService{c.service(core.ServiceShare, "")}
-	c.Device = &DeviceService{c.service(core.ServiceDevice, "")}
+	c.Flow = &FlowService{newMutable[Flow](c.service(core.ServiceFlow, ""))}
+	c.Track = &TrackService{newMutable[Track](c.service(core.ServiceTrack, ""))}
+	c.Group = &GroupService{newMutable[Group](c.service(core.ServiceGroup, ""))}
+	c.Identity = &IdentityService{newMutable[Identity](c.service(core.ServiceIdentity, ""))}
+	c.APITask = &APITaskService{newMutable[APITask](c.service(core.ServiceAPITask, ""))}
+	c.MQTT = &MQTTService{newMutable[MQTTTask](c.service(core.ServiceMQTT, ""))}
+	c.RSS = &RSSService{newMutable[RSSTask](c.service(core.ServiceRSS, ""))}
+	c.Token = &TokenService{newImmutable[Token](c.service(core.ServiceToken, ""))}
+	c.Share = &ShareService{newImmutable[Share](c.service(core.ServiceShare, ""))}
+	c.Device = &DeviceService{newMutable[Device](c.service(core.ServiceDevice, ""))}
 	c.Statistics = &StatisticsService{c: c}
 	return c, nil
 }
+
+// Service returns the untyped service named name (one of the Service*
+// constants, or any other name the platform knows), with results as
+// Object: c.Service(ServiceLocalTrack) reaches the v4.0-only local tracks.
+func (c *Client) Service(name ServiceName) *Service { return c.service(string(name), "") }
 
 func (c *Client) service(name, flowID string) *Service {
 	return &Service{c: c, name: name, flowID: flowID}
@@ -207,13 +205,14 @@ func encodeJSON(field string, v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// Request is the raw call for anything the services do not cover: method,
+// Raw is the raw call for anything the services do not cover: method,
 // a path below the account such as "/flow/f123/description", an optional
 // body (any JSON-encodable value; []byte and json.RawMessage are sent as
 // they are; nil sends none) and params. Each segment of path is escaped, so
 // pass ids unescaped; empty and dot segments are rejected. The body is
-// decoded as Object, []any, string, json.Number, bool or nil.
-func (c *Client) Request(ctx context.Context, method, path string, data any, params core.Params) (any, *Response, error) {
+// decoded as Object, []any, string, json.Number, bool or nil (objects nested
+// in it are map[string]any).
+func (c *Client) Raw(ctx context.Context, method, path string, data any, params core.Params) (any, *Response, error) {
 	var body []byte
 	if data != nil {
 		var err error
@@ -237,6 +236,9 @@ func (c *Client) Request(ctx context.Context, method, path string, data any, par
 	resp, err := decodeResult(req, env, &out)
 	if err != nil {
 		return nil, nil, err
+	}
+	if m, ok := out.(map[string]any); ok {
+		return Object(m), resp, nil
 	}
 	return out, resp, nil
 }

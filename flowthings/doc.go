@@ -6,17 +6,40 @@
 // NewClient(cfg, transport), over a core.Config, returns a Client with one service per platform
 // service (c.Flow, c.Track, c.Group, c.Identity, c.APITask, c.MQTT, c.RSS,
 // c.Token, c.Share, c.Device, c.Statistics), c.Drop(flowID) and
-// c.DropPath(path) for drops, and c.Request for any other call. Package
-// nethttp provides the net/http Transport and nethttp.NewClient(cfg).
+// c.DropPath(path) for drops, c.Service(name) for any other service and
+// c.Raw for any other call. Package nethttp provides the net/http Transport
+// and nethttp.NewClient(cfg).
 //
-// Every service method returns (value, *Response, error), as go-github
-// does. Values are decoded JSON: an Object (map[string]any) for one object,
-// []Object for a find, map[string]Object (id → object) for ReadMany and
-// UpdateMany, []int64 for statistics. Numbers decode as json.Number, never
-// float64, so ids, dates and 64-bit elems survive a read-modify-save round
-// trip. The *Response carries the status, the messages and, when the call's
-// params have "refs": true, head.references as a map id → object. Result
-// drops the *Response when only (value, error) is wanted.
+// # Typed objects
+//
+// Every service works on its own type: Flow, Drop, Track, Group, Identity,
+// Token, Share, Device, APITask, MQTTTask, RSSTask. As in go-github, their
+// fields are pointers (nil: not sent, or not received), read with nil-safe
+// GetX accessors that chain through nil (d.GetLocation().GetLat()); Ptr
+// fills them. Dates are EpochMs. Members a type does not declare are kept in
+// its Extra, as raw JSON, and sent back unchanged: a drop read, changed and
+// saved keeps everything the platform sent. Drop.Elems reads typed
+// ({"type","value"}) and plain elems alike and keeps 64-bit integers exact;
+// core.Typed writes an explicit elem type.
+//
+// The services are MutableService[T] (Read, ReadOrElse, ReadMany, FindMany,
+// Create, Update, Modify, UpdateMany, ModifyMany, Save, Delete) except
+// tokens and shares, which are immutable: ImmutableService[T] has no Update,
+// so updating a token does not compile.
+//
+// Every method returns (value, *Response, error), as go-github does: *T for
+// one object, []*T for a find, map[string]*T (id → object) for ReadMany and
+// UpdateMany, []int64 for statistics. The *Response carries the status, the
+// messages and, when the call's params have "refs": true, head.references as
+// a map id → Object. Result drops the *Response when only (value, error) is
+// wanted.
+//
+// # Untyped access
+//
+// Objects() on a service, and Client.Service, give the untyped Service: the
+// same operations on Object, a map whose accessors (String, Int64, Get, …)
+// never panic, with numbers as json.Number so that nothing is rounded. Into
+// and As decode any JSON, or convert any value, into a Go type.
 //
 // Errors are core's typed errors: *BadRequestError (400), *ForbiddenError (401, 403),
 // *NotFoundError (404), *ServerError (5xx), *PlatformError (other statuses),
@@ -28,7 +51,14 @@
 // *UnsupportedError for an operation the service lacks (updating a token or
 // share). No error ever contains the token.
 //
-// M makes a Modification: Update, UpdateMany and Save send only its diff.
-// Batch queues calls and returns their results in call order; package
-// flowthings/lazy runs calls as futures that can feed later calls.
+// M makes a Modification of an Object or a typed object: Modify and
+// ModifyMany (Update, UpdateMany and Save on the untyped Service) send only
+// its diff. Batch queues calls and returns their results in call order;
+// package flowthings/lazy runs calls as futures that can feed later calls;
+// both run at most DefaultConcurrency calls at once unless told otherwise.
+//
+// WebSocket subscriptions deliver *Drop (Subscribe) or raw JSON
+// (SubscribeRaw); SendAs decodes a CRUD reply into a typed object.
 package flowthings
+
+//go:generate go run ./internal/genaccessors

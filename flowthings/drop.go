@@ -11,39 +11,40 @@ import (
 // location, fhash; id, flowId, path, version, creationDate… are set by the
 // platform.
 //
-// Besides every operation of Service (addressed inside the flow, e.g.
-// Read is GET /drop/{flowId}/{id}), drops have DeleteAll and Aggregate.
-type DropService struct{ *Service }
+// Besides every operation of MutableService, with results as *Drop
+// (addressed inside the flow, e.g. Read is GET /drop/{flowId}/{id}), drops
+// have DeleteAll and Aggregate.
+type DropService struct{ *MutableService[Drop] }
 
 // Drop returns the drop service of the flow flowID. It is cheap; call it per
 // use. An empty flowID fails every call with an *InputError (use DropPath to
 // address a flow by path).
 func (c *Client) Drop(flowID string) *DropService {
-	return &DropService{c.service(core.ServiceDrop, flowID)}
+	return &DropService{newMutable[Drop](c.service(core.ServiceDrop, flowID))}
 }
 
 // FlowID is the id of the flow the service is bound to.
-func (d *DropService) FlowID() string { return d.flowID }
+func (d *DropService) FlowID() string { return d.s.flowID }
 
 // DeleteAll empties the flow: DELETE /drop/{flowId}.
 func (d *DropService) DeleteAll(ctx context.Context, params core.Params) (*Response, error) {
-	op := d.op(core.OpDeleteAll)
+	op := d.s.op(core.OpDeleteAll)
 	op.Params = params
-	return d.c.call(ctx, op, nil)
+	return d.s.c.call(ctx, op, nil)
 }
 
 // Aggregate computes grouped statistics over the flow's drops:
 // POST /drop/{flowId}/aggregate. Each row maps the literal groupBy and
 // output selectors to their values, e.g. {"$month": 1, "$count": 8}.
 func (d *DropService) Aggregate(ctx context.Context, a core.Aggregation, params core.Params) ([]Object, *Response, error) {
-	op := d.op(core.OpAggregate)
+	op := d.s.op(core.OpAggregate)
 	op.Params = params
 	var err error
 	if op.Body, err = a.JSON(); err != nil {
 		return nil, nil, err
 	}
 	var rows []Object
-	resp, err := d.c.call(ctx, op, &rows)
+	resp, err := d.s.c.call(ctx, op, &rows)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,28 +69,70 @@ func (d *DropPathService) Path() string { return d.path }
 
 // Create stores a drop in the flow: POST /drop, with the flow path set as
 // the body's "path" member (the given drop is not modified).
-func (d *DropPathService) Create(ctx context.Context, drop any, params core.Params) (Object, *Response, error) {
+func (d *DropPathService) Create(ctx context.Context, drop *Drop, params core.Params) (*Drop, *Response, error) {
+	if drop == nil {
+		return nil, nil, &core.InputError{Field: "drop", Reason: "nil"}
+	}
 	op := core.Op{Service: core.ServiceDrop, Name: core.OpCreate, Path: d.path, Params: params}
 	var err error
 	if op.Body, err = encodeJSON("drop", drop); err != nil {
 		return nil, nil, err
 	}
-	var out Object
-	resp, err := d.c.call(ctx, op, &out)
-	if err != nil {
-		return nil, nil, err
-	}
-	return out, resp, nil
+	return callTyped[*Drop](ctx, &Service{c: d.c}, op)
 }
 
 // FindMany searches the flow's drops: GET /drop?path=…, filters AND-ed as in
-// Service.FindMany.
-func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filters ...any) ([]Object, *Response, error) {
+// MutableService.FindMany.
+func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filters ...any) ([]*Drop, *Response, error) {
 	op := core.Op{Service: core.ServiceDrop, Name: core.OpFindMany, Path: d.path, Params: params.WithFilters(filters...)}
-	var out []Object
-	resp, err := d.c.call(ctx, op, &out)
-	if err != nil {
-		return nil, nil, err
-	}
-	return out, resp, nil
+	return callTyped[[]*Drop](ctx, &Service{c: d.c}, op)
+}
+
+// Drop is a drop (docs/protocol.md §3.3). Elems is sent as {} when nil.
+type Drop struct {
+	ID           *string   `json:"id,omitempty"`
+	CreationDate *EpochMs  `json:"creationDate,omitempty"`
+	CreatorID    *string   `json:"creatorId,omitempty"`
+	LastEditDate *EpochMs  `json:"lastEditDate,omitempty"`
+	LastEditorID *string   `json:"lastEditorId,omitempty"`
+	FlowID       *string   `json:"flowId,omitempty"`
+	Path         *string   `json:"path,omitempty"`
+	Elems        Elems     `json:"elems"`
+	Location     *Location `json:"location,omitempty"`
+	FHash        *string   `json:"fhash,omitempty"`
+	Version      *int64    `json:"version,omitempty"`
+	ParentDropID *DropRef  `json:"parentDropId,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}
+
+// Location is the location of a drop.
+type Location struct {
+	Lat        *float64            `json:"lat,omitempty"`
+	Lon        *float64            `json:"lon,omitempty"`
+	Specifiers *LocationSpecifiers `json:"specifiers,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}
+
+// LocationSpecifiers is the postal address of a Location.
+type LocationSpecifiers struct {
+	Street *string `json:"street,omitempty"`
+	City   *string `json:"city,omitempty"`
+	State  *string `json:"state,omitempty"`
+	Zip    *string `json:"zip,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
+}
+
+// DropRef names a drop: the parentDropId of a drop a track copied.
+type DropRef struct {
+	FlowID *string `json:"flowId,omitempty"`
+	DropID *string `json:"dropId,omitempty"`
+
+	// Extra holds the members this type does not declare, sent back as received.
+	Extra Extra `json:"-"`
 }

@@ -4,16 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/flowthings/flowthings-wasm/core"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowthings/flowthings-wasm/core"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestStatusErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status int
 		check  func(t *testing.T, err error) *core.ResponseError
@@ -58,7 +60,7 @@ func TestStatusErrors(t *testing.T) {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
 			body := fmt.Sprintf(`{"head":{"status":%d,"ok":false,"messages":["msg"],"errors":["first problem","second"],"references":{}},"body":{}}`, tc.status)
 			c, _ := newTestClient(t, func(core.Request) (int, []byte, error) { return tc.status, []byte(body), nil })
-			_, _, err := c.Drop("f1").Read(context.Background(), "d1", core.Params{"refs": true})
+			_, _, err := c.Drop("f1").Read(t.Context(), "d1", core.Params{"refs": true})
 			require.Error(t, err)
 			r := tc.check(t, err)
 			assert.Equal(t, tc.status, r.Status)
@@ -83,18 +85,20 @@ func TestStatusErrors(t *testing.T) {
 }
 
 func TestStatusMismatch(t *testing.T) {
+	t.Parallel()
 	// HTTP error status with an ok head: HTTP wins.
 	c, _ := newTestClient(t, func(core.Request) (int, []byte, error) { return 404, envJSON(200, `{}`), nil })
-	_, _, err := c.Flow.Read(context.Background(), "x", nil)
+	_, _, err := c.Flow.Read(t.Context(), "x", nil)
 	assert.True(t, core.IsNotFound(err))
 	// HTTP 200 with a failed head: the head wins.
 	c, _ = newTestClient(t, func(core.Request) (int, []byte, error) { return 200, envJSON(403, `{}`), nil })
-	_, _, err = c.Flow.Read(context.Background(), "x", nil)
+	_, _, err = c.Flow.Read(t.Context(), "x", nil)
 	var f *core.ForbiddenError
 	assert.ErrorAs(t, err, &f)
 }
 
 func TestTokenNeverInErrors(t *testing.T) {
+	t.Parallel()
 	responders := map[string]func(core.Request) (int, []byte, error){
 		"error strings": func(core.Request) (int, []byte, error) {
 			return 401, []byte(`{"head":{"status":401,"ok":false,"errors":["unknown token ` + testToken + `"],"messages":["` + testToken + `"]},"body":{}}`), nil
@@ -110,7 +114,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 	for name, respond := range responders {
 		t.Run(name, func(t *testing.T) {
 			c, _ := newTestClient(t, respond)
-			_, _, err := c.Flow.Read(context.Background(), "x", nil)
+			_, _, err := c.Flow.Read(t.Context(), "x", nil)
 			require.Error(t, err)
 			assert.NotContains(t, err.Error(), testToken)
 			assert.NotContains(t, fmt.Sprintf("%+v|%#v", err, err), testToken)
@@ -141,6 +145,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 }
 
 func TestMalformedResponses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status int
@@ -165,7 +170,7 @@ func TestMalformedResponses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := newTestClient(t, func(core.Request) (int, []byte, error) { return tc.status, []byte(tc.body), nil })
-			_, _, err := c.Track.Read(context.Background(), "t1", nil)
+			_, _, err := c.Track.Read(t.Context(), "t1", nil)
 			var mal *core.MalformedResponseError
 			require.ErrorAs(t, err, &mal)
 			assert.Equal(t, tc.status, mal.Status)
@@ -189,9 +194,10 @@ func TestMalformedResponses(t *testing.T) {
 }
 
 func TestTransportErrors(t *testing.T) {
+	t.Parallel()
 	cause := errors.New("dial tcp: connection refused")
 	c, _ := newTestClient(t, func(core.Request) (int, []byte, error) { return 0, nil, cause })
-	_, _, err := c.Group.Read(context.Background(), "g1", nil)
+	_, _, err := c.Group.Read(t.Context(), "g1", nil)
 	var te *core.TransportError
 	require.ErrorAs(t, err, &te)
 	assert.ErrorIs(t, err, cause)
@@ -200,16 +206,17 @@ func TestTransportErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "connection refused")
 
 	// Raw requests too.
-	_, _, err = c.Request(context.Background(), "GET", "/group", nil, nil)
+	_, _, err = c.Raw(t.Context(), "GET", "/group", nil, nil)
 	assert.ErrorIs(t, err, cause)
-	_, err = c.Flow.Delete(context.Background(), "f", nil, nil)
+	_, err = c.Flow.Delete(t.Context(), "f", nil)
 	assert.ErrorIs(t, err, cause)
 }
 
 func TestContextCancellation(t *testing.T) {
+	t.Parallel()
 	t.Run("already done: no I/O", func(t *testing.T) {
 		c, rec := newTestClient(t, nil)
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		_, _, err := c.Flow.Read(ctx, "f1", nil)
 		var te *core.TransportError
@@ -223,7 +230,7 @@ func TestContextCancellation(t *testing.T) {
 			<-ctx.Done()
 			return 0, nil, ctx.Err()
 		})
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		defer cancel()
 		start := time.Now()
 		_, _, err := c.Flow.FindMany(ctx, nil)
@@ -239,6 +246,7 @@ const (
 )
 
 func TestNewClientValidates(t *testing.T) {
+	t.Parallel()
 	_, err := NewClient(core.Config{Account: "..", Token: "t"}, &recordingTransport{})
 	var in *core.InputError
 	require.ErrorAs(t, err, &in)

@@ -14,12 +14,24 @@ import "encoding/json"
 type Modification struct {
 	model   Object
 	changes Object
+	err     error // the model could not be viewed as an Object
 }
 
-// M starts a modification of model, applying the members of each changes
-// map in order.
-func M(model Object, changes ...Object) *Modification {
-	m := &Modification{model: deepCopy(model).(Object), changes: Object{}}
+// M starts a modification of model (an Object, or a typed object such as
+// *Drop, viewed through its JSON form), applying the members of each
+// changes map in order. A model that does not encode as a JSON object makes
+// every call the Modification is given to fail with an *InputError.
+func M(model any, changes ...Object) *Modification {
+	m := &Modification{changes: Object{}}
+	switch v := model.(type) {
+	case nil:
+	case Object:
+		m.model = deepCopy(v).(Object)
+	case map[string]any:
+		m.model = deepCopy(Object(v)).(Object)
+	default:
+		m.model, m.err = As[Object](v)
+	}
 	if m.model == nil {
 		m.model = Object{}
 	}
@@ -63,6 +75,11 @@ func (m *Modification) MarshalJSON() ([]byte, error) { return json.Marshal(m.cha
 // or opaque.
 func deepCopy(v any) any {
 	switch v := v.(type) {
+	case Object:
+		if v == nil {
+			return Object(nil)
+		}
+		return Object(deepCopy(map[string]any(v)).(map[string]any))
 	case map[string]any:
 		if v == nil {
 			return Object(nil)

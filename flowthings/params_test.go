@@ -1,9 +1,9 @@
 package flowthings
 
 import (
-	"context"
-	"github.com/flowthings/flowthings-wasm/core"
 	"testing"
+
+	"github.com/flowthings/flowthings-wasm/core"
 
 	"github.com/flowthings/flowthings-wasm/filter"
 	"github.com/stretchr/testify/assert"
@@ -11,24 +11,26 @@ import (
 )
 
 func TestDefaultParamsMerged(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.Params = core.Params{"hints": 0, "limit": 20, "pretty": true}
 	rec := &recordingTransport{respond: answerWith(200, `[]`)}
 	c, err := NewClient(cfg, rec)
 	require.NoError(t, err)
-	_, _, err = c.Flow.FindMany(context.Background(), core.Params{"limit": 5, "pretty": nil})
+	_, _, err = c.Flow.FindMany(t.Context(), core.Params{"limit": 5, "pretty": nil})
 	require.NoError(t, err)
 	assert.Equal(t, restBase+"/flow?hints=0&limit=5", rec.last(t).URL, "the call wins; nil removes a default")
 	assert.Equal(t, 20, cfg.Params["limit"], "defaults untouched")
 }
 
 func TestRefsReturned(t *testing.T) {
+	t.Parallel()
 	c, rec := newTestClient(t, func(core.Request) (int, []byte, error) {
 		return 200, []byte(`{"head":{"status":200,"ok":true,"errors":[],"messages":[],
 			"references":{"f1":{"id":"f1","path":"/alice/x"},"i1":{"id":"i1","name":"alice"}}},
 			"body":[{"id":"d1","flowId":"f1","creatorId":"i1"}]}`), nil
 	})
-	drops, resp, err := c.Drop("f1").FindMany(context.Background(), core.Params{"refs": true})
+	drops, resp, err := c.Drop("f1").FindMany(t.Context(), core.Params{"refs": true})
 	require.NoError(t, err)
 	assert.Equal(t, restBase+"/drop/f1?refs=1", rec.last(t).URL)
 	require.Len(t, drops, 1)
@@ -39,15 +41,16 @@ func TestRefsReturned(t *testing.T) {
 	}, resp.References)
 
 	c, _ = newTestClient(t, answerWith(200, `{}`))
-	_, resp, err = c.Flow.Read(context.Background(), "f1", nil)
+	_, resp, err = c.Flow.Read(t.Context(), "f1", nil)
 	require.NoError(t, err)
 	assert.Empty(t, resp.References)
 }
 
 func TestFindManyRefusesBadFilter(t *testing.T) {
+	t.Parallel()
 	// Through a call: no I/O, an InputError.
 	c, rec := newTestClient(t, nil)
-	_, _, err := c.Flow.FindMany(context.Background(), nil, filter.M("a b").Eq(1))
+	_, _, err := c.Flow.FindMany(t.Context(), nil, filter.M("a b").Eq(1))
 	var in *core.InputError
 	require.ErrorAs(t, err, &in)
 	assert.ErrorIs(t, err, filter.ErrInvalid)
@@ -55,9 +58,10 @@ func TestFindManyRefusesBadFilter(t *testing.T) {
 }
 
 func TestFindManyCombinesFilters(t *testing.T) {
+	t.Parallel()
 	c, rec := newTestClient(t, answerWith(200, `[]`))
 	p := core.Params{"filter": "a == 1"}
-	_, _, err := c.Flow.FindMany(context.Background(), p, filter.M("b").Eq(2), "c == 3")
+	_, _, err := c.Flow.FindMany(t.Context(), p, filter.M("b").Eq(2), "c == 3")
 	require.NoError(t, err)
 	_, q := splitURL(t, rec.last(t).URL)
 	assert.Equal(t, "(a == 1) && (b == 2) && (c == 3)", q.Get("filter"))

@@ -9,14 +9,15 @@ import (
 	"github.com/flowthings/flowthings-wasm/core"
 )
 
-// Service holds the operations every object service shares. The typed
-// services of Client (FlowService, TrackService, …, and DropService for a
-// flow's drops) embed it; each method builds an Op and runs it through
-// Client.Exec, the single request path.
+// Service is the untyped form of a service: every generic operation, with
+// models given as Object, structs or raw JSON and results decoded as Object
+// (see there for numbers). The typed services of Client (FlowService, …,
+// DropService) are built on it and return it from Objects; Client.Service
+// returns one for any service name. Each method builds an Op and runs it
+// through Client.Exec, the single request path.
 //
-// Params may be nil in every method. Results are decoded as Object (see
-// there for numbers); the *Response carries the status, the messages and,
-// when params has "refs": true, head.references.
+// Params may be nil in every method; the *Response carries the status, the
+// messages and, when params has "refs": true, head.references.
 type Service struct {
 	c      *Client
 	name   string
@@ -24,7 +25,7 @@ type Service struct {
 }
 
 // Name is the service's URL name, such as "flow" or "api-task".
-func (s *Service) Name() string { return s.name }
+func (s *Service) Name() ServiceName { return ServiceName(s.name) }
 
 func (s *Service) op(name string) core.Op {
 	return core.Op{Service: s.name, FlowID: s.flowID, Name: name}
@@ -80,46 +81,6 @@ func (s *Service) FindMany(ctx context.Context, params core.Params, filters ...a
 		return nil, nil, err
 	}
 	return out, resp, nil
-}
-
-// Find dispatches on its first argument other than a Params (at most one
-// Params argument, anywhere, is the call's params):
-//
-//   - a string: Read of that id, returning Object;
-//   - a []string: ReadMany of those ids, returning map[string]Object;
-//   - anything else, or nothing: FindMany with every argument as a filter,
-//     returning []Object.
-//
-// As in the reference client, a string is always an id: give filter strings
-// to FindMany, or to Find as filter expressions.
-func (s *Service) Find(ctx context.Context, args ...any) (any, *Response, error) {
-	var params core.Params
-	rest := make([]any, 0, len(args))
-	for _, a := range args {
-		if p, ok := a.(core.Params); ok {
-			if params != nil {
-				return nil, nil, &core.InputError{Field: "params", Reason: "Find takes at most one core.Params"}
-			}
-			params = p
-			continue
-		}
-		rest = append(rest, a)
-	}
-	if len(rest) > 0 {
-		switch first := rest[0].(type) {
-		case string:
-			if len(rest) > 1 {
-				return nil, nil, &core.InputError{Field: "args", Reason: "Find by id takes no filters"}
-			}
-			return s.Read(ctx, first, params)
-		case []string:
-			if len(rest) > 1 {
-				return nil, nil, &core.InputError{Field: "args", Reason: "Find by ids takes no filters"}
-			}
-			return s.ReadMany(ctx, first, params)
-		}
-	}
-	return s.FindMany(ctx, params, rest...)
 }
 
 // Create stores a new object: POST /{svc} with model (an Object, a struct or
@@ -184,16 +145,11 @@ func (s *Service) UpdateMany(ctx context.Context, models any, params core.Params
 	return out, resp, nil
 }
 
-// Save persists model, dispatching on its shape:
-//
-//   - a list, or a map[string]Object of id → changes (see UpdateMany):
-//     UpdateMany, returning map[string]Object;
-//   - a *Modification, or an object with an "id" member: Update, returning
-//     Object;
-//   - any other object: Create, returning Object.
-func (s *Service) Save(ctx context.Context, model any, params core.Params) (any, *Response, error) {
+// Save persists one model: Update for a *Modification or an object with an
+// "id" member, Create for any other object. Lists go to UpdateMany.
+func (s *Service) Save(ctx context.Context, model any, params core.Params) (Object, *Response, error) {
 	if isMany(model) {
-		return s.UpdateMany(ctx, model, params)
+		return nil, nil, &core.InputError{Field: "model", Reason: "is a list or map of models: use UpdateMany"}
 	}
 	if _, ok := model.(*Modification); ok {
 		return s.Update(ctx, model, params)
@@ -237,6 +193,9 @@ func updateOf(model any) (core.Update, error) {
 	if m, ok := model.(*Modification); ok {
 		if m == nil {
 			return core.Update{}, &core.InputError{Field: "model", Reason: "nil modification"}
+		}
+		if m.err != nil {
+			return core.Update{}, m.err
 		}
 		data, err := encodeJSON("model", m.model)
 		if err != nil {

@@ -14,15 +14,15 @@ import (
 )
 
 func TestReadOrElse(t *testing.T) {
-	ctx := context.Background()
-	def := Object{"id": "default"}
+	t.Parallel()
+	def := &Flow{ID: Ptr("default")}
 	tests := []struct {
 		name    string
 		respond func(core.Request) (int, []byte, error)
-		want    Object
+		want    *Flow
 		errAs   any
 	}{
-		{"found", answerWith(200, `{"id":"f1"}`), Object{"id": "f1"}, nil},
+		{"found", answerWith(200, `{"id":"f1"}`), &Flow{ID: Ptr("f1")}, nil},
 		{"404 gives the default", func(core.Request) (int, []byte, error) { return 404, envJSON(404, `{}`), nil }, def, nil},
 		{"403 still fails", func(core.Request) (int, []byte, error) { return 403, envJSON(403, `{}`), nil }, nil, new(*core.ForbiddenError)},
 		{"500 still fails", func(core.Request) (int, []byte, error) { return 500, envJSON(500, `{}`), nil }, nil, new(*core.ServerError)},
@@ -31,8 +31,9 @@ func TestReadOrElse(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, _ := newTestClient(t, tc.respond)
-			got, resp, err := c.Flow.ReadOrElse(ctx, "f1", def, nil)
+			got, resp, err := c.Flow.ReadOrElse(t.Context(), "f1", def, nil)
 			if tc.errAs != nil {
 				require.Error(t, err)
 				assert.ErrorAs(t, err, tc.errAs)
@@ -40,65 +41,107 @@ func TestReadOrElse(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
-			if tc.want["id"] == "default" {
+			if got == def {
 				assert.Nil(t, resp)
 			} else {
 				assert.NotNil(t, resp)
 			}
 		})
 	}
+
+	// The untyped service behaves alike.
+	c, _ := newTestClient(t, func(core.Request) (int, []byte, error) { return 404, envJSON(404, `{}`), nil })
+	got, resp, err := c.Flow.Objects().ReadOrElse(t.Context(), "f1", Object{"id": "default"}, nil)
+	require.NoError(t, err)
+	assert.Nil(t, resp)
+	assert.Equal(t, "default", got.ID())
 }
 
-func TestFindDispatch(t *testing.T) {
-	ctx := context.Background()
+func TestTypedResults(t *testing.T) {
+	t.Parallel()
 	respond := func(req core.Request) (int, []byte, error) {
 		switch {
 		case req.Method == "MGET":
-			return 200, envJSON(200, `{"a":{"id":"a"}}`), nil
-		case req.Path == "/flow":
-			return 200, envJSON(200, `[{"id":"a"}]`), nil
+			return 200, envJSON(200, `{"a":{"id":"a","path":"/x/a","n":1}}`), nil
+		case req.Method == "MPUT":
+			return 200, envJSON(200, `{"a":{"id":"a","capacity":3}}`), nil
+		case req.Method == "GET" && (req.Path == "/flow" || req.Path == "/drop"):
+			return 200, envJSON(200, `[{"id":"a","path":"/x/a"},{"id":"b"}]`), nil
 		}
-		return 200, envJSON(200, `{"id":"a"}`), nil
+		return 200, envJSON(200, `{"id":"a","path":"/x/a","capacity":3}`), nil
 	}
 	tests := []struct {
 		name   string
-		args   []any
+		call   func(ctx context.Context, c *Client) (any, error)
 		method string
 		url    string
+		body   string
 		want   any
 	}{
-		{"string → Read", []any{"a"}, "GET", restBase + "/flow/a", Object{"id": "a"}},
-		{"string with params", []any{core.Params{"only": "id"}, "a"}, "GET", restBase + "/flow/a?only=id", Object{"id": "a"}},
-		{"[]string → ReadMany", []any{[]string{"a", "b"}}, "MGET", restBase + "/flow", map[string]Object{"a": {"id": "a"}}},
-		{"nothing → FindMany", nil, "GET", restBase + "/flow", []Object{{"id": "a"}}},
-		{"params only → FindMany", []any{core.Params{"limit": 1}}, "GET", restBase + "/flow?limit=1", []Object{{"id": "a"}}},
-		{"filters → FindMany", []any{filter.M("a").Eq(1), filter.M("b").Eq(2)}, "GET",
-			restBase + "/flow?filter=%28a%20%3D%3D%201%29%20%26%26%20%28b%20%3D%3D%202%29", []Object{{"id": "a"}}},
-		{"filter list → FindMany", []any{[]any{"a == 1"}}, "GET", restBase + "/flow?filter=a%20%3D%3D%201", []Object{{"id": "a"}}},
+		{"Read", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.Read(ctx, "a", core.Params{"only": "id"}))
+		}, "GET", restBase + "/flow/a?only=id", "", &Flow{ID: Ptr("a"), Path: Ptr("/x/a"), Capacity: Ptr[int64](3)}},
+		{"ReadMany", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.ReadMany(ctx, []string{"a", "b"}, nil))
+		}, "MGET", restBase + "/flow", `["a","b"]`, map[string]*Flow{"a": {ID: Ptr("a"), Path: Ptr("/x/a"), Extra: Extra{"n": json.RawMessage("1")}}}},
+		{"ReadMany nil ids", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.ReadMany(ctx, nil, nil))
+		}, "MGET", restBase + "/flow", `[]`, map[string]*Flow{"a": {ID: Ptr("a"), Path: Ptr("/x/a"), Extra: Extra{"n": json.RawMessage("1")}}}},
+		{"FindMany", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.FindMany(ctx, core.Params{"limit": 1}, filter.M("a").Eq(1), "b == 2"))
+		}, "GET", restBase + "/flow?filter=%28a%20%3D%3D%201%29%20%26%26%20%28b%20%3D%3D%202%29&limit=1", "",
+			[]*Flow{{ID: Ptr("a"), Path: Ptr("/x/a")}, {ID: Ptr("b")}}},
+		{"Create", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.Create(ctx, &Flow{Path: Ptr("/x/a"), Capacity: Ptr[int64](0)}, nil))
+		}, "POST", restBase + "/flow", `{"path":"/x/a","capacity":0}`, &Flow{ID: Ptr("a"), Path: Ptr("/x/a"), Capacity: Ptr[int64](3)}},
+		{"Save without id creates", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.Save(ctx, &Flow{Path: Ptr("/x/a")}, nil))
+		}, "POST", restBase + "/flow", `{"path":"/x/a"}`, &Flow{ID: Ptr("a"), Path: Ptr("/x/a"), Capacity: Ptr[int64](3)}},
+		{"Save with id updates", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.Save(ctx, &Flow{ID: Ptr("a"), Capacity: Ptr[int64](3)}, nil))
+		}, "PUT", restBase + "/flow/a", `{"id":"a","capacity":3}`, &Flow{ID: Ptr("a"), Path: Ptr("/x/a"), Capacity: Ptr[int64](3)}},
+		{"Update sends Extra", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.Update(ctx, &Flow{ID: Ptr("a"), Extra: Extra{"zz": json.RawMessage(`[1]`)}}, nil))
+		}, "PUT", restBase + "/flow/a", `{"id":"a","zz":[1]}`, &Flow{ID: Ptr("a"), Path: Ptr("/x/a"), Capacity: Ptr[int64](3)}},
+		{"Modify", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.Modify(ctx, M(Object{"id": "a"}).Modify("capacity", 3), nil))
+		}, "PUT", restBase + "/flow/a", `{"capacity":3}`, &Flow{ID: Ptr("a"), Path: Ptr("/x/a"), Capacity: Ptr[int64](3)}},
+		{"UpdateMany", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.UpdateMany(ctx, []*Flow{{ID: Ptr("a"), Capacity: Ptr[int64](3)}}, nil))
+		}, "MPUT", restBase + "/flow", `{"a":{"id":"a","capacity":3}}`, map[string]*Flow{"a": {ID: Ptr("a"), Capacity: Ptr[int64](3)}}},
+		{"ModifyMany", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Flow.ModifyMany(ctx, []*Modification{M(Object{"id": "a"}, Object{"capacity": 3})}, nil))
+		}, "MPUT", restBase + "/flow", `{"a":{"capacity":3}}`, map[string]*Flow{"a": {ID: Ptr("a"), Capacity: Ptr[int64](3)}}},
+		{"Delete", func(ctx context.Context, c *Client) (any, error) {
+			_, err := c.Flow.Delete(ctx, "a", nil)
+			return nil, err
+		}, "DELETE", restBase + "/flow/a", "", nil},
+		{"token Create", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.Token.Create(ctx, &Token{Paths: map[string]TokenPermission{"/x/a": {DropRead: Ptr(true)}}}, nil))
+		}, "POST", restBase + "/token", `{"paths":{"/x/a":{"dropRead":true}}}`, &Token{ID: Ptr("a"), Extra: Extra{"path": json.RawMessage(`"/x/a"`), "capacity": json.RawMessage("3")}}},
+		{"drop by path", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.DropPath("/x/a").Create(ctx, &Drop{Elems: Elems{"n": 1}}, nil))
+		}, "POST", restBase + "/drop", `{"elems":{"n":1},"path":"/x/a"}`, &Drop{ID: Ptr("a"), Path: Ptr("/x/a"), Extra: Extra{"capacity": json.RawMessage("3")}}},
+		{"drops by path", func(ctx context.Context, c *Client) (any, error) {
+			return Result(c.DropPath("/x/a").FindMany(ctx, nil))
+		}, "GET", restBase + "/drop?path=%2Fx%2Fa", "", []*Drop{{ID: Ptr("a"), Path: Ptr("/x/a")}, {ID: Ptr("b")}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, rec := newTestClient(t, respond)
-			got, _, err := c.Flow.Find(ctx, tc.args...)
+			got, err := tc.call(t.Context(), c)
 			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
+			if tc.want != nil {
+				assert.Equal(t, tc.want, got)
+			}
 			req := rec.last(t)
 			assert.Equal(t, tc.method, req.Method)
 			assert.Equal(t, tc.url, req.URL)
+			if tc.body != "" {
+				assert.JSONEq(t, tc.body, string(req.Body))
+			}
 		})
-	}
-	bad := [][]any{
-		{"a", "b"},
-		{[]string{"a"}, "b"},
-		{core.Params{}, core.Params{}},
-		{42},
-	}
-	for _, args := range bad {
-		c, rec := newTestClient(t, respond)
-		_, _, err := c.Flow.Find(ctx, args...)
-		var in *core.InputError
-		assert.ErrorAs(t, err, &in, "%v", args)
-		assert.Empty(t, rec.requests())
 	}
 }
 
@@ -108,7 +151,8 @@ type flowStruct struct {
 }
 
 func TestSaveDispatch(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name   string
 		model  any
@@ -122,25 +166,13 @@ func TestSaveDispatch(t *testing.T) {
 		{"object with id → Update", Object{"id": "f1", "path": "/a/b"}, "PUT", "/flow/f1", `{"id":"f1","path":"/a/b"}`},
 		{"struct with id → Update", flowStruct{ID: "f1", Path: "/a/b"}, "PUT", "/flow/f1", `{"id":"f1","path":"/a/b"}`},
 		{"modification → Update diff", M(Object{"id": "f1", "path": "/a/b", "capacity": 3}).Modify("capacity", 4), "PUT", "/flow/f1", `{"capacity":4}`},
-		{"[]Object → UpdateMany", []Object{{"id": "f1", "a": 1}, {"id": "f2", "a": 2}}, "MPUT", "/flow", `{"f1":{"a":1,"id":"f1"},"f2":{"a":2,"id":"f2"}}`},
-		{"[]*Modification → UpdateMany", []*Modification{M(Object{"id": "f1"}, Object{"a": 1})}, "MPUT", "/flow", `{"f1":{"a":1}}`},
-		{"map[string]Object → UpdateMany", map[string]Object{"f1": {"a": 1}}, "MPUT", "/flow", `{"f1":{"a":1}}`},
-		{"[]json.RawMessage → UpdateMany", []json.RawMessage{json.RawMessage(`{"id":"f1","a":1}`)}, "MPUT", "/flow", `{"f1":{"id":"f1","a":1}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := `{"id":"f1"}`
-			if tc.method == "MPUT" {
-				resp = `{"f1":{"id":"f1"}}`
-			}
-			c, rec := newTestClient(t, answerWith(200, resp))
-			got, _, err := c.Flow.Save(ctx, tc.model, nil)
+			c, rec := newTestClient(t, answerWith(200, `{"id":"f1"}`))
+			got, _, err := c.Flow.Objects().Save(ctx, tc.model, nil)
 			require.NoError(t, err)
-			if tc.method == "MPUT" {
-				assert.IsType(t, map[string]Object{}, got)
-			} else {
-				assert.IsType(t, Object{}, got)
-			}
+			assert.Equal(t, "f1", got.ID())
 			req := rec.last(t)
 			assert.Equal(t, tc.method, req.Method)
 			assert.Equal(t, tc.path, req.Path)
@@ -150,38 +182,48 @@ func TestSaveDispatch(t *testing.T) {
 }
 
 func TestUpdateInputErrors(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name string
 		call func(c *Client) error
 	}{
-		{"update without id", func(c *Client) error { _, _, err := c.Flow.Update(ctx, Object{"a": 1}, nil); return err }},
-		{"update numeric id", func(c *Client) error { _, _, err := c.Flow.Update(ctx, Object{"id": 7}, nil); return err }},
-		{"update nil", func(c *Client) error { _, _, err := c.Flow.Update(ctx, nil, nil); return err }},
-		{"update nil object", func(c *Client) error { _, _, err := c.Flow.Update(ctx, Object(nil), nil); return err }},
-		{"update nil modification", func(c *Client) error { _, _, err := c.Flow.Update(ctx, (*Modification)(nil), nil); return err }},
-		{"update modification without id", func(c *Client) error { _, _, err := c.Flow.Update(ctx, M(Object{"a": 1}), nil); return err }},
-		{"update a list", func(c *Client) error { _, _, err := c.Flow.Update(ctx, []int{1}, nil); return err }},
+		{"update without id", func(c *Client) error { _, _, err := c.Flow.Objects().Update(ctx, Object{"a": 1}, nil); return err }},
+		{"update numeric id", func(c *Client) error { _, _, err := c.Flow.Objects().Update(ctx, Object{"id": 7}, nil); return err }},
+		{"update nil", func(c *Client) error { _, _, err := c.Flow.Objects().Update(ctx, nil, nil); return err }},
+		{"update nil object", func(c *Client) error { _, _, err := c.Flow.Objects().Update(ctx, Object(nil), nil); return err }},
+		{"update nil modification", func(c *Client) error {
+			_, _, err := c.Flow.Objects().Update(ctx, (*Modification)(nil), nil)
+			return err
+		}},
+		{"update modification without id", func(c *Client) error { _, _, err := c.Flow.Objects().Update(ctx, M(Object{"a": 1}), nil); return err }},
+		{"update a list", func(c *Client) error { _, _, err := c.Flow.Objects().Update(ctx, []int{1}, nil); return err }},
 		{"update unencodable", func(c *Client) error {
-			_, _, err := c.Flow.Update(ctx, Object{"id": "x", "c": make(chan int)}, nil)
+			_, _, err := c.Flow.Objects().Update(ctx, Object{"id": "x", "c": make(chan int)}, nil)
 			return err
 		}},
 		{"updateMany duplicate", func(c *Client) error {
-			_, _, err := c.Flow.UpdateMany(ctx, []Object{{"id": "a"}, {"id": "a"}}, nil)
+			_, _, err := c.Flow.Objects().UpdateMany(ctx, []Object{{"id": "a"}, {"id": "a"}}, nil)
 			return err
 		}},
-		{"updateMany item without id", func(c *Client) error { _, _, err := c.Flow.UpdateMany(ctx, []Object{{"a": 1}}, nil); return err }},
+		{"updateMany item without id", func(c *Client) error {
+			_, _, err := c.Flow.Objects().UpdateMany(ctx, []Object{{"a": 1}}, nil)
+			return err
+		}},
 		{"updateMany of a single model", func(c *Client) error {
-			_, _, err := c.Flow.UpdateMany(ctx, Object{"id": "a", "x": 1}, nil)
+			_, _, err := c.Flow.Objects().UpdateMany(ctx, Object{"id": "a", "x": 1}, nil)
 			return err
 		}},
-		{"updateMany of a string", func(c *Client) error { _, _, err := c.Flow.UpdateMany(ctx, "a", nil); return err }},
-		{"create a modification", func(c *Client) error { _, _, err := c.Flow.Create(ctx, M(Object{"id": "a"}), nil); return err }},
-		{"create an array", func(c *Client) error { _, _, err := c.Flow.Create(ctx, []int{1}, nil); return err }},
-		{"create unencodable", func(c *Client) error { _, _, err := c.Flow.Create(ctx, func() {}, nil); return err }},
-		{"save a number", func(c *Client) error { _, _, err := c.Flow.Save(ctx, 42, nil); return err }},
-		{"delete unencodable body", func(c *Client) error { _, err := c.Flow.Delete(ctx, "a", make(chan int), nil); return err }},
-		{"delete empty id", func(c *Client) error { _, err := c.Flow.Delete(ctx, "", nil, nil); return err }},
+		{"updateMany of a string", func(c *Client) error { _, _, err := c.Flow.Objects().UpdateMany(ctx, "a", nil); return err }},
+		{"create a modification", func(c *Client) error {
+			_, _, err := c.Flow.Objects().Create(ctx, M(Object{"id": "a"}), nil)
+			return err
+		}},
+		{"create an array", func(c *Client) error { _, _, err := c.Flow.Objects().Create(ctx, []int{1}, nil); return err }},
+		{"create unencodable", func(c *Client) error { _, _, err := c.Flow.Objects().Create(ctx, func() {}, nil); return err }},
+		{"save a number", func(c *Client) error { _, _, err := c.Flow.Objects().Save(ctx, 42, nil); return err }},
+		{"delete unencodable body", func(c *Client) error { _, err := c.Flow.Objects().Delete(ctx, "a", make(chan int), nil); return err }},
+		{"delete empty id", func(c *Client) error { _, err := c.Flow.Objects().Delete(ctx, "", nil, nil); return err }},
 		{"read dot id", func(c *Client) error { _, _, err := c.Flow.Read(ctx, "..", nil); return err }},
 		{"drop without flow", func(c *Client) error { _, _, err := c.Drop("").Read(ctx, "d", nil); return err }},
 		{"deleteAll without flow", func(c *Client) error { _, err := c.Drop("").DeleteAll(ctx, nil); return err }},
@@ -201,9 +243,22 @@ func TestUpdateInputErrors(t *testing.T) {
 			_, _, err := c.Drop("f").Aggregate(ctx, core.Aggregation{Output: []string{"$count"}, Rules: map[string]any{"r": ""}}, nil)
 			return err
 		}},
-		{"drop path relative", func(c *Client) error { _, _, err := c.DropPath("alice/x").Create(ctx, Object{}, nil); return err }},
+		{"drop path relative", func(c *Client) error { _, _, err := c.DropPath("alice/x").Create(ctx, &Drop{}, nil); return err }},
 		{"drop path find relative", func(c *Client) error { _, _, err := c.DropPath("").FindMany(ctx, nil); return err }},
-		{"drop path create array", func(c *Client) error { _, _, err := c.DropPath("/a/x").Create(ctx, []int{}, nil); return err }},
+		{"drop path create nil", func(c *Client) error { _, _, err := c.DropPath("/a/x").Create(ctx, nil, nil); return err }},
+		{"typed create nil", func(c *Client) error { _, _, err := c.Flow.Create(ctx, nil, nil); return err }},
+		{"typed update nil", func(c *Client) error { _, _, err := c.Flow.Update(ctx, nil, nil); return err }},
+		{"typed update without id", func(c *Client) error { _, _, err := c.Flow.Update(ctx, &Flow{}, nil); return err }},
+		{"typed modify nil", func(c *Client) error { _, _, err := c.Flow.Modify(ctx, nil, nil); return err }},
+		{"typed updateMany nil item", func(c *Client) error { _, _, err := c.Flow.UpdateMany(ctx, []*Flow{nil}, nil); return err }},
+		{"typed modifyMany nil item", func(c *Client) error {
+			_, _, err := c.Flow.ModifyMany(ctx, []*Modification{nil}, nil)
+			return err
+		}},
+		{"save a list", func(c *Client) error {
+			_, _, err := c.Flow.Objects().Save(ctx, []Object{{"id": "a"}}, nil)
+			return err
+		}},
 		{"stat day without month", func(c *Client) error {
 			_, _, err := c.Statistics.TrackHit(ctx, "t", core.StatOptions{Year: 2015, Day: 3})
 			return err
@@ -213,14 +268,14 @@ func TestUpdateInputErrors(t *testing.T) {
 			return err
 		}},
 		{"stat unknown", func(c *Client) error { _, _, err := c.Statistics.Get(ctx, "nope", "t", core.StatOptions{}); return err }},
-		{"raw bad method", func(c *Client) error { _, _, err := c.Request(ctx, "GE T", "/flow", nil, nil); return err }},
-		{"raw empty method", func(c *Client) error { _, _, err := c.Request(ctx, "", "/flow", nil, nil); return err }},
-		{"raw relative path", func(c *Client) error { _, _, err := c.Request(ctx, "GET", "flow", nil, nil); return err }},
-		{"raw empty segment", func(c *Client) error { _, _, err := c.Request(ctx, "GET", "/flow//x", nil, nil); return err }},
-		{"raw bad body", func(c *Client) error { _, _, err := c.Request(ctx, "POST", "/flow", []byte("{"), nil); return err }},
-		{"raw unencodable", func(c *Client) error { _, _, err := c.Request(ctx, "POST", "/flow", make(chan int), nil); return err }},
+		{"raw bad method", func(c *Client) error { _, _, err := c.Raw(ctx, "GE T", "/flow", nil, nil); return err }},
+		{"raw empty method", func(c *Client) error { _, _, err := c.Raw(ctx, "", "/flow", nil, nil); return err }},
+		{"raw relative path", func(c *Client) error { _, _, err := c.Raw(ctx, "GET", "flow", nil, nil); return err }},
+		{"raw empty segment", func(c *Client) error { _, _, err := c.Raw(ctx, "GET", "/flow//x", nil, nil); return err }},
+		{"raw bad body", func(c *Client) error { _, _, err := c.Raw(ctx, "POST", "/flow", []byte("{"), nil); return err }},
+		{"raw unencodable", func(c *Client) error { _, _, err := c.Raw(ctx, "POST", "/flow", make(chan int), nil); return err }},
 		{"raw bad param", func(c *Client) error {
-			_, _, err := c.Request(ctx, "GET", "/flow", nil, core.Params{"a": []int{}})
+			_, _, err := c.Raw(ctx, "GET", "/flow", nil, core.Params{"a": []int{}})
 			return err
 		}},
 	}
@@ -236,10 +291,11 @@ func TestUpdateInputErrors(t *testing.T) {
 }
 
 func TestImmutableServices(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, s := range []func(c *Client) *Service{
-		func(c *Client) *Service { return c.Token.Service },
-		func(c *Client) *Service { return c.Share.Service },
+		func(c *Client) *Service { return c.Token.Objects() },
+		func(c *Client) *Service { return c.Share.Objects() },
 	} {
 		c, rec := newTestClient(t, answerWith(201, `{"id":"k1"}`))
 		svc := s(c)
@@ -254,18 +310,17 @@ func TestImmutableServices(t *testing.T) {
 		assert.ErrorAs(t, err, &u)
 		_, _, err = svc.Save(ctx, M(Object{"id": "k1"}, Object{"a": 1}), nil)
 		assert.ErrorAs(t, err, &u)
-		_, _, err = svc.Save(ctx, []Object{{"id": "k1"}}, nil)
-		assert.ErrorAs(t, err, &u)
 		assert.Empty(t, rec.requests(), "no I/O")
 		// Creating works.
 		_, _, err = svc.Save(ctx, Object{"paths": Object{}}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, "POST", rec.last(t).Method)
-		assert.Equal(t, "/"+svc.Name(), rec.last(t).Path)
+		assert.Equal(t, "/"+string(svc.Name()), rec.last(t).Path)
 	}
 }
 
 func TestModifications(t *testing.T) {
+	t.Parallel()
 	original := Object{
 		"id":    "d1",
 		"elems": Object{"temp": json.Number("20"), "tags": []any{"a", Object{"deep": true}}},
@@ -319,7 +374,8 @@ func TestModifications(t *testing.T) {
 }
 
 func TestModificationSendsOnlyDiff(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	c, rec := newTestClient(t, func(req core.Request) (int, []byte, error) {
 		if req.Method == "MPUT" {
 			return 200, envJSON(200, `{"d1":{"id":"d1"}}`), nil
@@ -329,7 +385,7 @@ func TestModificationSendsOnlyDiff(t *testing.T) {
 	drop := Object{"id": "d1", "elems": Object{"a": 1}, "path": "/alice/x", "creationDate": json.Number("1420664203776")}
 	snapshot := deepCopy(drop)
 
-	_, _, err := c.Drop("f1").Update(ctx, M(drop).Modify("fhash", "k"), nil)
+	_, _, err := c.Drop("f1").Modify(ctx, M(drop).Modify("fhash", "k"), nil)
 	require.NoError(t, err)
 	req := rec.last(t)
 	assert.Equal(t, "PUT", req.Method)
@@ -337,19 +393,25 @@ func TestModificationSendsOnlyDiff(t *testing.T) {
 	assert.Equal(t, `{"fhash":"k"}`, string(req.Body))
 	assert.Equal(t, snapshot, drop)
 
-	_, _, err = c.Drop("f1").UpdateMany(ctx, []*Modification{M(drop, Object{"fhash": "z"})}, nil)
+	_, _, err = c.Drop("f1").ModifyMany(ctx, []*Modification{M(drop, Object{"fhash": "z"})}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, `{"d1":{"fhash":"z"}}`, string(rec.last(t).Body))
 }
 
 func TestDropHelpers(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, nil)
 	assert.Equal(t, "f1", c.Drop("f1").FlowID())
-	assert.Equal(t, "drop", c.Drop("f1").Name())
+	assert.Equal(t, ServiceDrop, c.Drop("f1").Name())
+	assert.Equal(t, ServiceToken, c.Token.Name())
+	assert.Equal(t, ServiceLocalTrack, c.Service(ServiceLocalTrack).Name())
+	_, _, err := c.Service(ServiceLocalTrack).Read(t.Context(), "t1", nil)
+	require.NoError(t, err)
+	assert.Equal(t, core.WSFrame{Object: "drop", Type: "findmany"}, WSFrame(WSFindMany, ServiceDrop))
 	assert.Equal(t, "/a/x", c.DropPath("/a/x").Path())
-	env, err := c.Exec(context.Background(), core.Op{Service: core.ServiceLocalTrack, Name: core.OpFindMany})
+	env, err := c.Exec(t.Context(), core.Op{Service: core.ServiceLocalTrack, Name: core.OpFindMany})
 	require.NoError(t, err)
 	assert.Equal(t, "{}", string(env.Body))
-	_, err = c.Exec(context.Background(), core.Op{Service: "x"})
+	_, err = c.Exec(t.Context(), core.Op{Service: "x"})
 	assert.Error(t, err)
 }

@@ -16,10 +16,9 @@ type StatisticsService struct{ c *Client }
 // core.StatOptions.
 type StatOptions = core.StatOptions
 
-// Get reads any statistic: GET /statistics/{stat}/{id}[/{y}[/{m}[/{d}]]]
-// with stat one of the Stat* constants.
-func (s *StatisticsService) Get(ctx context.Context, stat, id string, o StatOptions) ([]int64, *Response, error) {
-	op, err := o.Op(stat, id)
+// Get reads any statistic: GET /statistics/{stat}/{id}[/{y}[/{m}[/{d}]]].
+func (s *StatisticsService) Get(ctx context.Context, stat StatType, id string, o StatOptions) ([]int64, *Response, error) {
+	op, err := o.Op(string(stat), id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -33,32 +32,32 @@ func (s *StatisticsService) Get(ctx context.Context, stat, id string, o StatOpti
 
 // FlowDropAdded counts the drops added to a flow, tracked ones included.
 func (s *StatisticsService) FlowDropAdded(ctx context.Context, flowID string, o core.StatOptions) ([]int64, *Response, error) {
-	return s.Get(ctx, core.StatFlowDropAdded, flowID, o)
+	return s.Get(ctx, StatFlowDropAdded, flowID, o)
 }
 
 // FlowTracked counts the drops tracks added to a flow (docs/protocol.md §3.14
 // says "tracks added to the flow"; the emulator reads it as the drops they
 // copied there, a subset of FlowDropAdded).
 func (s *StatisticsService) FlowTracked(ctx context.Context, flowID string, o core.StatOptions) ([]int64, *Response, error) {
-	return s.Get(ctx, core.StatFlowTracked, flowID, o)
+	return s.Get(ctx, StatFlowTracked, flowID, o)
 }
 
 // TrackHit counts the drops that reached a track.
 func (s *StatisticsService) TrackHit(ctx context.Context, trackID string, o core.StatOptions) ([]int64, *Response, error) {
-	return s.Get(ctx, core.StatTrackHit, trackID, o)
+	return s.Get(ctx, StatTrackHit, trackID, o)
 }
 
 // TrackPass counts the drops that passed a track.
 func (s *StatisticsService) TrackPass(ctx context.Context, trackID string, o core.StatOptions) ([]int64, *Response, error) {
-	return s.Get(ctx, core.StatTrackPass, trackID, o)
+	return s.Get(ctx, StatTrackPass, trackID, o)
 }
 
 // APICallByIdentity counts the API calls of an identity.
 func (s *StatisticsService) APICallByIdentity(ctx context.Context, identityID string, o core.StatOptions) ([]int64, *Response, error) {
-	return s.Get(ctx, core.StatAPICallByIdentity, identityID, o)
+	return s.Get(ctx, StatAPICallByIdentity, identityID, o)
 }
 
 // DropCreatedBy counts the drops an identity created.
 func (s *StatisticsService) DropCreatedBy(ctx context.Context, identityID string, o core.StatOptions) ([]int64, *Response, error) {
-	return s.Get(ctx, core.StatDropCreatedBy, identityID, o)
+	return s.Get(ctx, StatDropCreatedBy, identityID, o)
 }

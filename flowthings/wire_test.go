@@ -53,18 +53,6 @@ func wireCases() []wireCase {
 			call: func(ctx context.Context, s *Service) (any, error) {
 				return Result(s.FindMany(ctx, nil))
 			}},
-		{name: "Find/id", method: "GET", path: "/x1", query: "hints=0", resp: obj,
-			call: func(ctx context.Context, s *Service) (any, error) {
-				return Result(s.Find(ctx, "x1", core.Params{"hints": 0}))
-			}},
-		{name: "Find/ids", method: "MGET", path: "", body: `["x1","x2"]`, resp: many,
-			call: func(ctx context.Context, s *Service) (any, error) {
-				return Result(s.Find(ctx, []string{"x1", "x2"}))
-			}},
-		{name: "Find/filters", method: "GET", path: "", query: "filter=EXISTS%20elems.a&limit=2", resp: list,
-			call: func(ctx context.Context, s *Service) (any, error) {
-				return Result(s.Find(ctx, core.Params{"limit": 2}, filter.Exists(filter.M("elems", "a"))))
-			}},
 		{name: "Create", method: "POST", path: "", body: `{"description":"a<b","path":"/alice/x"}`, resp: obj,
 			call: func(ctx context.Context, s *Service) (any, error) {
 				return Result(s.Create(ctx, Object{"path": "/alice/x", "description": "a<b"}, nil))
@@ -88,10 +76,6 @@ func wireCases() []wireCase {
 		{name: "UpdateMany/map", method: "MPUT", path: "", body: `{"x1":{"a":1}}`, resp: many, update: true,
 			call: func(ctx context.Context, s *Service) (any, error) {
 				return Result(s.UpdateMany(ctx, map[string]Object{"x1": {"a": 1}}, nil))
-			}},
-		{name: "Save/list", method: "MPUT", path: "", body: `{"x1":{"a":1,"id":"x1"}}`, resp: many, update: true,
-			call: func(ctx context.Context, s *Service) (any, error) {
-				return Result(s.Save(ctx, []Object{{"id": "x1", "a": 1}}, nil))
 			}},
 		{name: "Save/with id", method: "PUT", path: "/x1", body: `{"a":1,"id":"x1"}`, resp: obj, update: true,
 			call: func(ctx context.Context, s *Service) (any, error) {
@@ -119,24 +103,25 @@ func wireCases() []wireCase {
 // TestWireShape checks method, URL, query, body and headers of every method
 // of every service.
 func TestWireShape(t *testing.T) {
+	t.Parallel()
 	services := []struct {
 		path      string
 		immutable bool
 		get       func(c *Client) *Service
 	}{
-		{"/flow", false, func(c *Client) *Service { return c.Flow.Service }},
-		{"/track", false, func(c *Client) *Service { return c.Track.Service }},
-		{"/group", false, func(c *Client) *Service { return c.Group.Service }},
-		{"/identity", false, func(c *Client) *Service { return c.Identity.Service }},
-		{"/api-task", false, func(c *Client) *Service { return c.APITask.Service }},
-		{"/mqtt", false, func(c *Client) *Service { return c.MQTT.Service }},
-		{"/rss", false, func(c *Client) *Service { return c.RSS.Service }},
-		{"/device", false, func(c *Client) *Service { return c.Device.Service }},
-		{"/token", true, func(c *Client) *Service { return c.Token.Service }},
-		{"/share", true, func(c *Client) *Service { return c.Share.Service }},
-		{"/drop/f0123", false, func(c *Client) *Service { return c.Drop("f0123").Service }},
+		{"/flow", false, func(c *Client) *Service { return c.Flow.Objects() }},
+		{"/track", false, func(c *Client) *Service { return c.Track.Objects() }},
+		{"/group", false, func(c *Client) *Service { return c.Group.Objects() }},
+		{"/identity", false, func(c *Client) *Service { return c.Identity.Objects() }},
+		{"/api-task", false, func(c *Client) *Service { return c.APITask.Objects() }},
+		{"/mqtt", false, func(c *Client) *Service { return c.MQTT.Objects() }},
+		{"/rss", false, func(c *Client) *Service { return c.RSS.Objects() }},
+		{"/device", false, func(c *Client) *Service { return c.Device.Objects() }},
+		{"/token", true, func(c *Client) *Service { return c.Token.Objects() }},
+		{"/share", true, func(c *Client) *Service { return c.Share.Objects() }},
+		{"/drop/f0123", false, func(c *Client) *Service { return c.Drop("f0123").Objects() }},
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, svc := range services {
 		for _, tc := range wireCases() {
 			t.Run(svc.path+"/"+tc.name, func(t *testing.T) {
@@ -177,7 +162,8 @@ func TestWireShape(t *testing.T) {
 }
 
 func TestWireShapeDropExtras(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name   string
 		call   func(c *Client) (any, error)
@@ -212,7 +198,7 @@ func TestWireShapeDropExtras(t *testing.T) {
 			return Result(c.Drop("f1").Aggregate(ctx, core.Aggregation{Output: []string{"$count"}}, nil))
 		}, "POST", restBase + "/drop/f1/aggregate", `{"output":["$count"],"groupBy":[]}`, `[]`},
 		{"DropPath/Create", func(c *Client) (any, error) {
-			return Result(c.DropPath("/alice/x").Create(ctx, Object{"elems": Object{"a": 1}}, nil))
+			return Result(c.DropPath("/alice/x").Create(ctx, &Drop{Elems: Elems{"a": 1}}, nil))
 		}, "POST", restBase + "/drop", `{"path":"/alice/x","elems":{"a":1}}`, `{"id":"d1"}`},
 		{"DropPath/FindMany", func(c *Client) (any, error) {
 			return Result(c.DropPath("/alice/x").FindMany(ctx, core.Params{"limit": 1}, "a == 1"))
@@ -236,10 +222,10 @@ func TestWireShapeDropExtras(t *testing.T) {
 			return Result(c.Statistics.DropCreatedBy(ctx, "i1", core.StatOptions{Year: 2016}))
 		}, "GET", restBase + "/statistics/dropCreatedBy/i1/2016", "", `[7]`},
 		{"core.Request/raw", func(c *Client) (any, error) {
-			return Result(c.Request(ctx, "PUT", "/flow/f1/description", "new text", core.Params{"pretty": true}))
+			return Result(c.Raw(ctx, "PUT", "/flow/f1/description", "new text", core.Params{"pretty": true}))
 		}, "PUT", restBase + "/flow/f1/description?pretty=true", `"new text"`, `{"id":"f1"}`},
 		{"core.Request/escaped", func(c *Client) (any, error) {
-			return Result(c.Request(ctx, "GET", "/flow/a b/../x", nil, nil))
+			return Result(c.Raw(ctx, "GET", "/flow/a b/../x", nil, nil))
 		}, "", "", "", `{}`},
 	}
 	for _, tc := range tests {
@@ -263,14 +249,19 @@ func TestWireShapeDropExtras(t *testing.T) {
 }
 
 func TestResultShapes(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	c, _ := newTestClient(t, answerWith(200, `{"x1":{"id":"x1","n":12345678901234567890}}`))
 	many, resp, err := c.Flow.ReadMany(ctx, []string{"x1"}, nil)
 	require.NoError(t, err)
 	require.NotNil(t, resp)
 	assert.Equal(t, 200, resp.Status)
 	assert.Equal(t, []string{"m"}, resp.Messages)
-	assert.Equal(t, json.Number("12345678901234567890"), many["x1"]["n"], "numbers decode as json.Number, losslessly")
+	assert.Equal(t, "x1", many["x1"].GetID())
+	assert.Equal(t, json.RawMessage("12345678901234567890"), many["x1"].Extra["n"], "unknown members are kept verbatim")
+	manyObj, _, err := c.Flow.Objects().ReadMany(ctx, []string{"x1"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, json.Number("12345678901234567890"), manyObj["x1"]["n"], "numbers decode as json.Number, losslessly")
 
 	c, _ = newTestClient(t, answerWith(200, `[1,2,3]`))
 	counts, _, err := c.Statistics.FlowDropAdded(ctx, "f1", core.StatOptions{})
@@ -278,13 +269,14 @@ func TestResultShapes(t *testing.T) {
 	assert.Equal(t, []int64{1, 2, 3}, counts)
 
 	c, _ = newTestClient(t, answerWith(200, `{"a":[1,{"b":null}]}`))
-	raw, _, err := c.Request(ctx, "GET", "/anything", nil, nil)
+	raw, _, err := c.Raw(ctx, "GET", "/anything", nil, nil)
 	require.NoError(t, err)
-	assert.Equal(t, Object{"a": []any{json.Number("1"), Object{"b": nil}}}, raw)
+	assert.Equal(t, Object{"a": []any{json.Number("1"), map[string]any{"b": nil}}}, raw)
 }
 
 func TestWrongBodyShape(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	tests := []struct {
 		name string
 		resp string

@@ -2,6 +2,7 @@ package flowthings
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,6 +151,23 @@ func (ws *WebSocket) Send(ctx context.Context, f core.WSFrame) ([]byte, error) {
 	return r.body, r.err
 }
 
+// SendAs is Send with the reply decoded as a T, typically a typed object:
+//
+//	f := flowthings.WSFrame(flowthings.WSFind, flowthings.ServiceFlow)
+//	f.ID = id
+//	flow, err := flowthings.SendAs[*flowthings.Flow](ctx, ws, f)
+//
+// A reply that is not a T fails with an *InputError wrapping the decoding
+// error.
+func SendAs[T any](ctx context.Context, ws *WebSocket, f core.WSFrame) (T, error) {
+	body, err := ws.Send(ctx, f)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return Into[T](body)
+}
+
 // Subscribe calls handler with every drop later pushed for a flow, named by
 // its id or, when flowIDOrPath starts with "/", by its path. It returns once
 // the platform confirmed; a refusal is the typed error (*NotFoundError for
@@ -161,7 +179,28 @@ func (ws *WebSocket) Send(ctx context.Context, f core.WSFrame) ([]byte, error) {
 // The socket acts in the token's own account: Config.Namespace does not
 // reach it, so drops another account shared are subscribed by their path
 // ("/owner/…"), which names the account.
-func (ws *WebSocket) Subscribe(ctx context.Context, flowIDOrPath string, handler func(core.WSDrop)) (*Subscription, error) {
+//
+// Each pushed drop is decoded as a *Drop (see DecodeDrop); one that cannot
+// be is not delivered but reported to WSOptions.OnError as a
+// *core.WSFrameError. SubscribeRaw delivers the raw JSON instead.
+func (ws *WebSocket) Subscribe(ctx context.Context, flowIDOrPath string, handler func(*Drop)) (*Subscription, error) {
+	if handler == nil {
+		return nil, &core.InputError{Field: "handler", Reason: "must not be nil"}
+	}
+	return ws.SubscribeRaw(ctx, flowIDOrPath, func(raw core.WSDrop) {
+		d, err := DecodeDrop(raw)
+		if err != nil {
+			if ws.onErr != nil {
+				ws.onErr(err)
+			}
+			return
+		}
+		handler(d)
+	})
+}
+
+// SubscribeRaw is Subscribe with the pushed drops as raw JSON.
+func (ws *WebSocket) SubscribeRaw(ctx context.Context, flowIDOrPath string, handler func(core.WSDrop)) (*Subscription, error) {
 	if handler == nil {
 		return nil, &core.InputError{Field: "handler", Reason: "must not be nil"}
 	}
@@ -510,4 +549,22 @@ func (ws *WebSocket) runTasks() {
 			ws.onErr(t.err)
 		}
 	}
+}
+
+// DecodeDrop decodes a pushed drop. A push that is not a drop object fails
+// with a *core.WSFrameError.
+func DecodeDrop(raw core.WSDrop) (*Drop, error) {
+	var d *Drop
+	if err := decodeJSON(raw.Value, &d); err != nil || d == nil {
+		reason := "pushed value is not a drop"
+		if err != nil {
+			reason += ": " + err.Error()
+		}
+		excerpt := raw.Value
+		if len(excerpt) > 120 {
+			excerpt = excerpt[:120]
+		}
+		return nil, &core.WSFrameError{Reason: reason, Excerpt: strings.ToValidUTF8(string(excerpt), "\uFFFD")}
+	}
+	return d, nil
 }

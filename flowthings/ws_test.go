@@ -217,7 +217,7 @@ func dialFixture(t *testing.T, opts core.WSOptions) *wsFixture {
 		opts.Heartbeat = time.Hour
 	}
 	opts.OnError = func(err error) { f.errs <- err }
-	ws, err := DialWebSocket(context.Background(), wsTestCfg, f.sessions, f.dialer, &opts)
+	ws, err := DialWebSocket(t.Context(), wsTestCfg, f.sessions, f.dialer, &opts)
 	require.NoError(t, err)
 	f.ws = ws
 	f.sock = f.dialer.socket(t)
@@ -262,9 +262,9 @@ func TestWebSocketLifecycle(t *testing.T) {
 	assert.NoError(t, f.ws.Err())
 	require.NoError(t, f.ws.Close(), "Close twice")
 
-	_, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
+	_, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 	assert.ErrorIs(t, err, core.ErrWebSocketClosed)
-	_, err = f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) {})
+	_, err = f.ws.SubscribeRaw(t.Context(), flowA, func(core.WSDrop) {})
 	assert.ErrorIs(t, err, core.ErrWebSocketClosed)
 }
 
@@ -279,7 +279,7 @@ func TestWebSocketSendReplies(t *testing.T) {
 	results := make(chan result, n)
 	for i := range n {
 		go func() {
-			body, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: fmt.Sprintf("f%d", i)})
+			body, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: fmt.Sprintf("f%d", i)})
 			results <- result{i, string(body), err}
 		}()
 	}
@@ -323,7 +323,7 @@ func TestWebSocketErrorReplies(t *testing.T) {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
 			errc := make(chan error, 1)
 			go func() {
-				_, err := f.ws.Send(context.Background(), core.WSFrame{Object: "drop", Type: "create", FlowID: flowA, Value: []byte(`{}`)})
+				_, err := f.ws.Send(t.Context(), core.WSFrame{Object: "drop", Type: "create", FlowID: flowA, Value: []byte(`{}`)})
 				errc <- err
 			}()
 			f.sock.send(errReply(msgIDOf(t, f.sock.next(t)), tt.status, "no"))
@@ -331,7 +331,7 @@ func TestWebSocketErrorReplies(t *testing.T) {
 			assert.True(t, tt.check(err), "%T %v", err, err)
 
 			go func() {
-				sub, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) { t.Error("delivered") })
+				sub, err := f.ws.SubscribeRaw(t.Context(), flowA, func(core.WSDrop) { t.Error("delivered") })
 				assert.Nil(t, sub)
 				errc <- err
 			}()
@@ -341,10 +341,10 @@ func TestWebSocketErrorReplies(t *testing.T) {
 			f.sock.send(push(flowA, drop(flowA, pathA))) // nobody is subscribed
 		})
 	}
-	_, err := f.ws.Subscribe(context.Background(), flowA, nil)
+	_, err := f.ws.SubscribeRaw(t.Context(), flowA, nil)
 	var ie *core.InputError
 	assert.ErrorAs(t, err, &ie)
-	_, err = f.ws.Send(context.Background(), core.WSFrame{Object: "drop", Type: "subscribe"})
+	_, err = f.ws.Send(t.Context(), core.WSFrame{Object: "drop", Type: "subscribe"})
 	assert.ErrorAs(t, err, &ie)
 }
 
@@ -367,7 +367,7 @@ func TestWebSocketFanOut(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := f.ws.Subscribe(context.Background(), h.resource, func(d core.WSDrop) { gotc <- got{h.name, d} })
+			s, err := f.ws.SubscribeRaw(t.Context(), h.resource, func(d core.WSDrop) { gotc <- got{h.name, d} })
 			assert.NoError(t, err)
 			subs[i] = s
 		}()
@@ -387,10 +387,10 @@ func TestWebSocketFanOut(t *testing.T) {
 	assert.Equal(t, map[string]int{"byID1": 1, "byID2": 1, "byPath1": 1, "byPath2": 1, "other": 1}, counts)
 
 	// Closing all handlers of flow A but one: no unsubscribe frame yet.
-	require.NoError(t, subs[0].Close(context.Background()))
-	require.NoError(t, subs[0].Close(context.Background()), "twice")
+	require.NoError(t, subs[0].Close(t.Context()))
+	require.NoError(t, subs[0].Close(t.Context()), "twice")
 	assert.Equal(t, int32(3), subFrames.Load())
-	require.NoError(t, subs[1].Close(context.Background()))
+	require.NoError(t, subs[1].Close(t.Context()))
 	assert.Equal(t, int32(4), subFrames.Load(), "the last one unsubscribes")
 	<-subs[1].Done()
 	assert.NoError(t, subs[1].Err())
@@ -417,12 +417,12 @@ func TestWebSocketHandlerMayCall(t *testing.T) {
 	done := make(chan string, 1)
 	var sub *Subscription
 	var subMu sync.Mutex
-	s, err := f.ws.Subscribe(context.Background(), flowA, func(d core.WSDrop) {
+	s, err := f.ws.SubscribeRaw(t.Context(), flowA, func(d core.WSDrop) {
 		// A handler may call Send and wait for its reply without deadlock.
-		body, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
+		body, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 		assert.NoError(t, err)
 		subMu.Lock()
-		assert.NoError(t, sub.Close(context.Background()))
+		assert.NoError(t, sub.Close(t.Context()))
 		subMu.Unlock()
 		done <- string(body)
 	})
@@ -445,7 +445,7 @@ func TestWebSocketMalformedFrames(t *testing.T) {
 	// Still working.
 	res := make(chan error, 1)
 	go func() {
-		_, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
+		_, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 		res <- err
 	}()
 	f.sock.send(okReply(msgIDOf(t, f.sock.next(t)), "{}"))
@@ -454,7 +454,7 @@ func TestWebSocketMalformedFrames(t *testing.T) {
 
 func TestWebSocketSendContext(t *testing.T) {
 	f := dialFixture(t, core.WSOptions{})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	_, err := f.ws.Send(ctx, core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -466,9 +466,9 @@ func TestWebSocketSendContext(t *testing.T) {
 	assert.Equal(t, "x", fe.Excerpt)
 
 	// A Subscribe that times out leaves no subscription behind.
-	ctx, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	ctx, cancel2 := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel2()
-	_, err = f.ws.Subscribe(ctx, flowA, func(core.WSDrop) { t.Error("delivered") })
+	_, err = f.ws.SubscribeRaw(ctx, flowA, func(core.WSDrop) { t.Error("delivered") })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, f.sock.next(t), `"type":"subscribe"`)
 	assert.Contains(t, f.sock.next(t), `"type":"unsubscribe"`)
@@ -478,7 +478,7 @@ func TestWebSocketSendContext(t *testing.T) {
 func TestWebSocketDisconnectFailsPending(t *testing.T) {
 	f := dialFixture(t, core.WSOptions{})
 	_, stop := f.sock.ackSubscribes(make(chan string, 10))
-	sub, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) {})
+	sub, err := f.ws.SubscribeRaw(t.Context(), flowA, func(core.WSDrop) {})
 	require.NoError(t, err)
 	stop()
 
@@ -486,7 +486,7 @@ func TestWebSocketDisconnectFailsPending(t *testing.T) {
 	errc := make(chan error, n)
 	for i := range n {
 		go func() {
-			_, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: fmt.Sprint(i)})
+			_, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: fmt.Sprint(i)})
 			errc <- err
 		}()
 	}
@@ -515,7 +515,7 @@ func TestWebSocketReconnect(t *testing.T) {
 	_, stop := f.sock.ackSubscribes(nil)
 	gotc := make(chan string, 10)
 	for _, r := range []string{flowA, pathA, flowB} {
-		_, err := f.ws.Subscribe(context.Background(), r, func(d core.WSDrop) { gotc <- r })
+		_, err := f.ws.SubscribeRaw(t.Context(), r, func(d core.WSDrop) { gotc <- r })
 		require.NoError(t, err)
 	}
 	stop()
@@ -526,7 +526,7 @@ func TestWebSocketReconnect(t *testing.T) {
 	require.ErrorAs(t, recv(t, f.errs), &lost, "reported")
 	sent := make(chan error, 1)
 	go func() {
-		_, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
+		_, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 		sent <- err
 	}()
 
@@ -588,7 +588,7 @@ func TestWebSocketReconnectGivesUp(t *testing.T) {
 func TestDialWebSocketFailures(t *testing.T) {
 	noLeak(t)
 	t.Run("credentials refused", func(t *testing.T) {
-		ws, err := DialWebSocket(context.Background(), wsTestCfg, &fakeSessions{status: 401}, newFakeDialer(), nil)
+		ws, err := DialWebSocket(t.Context(), wsTestCfg, &fakeSessions{status: 401}, newFakeDialer(), nil)
 		assert.Nil(t, ws)
 		var fe *core.ForbiddenError
 		assert.ErrorAs(t, err, &fe)
@@ -596,7 +596,7 @@ func TestDialWebSocketFailures(t *testing.T) {
 	})
 	t.Run("transport fails", func(t *testing.T) {
 		down := TransportFunc(func(context.Context, core.Request) (int, []byte, error) { return 0, nil, errors.New("no route") })
-		_, err := DialWebSocket(context.Background(), wsTestCfg, down, newFakeDialer(), nil)
+		_, err := DialWebSocket(t.Context(), wsTestCfg, down, newFakeDialer(), nil)
 		var te *core.TransportError
 		require.ErrorAs(t, err, &te)
 		assert.Equal(t, "/session", te.Path)
@@ -605,26 +605,26 @@ func TestDialWebSocketFailures(t *testing.T) {
 		d := newFakeDialer()
 		bad := errors.New("handshake: 404")
 		d.fail.Store(&bad)
-		_, err := DialWebSocket(context.Background(), wsTestCfg, &fakeSessions{}, d, &core.WSOptions{Reconnect: true})
+		_, err := DialWebSocket(t.Context(), wsTestCfg, &fakeSessions{}, d, &core.WSOptions{Reconnect: true})
 		assert.ErrorIs(t, err, bad)
 	})
 	t.Run("context ends", func(t *testing.T) {
 		d := newFakeDialer()
 		d.block.Store(true)
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		defer cancel()
 		_, err := DialWebSocket(ctx, wsTestCfg, &fakeSessions{}, d, nil)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 	t.Run("bad config", func(t *testing.T) {
-		_, err := DialWebSocket(context.Background(), core.Config{}, &fakeSessions{}, newFakeDialer(), nil)
+		_, err := DialWebSocket(t.Context(), core.Config{}, &fakeSessions{}, newFakeDialer(), nil)
 		assert.ErrorIs(t, err, core.ErrMissingCredentials)
 	})
 	t.Run("missing transport or dialer", func(t *testing.T) {
 		var ie *core.InputError
-		_, err := DialWebSocket(context.Background(), wsTestCfg, nil, newFakeDialer(), nil)
+		_, err := DialWebSocket(t.Context(), wsTestCfg, nil, newFakeDialer(), nil)
 		assert.ErrorAs(t, err, &ie)
-		_, err = DialWebSocket(context.Background(), wsTestCfg, &fakeSessions{}, nil, nil)
+		_, err = DialWebSocket(t.Context(), wsTestCfg, &fakeSessions{}, nil, nil)
 		assert.ErrorAs(t, err, &ie)
 	})
 }
@@ -632,7 +632,7 @@ func TestDialWebSocketFailures(t *testing.T) {
 func TestWebSocketWriteFailure(t *testing.T) {
 	f := dialFixture(t, core.WSOptions{})
 	f.sock.Close() // writes fail from now on
-	_, err := f.ws.Send(context.Background(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
+	_, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 	var lost *core.ConnectionLostError
 	assert.ErrorAs(t, err, &lost)
 	<-f.ws.Done()
@@ -644,18 +644,97 @@ func TestWebSocketNoDeliveryAfterClose(t *testing.T) {
 	defer stop()
 	release := make(chan struct{})
 	first := make(chan struct{}, 1)
-	_, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) {
+	_, err := f.ws.SubscribeRaw(t.Context(), flowA, func(core.WSDrop) {
 		first <- struct{}{}
 		<-release
 	})
 	require.NoError(t, err)
-	second, err := f.ws.Subscribe(context.Background(), flowA, func(core.WSDrop) { t.Error("delivered after Close") })
+	second, err := f.ws.SubscribeRaw(t.Context(), flowA, func(core.WSDrop) { t.Error("delivered after Close") })
 	require.NoError(t, err)
 
 	f.sock.send(push(flowA, drop(flowA, pathA)))
 	recv(t, first) // the second delivery is now queued behind the blocked handler
-	require.NoError(t, second.Close(context.Background()))
+	require.NoError(t, second.Close(t.Context()))
 	close(release)
 	f.sock.send(push(flowA, drop(flowA, pathA)))
 	recv(t, first)
+}
+
+func TestWebSocketTypedDrops(t *testing.T) {
+	f := dialFixture(t, core.WSOptions{})
+	_, stop := f.sock.ackSubscribes(nil)
+	defer stop()
+
+	drops := make(chan *Drop, 4)
+	_, err := f.ws.Subscribe(t.Context(), flowA, func(d *Drop) { drops <- d })
+	require.NoError(t, err)
+	_, err = f.ws.Subscribe(t.Context(), flowA, nil)
+	var in *core.InputError
+	require.ErrorAs(t, err, &in)
+
+	f.sock.send(push(flowA, drop(flowA, pathA)))
+	d := recv(t, drops)
+	assert.Equal(t, "d1", d.GetID())
+	assert.Equal(t, flowA, d.GetFlowID())
+	n, ok := d.Elems.Int64("n")
+	assert.True(t, ok)
+	assert.Equal(t, int64(1), n)
+
+	// A push that is not a drop is reported, not delivered.
+	f.sock.send(push(flowA, `[1,2]`))
+	var frameErr *core.WSFrameError
+	require.ErrorAs(t, recv(t, f.errs), &frameErr)
+	assert.Contains(t, frameErr.Reason, "not a drop")
+	assert.Equal(t, "[1,2]", frameErr.Excerpt)
+	f.sock.send(push(flowA, `null`))
+	require.ErrorAs(t, recv(t, f.errs), &frameErr)
+	select {
+	case d := <-drops:
+		t.Errorf("delivered %v", d)
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+func TestDecodeDrop(t *testing.T) {
+	t.Parallel()
+	long := `"` + strings.Repeat("x", 200) + `"`
+	_, err := DecodeDrop(core.WSDrop{Resource: flowA, Value: []byte(long)})
+	var frameErr *core.WSFrameError
+	require.ErrorAs(t, err, &frameErr)
+	assert.Len(t, frameErr.Excerpt, 120)
+	d, err := DecodeDrop(core.WSDrop{Resource: flowA, Value: []byte(`{"id":"d9","elems":{}}`)})
+	require.NoError(t, err)
+	assert.Equal(t, "d9", d.GetID())
+}
+
+func TestWebSocketSendAs(t *testing.T) {
+	f := dialFixture(t, core.WSOptions{})
+	type result struct {
+		flow *Flow
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		fl, err := SendAs[*Flow](t.Context(), f.ws, WSFrame(WSFind, ServiceFlow))
+		done <- result{fl, err}
+	}()
+	f.sock.send(okReply(msgIDOf(t, f.sock.next(t)), `{"id":"f1","path":"/alice/x"}`))
+	r := recv(t, done)
+	require.NoError(t, r.err)
+	assert.Equal(t, "/alice/x", r.flow.GetPath())
+
+	go func() {
+		fl, err := SendAs[*Flow](t.Context(), f.ws, WSFrame(WSFind, ServiceFlow))
+		done <- result{fl, err}
+	}()
+	f.sock.send(okReply(msgIDOf(t, f.sock.next(t)), `[1]`))
+	var in *core.InputError
+	assert.ErrorAs(t, recv(t, done).err, &in, "a reply of another shape")
+
+	go func() {
+		fl, err := SendAs[*Flow](t.Context(), f.ws, WSFrame(WSFind, ServiceFlow))
+		done <- result{fl, err}
+	}()
+	f.sock.send(errReply(msgIDOf(t, f.sock.next(t)), 404, "no"))
+	assert.True(t, core.IsNotFound(recv(t, done).err))
 }

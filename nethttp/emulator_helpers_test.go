@@ -108,14 +108,26 @@ func (r *recordingTrans) last(t *testing.T) core.Request {
 // testCtx is a context bounded well inside the test timeout.
 func testCtx(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-// str reads a string member.
-func str(t *testing.T, o flowthings.Object, key string) string {
+// object views a result (an Object or a typed object) as an Object.
+func object(t *testing.T, v any) flowthings.Object {
 	t.Helper()
+	if o, ok := v.(flowthings.Object); ok {
+		return o
+	}
+	o, err := flowthings.As[flowthings.Object](v)
+	require.NoError(t, err)
+	return o
+}
+
+// str reads a string member of an Object or typed object.
+func str(t *testing.T, v any, key string) string {
+	t.Helper()
+	o := object(t, v)
 	s, ok := o[key].(string)
 	require.Truef(t, ok, "member %q is not a string in %v", key, o)
 	return s
@@ -131,27 +143,25 @@ func num(t *testing.T, v any) float64 {
 	return f
 }
 
-// typedElem returns the {type,value} pair of a typed (hints on) elem.
-func typedElem(t *testing.T, drop flowthings.Object, name string) (string, any) {
+// typedElem returns the type and value of a typed (hints on) elem.
+func typedElem(t *testing.T, d *flowthings.Drop, name string) (string, any) {
 	t.Helper()
-	elems, ok := drop["elems"].(map[string]any)
-	require.Truef(t, ok, "drop has no elems: %v", drop)
-	tv, ok := elems[name].(map[string]any)
-	require.Truef(t, ok, "elem %q is not typed in %v", name, elems)
-	typ, _ := tv["type"].(string)
-	return typ, tv["value"]
+	typ := d.Elems.Type(name)
+	require.NotEmptyf(t, typ, "elem %q is not typed in %v", name, d.Elems)
+	v, _ := d.Elems.Get(name)
+	return string(typ), v
 }
 
 // plainElem returns a plain (hints off) elem.
-func plainElem(t *testing.T, drop flowthings.Object, name string) any {
+func plainElem(t *testing.T, d *flowthings.Drop, name string) any {
 	t.Helper()
-	elems, ok := drop["elems"].(map[string]any)
-	require.Truef(t, ok, "drop has no elems: %v", drop)
-	return elems[name]
+	require.Emptyf(t, d.Elems.Type(name), "elem %q is typed in %v", name, d.Elems)
+	v, _ := d.Elems.Get(name)
+	return v
 }
 
-// ids returns the "id" of each object, in order.
-func ids(t *testing.T, objs []flowthings.Object) []string {
+// ids returns the "id" of each object (Object or typed), in order.
+func ids[T any](t *testing.T, objs []T) []string {
 	t.Helper()
 	out := make([]string, len(objs))
 	for i, o := range objs {
@@ -161,13 +171,15 @@ func ids(t *testing.T, objs []flowthings.Object) []string {
 }
 
 // createFlow creates a flow at path with extra members.
-func createFlow(t *testing.T, ctx context.Context, c *flowthings.Client, path string, extra flowthings.Object) flowthings.Object {
+func createFlow(t *testing.T, ctx context.Context, c *flowthings.Client, path string, extra flowthings.Object) *flowthings.Flow {
 	t.Helper()
 	body := flowthings.Object{"path": path}
 	for k, v := range extra {
 		body[k] = v
 	}
-	f, _, err := c.Flow.Create(ctx, body, nil)
+	model, err := flowthings.As[*flowthings.Flow](body)
+	require.NoError(t, err)
+	f, _, err := c.Flow.Create(ctx, model, nil)
 	require.NoError(t, err, "create flow %s", path)
 	return f
 }
@@ -196,13 +208,13 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 // dropSink collects pushed drops of one handler.
 type dropSink struct {
 	mu    sync.Mutex
-	drops []core.WSDrop
+	drops []*flowthings.Drop
 	ch    chan struct{} // signalled (non-blocking) on every push
 }
 
 func newDropSink() *dropSink { return &dropSink{ch: make(chan struct{}, 1)} }
 
-func (s *dropSink) handle(d core.WSDrop) {
+func (s *dropSink) handle(d *flowthings.Drop) {
 	s.mu.Lock()
 	s.drops = append(s.drops, d)
 	s.mu.Unlock()
@@ -219,11 +231,7 @@ func (s *dropSink) dropIDs(t *testing.T) []string {
 	defer s.mu.Unlock()
 	out := make([]string, len(s.drops))
 	for i, d := range s.drops {
-		var v struct {
-			ID string `json:"id"`
-		}
-		require.NoError(t, json.Unmarshal(d.Value, &v))
-		out[i] = v.ID
+		out[i] = d.GetID()
 	}
 	return out
 }
@@ -273,7 +281,8 @@ func apiStatus(err error) int {
 }
 
 // keys lists an object's members.
-func keys(o flowthings.Object) []string {
+func keys(t *testing.T, v any) []string {
+	o := object(t, v)
 	out := make([]string, 0, len(o))
 	for k := range o {
 		out = append(out, k)

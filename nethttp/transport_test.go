@@ -33,6 +33,7 @@ func clientFor(t *testing.T, srv *httptest.Server, tr *Transport) *flowthings.Cl
 }
 
 func TestTransportSendsEverything(t *testing.T) {
+	t.Parallel()
 	type seen struct {
 		method, uri, body, token, account, ctype string
 	}
@@ -45,15 +46,15 @@ func TestTransportSendsEverything(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := clientFor(t, srv, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	many, _, err := c.Flow.ReadMany(ctx, []string{"f1", "a/b"}, core.Params{"only": []string{"id"}})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]flowthings.Object{"f1": {"id": "f1"}}, many)
+	assert.Equal(t, map[string]*flowthings.Flow{"f1": {ID: flowthings.Ptr("f1")}}, many)
 	s := <-got
 	assert.Equal(t, seen{"MGET", "/v0.1/alice/flow?only=id", `["f1","a/b"]`, token, "alice", "application/json"}, s)
 
-	_, _, err = c.Flow.UpdateMany(ctx, map[string]flowthings.Object{"f1": {"a": 1}}, nil)
+	_, _, err = c.Flow.Objects().UpdateMany(ctx, map[string]flowthings.Object{"f1": {"a": 1}}, nil)
 	require.NoError(t, err)
 	s = <-got
 	assert.Equal(t, "MPUT", s.method)
@@ -69,6 +70,7 @@ func TestTransportSendsEverything(t *testing.T) {
 }
 
 func TestTransportStatusAndErrors(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/v0.1/alice/flow/missing":
@@ -84,7 +86,7 @@ func TestTransportStatusAndErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := clientFor(t, srv, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	_, _, err := c.Flow.Read(ctx, "missing", nil)
 	assert.True(t, core.IsNotFound(err))
@@ -92,13 +94,14 @@ func TestTransportStatusAndErrors(t *testing.T) {
 	var mal *core.MalformedResponseError
 	require.ErrorAs(t, err, &mal)
 	assert.Equal(t, 502, mal.Status)
-	obj, resp, err := c.Flow.Create(ctx, flowthings.Object{"path": "/alice/x"}, nil)
+	obj, resp, err := c.Flow.Create(ctx, &flowthings.Flow{Path: flowthings.Ptr("/alice/x")}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
-	assert.Equal(t, "f9", obj["id"])
+	assert.Equal(t, "f9", obj.GetID())
 }
 
 func TestTransportBodyLimit(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"head":{"status":200,"ok":true},"body":"`+strings.Repeat("x", 2000)+`"}`)
 	}))
@@ -106,18 +109,19 @@ func TestTransportBodyLimit(t *testing.T) {
 	tr := NewTransport(nil)
 	tr.MaxBodyBytes = 1000
 	c := clientFor(t, srv, tr)
-	_, _, err := c.Request(context.Background(), "GET", "/flow", nil, nil)
+	_, _, err := c.Raw(t.Context(), "GET", "/flow", nil, nil)
 	var te *core.TransportError
 	require.ErrorAs(t, err, &te)
 	assert.ErrorIs(t, err, ErrBodyTooLarge)
 
 	tr.MaxBodyBytes = 0 // default limit: fine
-	v, _, err := c.Request(context.Background(), "GET", "/flow", nil, nil)
+	v, _, err := c.Raw(t.Context(), "GET", "/flow", nil, nil)
 	require.NoError(t, err)
 	assert.Len(t, v, 2000)
 }
 
 func TestTransportNoRedirects(t *testing.T) {
+	t.Parallel()
 	var leaked atomic.Bool
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Auth-Token") != "" {
@@ -131,7 +135,7 @@ func TestTransportNoRedirects(t *testing.T) {
 	defer srv.Close()
 	hc := &http.Client{}
 	c := clientFor(t, srv, NewTransport(hc))
-	_, _, err := c.Flow.Read(context.Background(), "f1", nil)
+	_, _, err := c.Flow.Read(t.Context(), "f1", nil)
 	var mal *core.MalformedResponseError
 	require.ErrorAs(t, err, &mal)
 	assert.Equal(t, 307, mal.Status)
@@ -140,6 +144,7 @@ func TestTransportNoRedirects(t *testing.T) {
 }
 
 func TestTransportContext(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -150,7 +155,7 @@ func TestTransportContext(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	c := clientFor(t, srv, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, _, err := c.Flow.FindMany(ctx, nil)
@@ -162,15 +167,17 @@ func TestTransportContext(t *testing.T) {
 }
 
 func TestTransportBadRequest(t *testing.T) {
+	t.Parallel()
 	tr := NewTransport(nil)
-	_, _, err := tr.Do(context.Background(), core.Request{Method: "GET", URL: "://nope"})
+	_, _, err := tr.Do(t.Context(), core.Request{Method: "GET", URL: "://nope"})
 	require.Error(t, err)
-	_, _, err = tr.Do(context.Background(), core.Request{Method: "GET", URL: "http://127.0.0.1:1/unreachable"})
+	_, _, err = tr.Do(t.Context(), core.Request{Method: "GET", URL: "http://127.0.0.1:1/unreachable"})
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrBodyTooLarge))
 }
 
 func TestNewClientValidates(t *testing.T) {
+	t.Parallel()
 	_, err := NewClient(core.Config{})
 	assert.ErrorIs(t, err, core.ErrMissingCredentials)
 }

@@ -87,20 +87,20 @@ func wsTestConfig(srv *httptest.Server) core.Config {
 }
 
 func TestWSDialerEndToEnd(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Heartbeat: 5 * time.Millisecond})
 	require.NoError(t, err)
 	defer ws.Close()
 
-	drops := make(chan core.WSDrop, 1)
-	sub, err := ws.Subscribe(ctx, wsTestFlow, func(d core.WSDrop) { drops <- d })
+	drops := make(chan *flowthings.Drop, 1)
+	sub, err := ws.Subscribe(ctx, wsTestFlow, func(d *flowthings.Drop) { drops <- d })
 	require.NoError(t, err)
 	select {
 	case d := <-drops:
-		assert.Equal(t, wsTestFlow, d.Resource)
-		assert.JSONEq(t, `{"id":"d1","flowId":"`+wsTestFlow+`","path":"/alice/x","elems":{}}`, string(d.Value))
+		assert.Equal(t, &flowthings.Drop{ID: flowthings.Ptr("d1"), FlowID: flowthings.Ptr(wsTestFlow), Path: flowthings.Ptr("/alice/x"), Elems: flowthings.Elems{}}, d)
 	case <-ctx.Done():
 		t.Fatal("no drop pushed")
 	}
@@ -115,8 +115,9 @@ func TestWSDialerEndToEnd(t *testing.T) {
 }
 
 func TestWSDialerReadLimit(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{ReadLimit: 1024}, nil)
 	require.NoError(t, err)
@@ -128,8 +129,9 @@ func TestWSDialerReadLimit(t *testing.T) {
 }
 
 func TestWSDialerErrors(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 
 	_, err := (&WSDialer{}).Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/session/expired/ws")
@@ -145,8 +147,9 @@ func TestWSDialerErrors(t *testing.T) {
 }
 
 func TestWSDialerSocket(t *testing.T) {
+	t.Parallel()
 	srv := wsTestServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	s, err := (&WSDialer{ReadLimit: -1}).Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/session/s-1/ws")
 	require.NoError(t, err)

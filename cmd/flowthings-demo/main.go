@@ -69,27 +69,27 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	step := func(format string, args ...any) { fmt.Fprintf(out, "• "+format+"\n", args...) }
 
 	root := "/" + cfg.Account + "/demo"
-	sensors, _, err := client.Flow.Create(ctx, flowthings.Object{"path": root + "/sensors", "description": "raw readings"}, nil)
+	sensors, _, err := client.Flow.Create(ctx, &flowthings.Flow{Path: flowthings.Ptr(root + "/sensors"), Description: flowthings.Ptr("raw readings")}, nil)
 	if err != nil {
 		return fmt.Errorf("create flow: %w", err)
 	}
-	hot, _, err := client.Flow.Create(ctx, flowthings.Object{"path": root + "/hot", "description": "readings above 30 °C"}, nil)
+	hot, _, err := client.Flow.Create(ctx, &flowthings.Flow{Path: flowthings.Ptr(root + "/hot"), Description: flowthings.Ptr("readings above 30 °C")}, nil)
 	if err != nil {
 		return fmt.Errorf("create flow: %w", err)
 	}
-	step("created flows %s (%s) and %s (%s)", sensors["path"], sensors["id"], hot["path"], hot["id"])
+	step("created flows %s (%s) and %s (%s)", sensors.GetPath(), sensors.GetID(), hot.GetPath(), hot.GetID())
 
 	hotFilter, err := filter.Render(filter.M("elems", "temp").Gt(30))
 	if err != nil {
 		return err
 	}
-	track, _, err := client.Track.Create(ctx, flowthings.Object{
-		"source": sensors["path"], "destination": []any{hot["path"]}, "filter": hotFilter,
+	track, _, err := client.Track.Create(ctx, &flowthings.Track{
+		Source: sensors.Path, Destination: flowthings.PathList{hot.GetPath()}, Filter: &hotFilter,
 	}, nil)
 	if err != nil {
 		return fmt.Errorf("create track: %w", err)
 	}
-	step("created track %s: %s → %s when %s", track["id"], sensors["path"], hot["path"], hotFilter)
+	step("created track %s: %s → %s when %s", track.GetID(), track.GetSource(), hot.GetPath(), track.GetFilter())
 
 	// Live: subscribe to the hot flow by path before writing, so every
 	// drop the track copies there arrives over the WebSocket.
@@ -98,28 +98,30 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 		return fmt.Errorf("open websocket: %w", err)
 	}
 	defer ws.Close()
-	pushed := make(chan core.WSDrop, 64)
-	if _, err := ws.Subscribe(ctx, hot["path"].(string), func(d core.WSDrop) { pushed <- d }); err != nil {
+	pushed := make(chan *flowthings.Drop, 64)
+	if _, err := ws.Subscribe(ctx, hot.GetPath(), func(d *flowthings.Drop) { pushed <- d }); err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}
-	step("subscribed to %s over a WebSocket", hot["path"])
+	step("subscribed to %s over a WebSocket", hot.GetPath())
 
-	drops := client.Drop(sensors["id"].(string))
+	drops := client.Drop(sensors.GetID())
 	towns := []string{"Brooklyn", "Queens"}
 	const readings = 12
 	for i := range readings {
-		elems := flowthings.Object{"temp": 20 + 2*i, "town": towns[i%2]}
-		if _, _, err := drops.Create(ctx, flowthings.Object{"elems": elems}, nil); err != nil {
+		elems := flowthings.Elems{"temp": 20 + 2*i, "town": towns[i%2]}
+		if _, _, err := drops.Create(ctx, &flowthings.Drop{Elems: elems}, nil); err != nil {
 			return fmt.Errorf("write drop %d: %w", i, err)
 		}
 	}
-	step("wrote %d drops to %s", readings, sensors["path"])
+	step("wrote %d drops to %s", readings, sensors.GetPath())
 
 	live, err := receive(ctx, pushed, 6, 5*time.Second)
 	if err != nil {
 		return err
 	}
-	step("received %d live pushes from %s, the first: %s", len(live), hot["path"], live[0].Value)
+	temp, _ := live[0].Elems.Float("temp")
+	town, _ := live[0].Elems.String("town")
+	step("received %d live pushes from %s, the first: %s, %g °C in %s", len(live), hot.GetPath(), live[0].GetID(), temp, town)
 
 	found, _, err := drops.FindMany(ctx, core.Params{"limit": 100, "hints": false},
 		filter.M("elems", "town").Eq("Queens"), filter.M("elems", "temp").Ge(30))
@@ -128,11 +130,21 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	}
 	step("found %d drops in Queens at 30 °C or more", len(found))
 
-	copied, _, err := client.Drop(hot["id"].(string)).FindMany(ctx, core.Params{"limit": 100})
+	copied, _, err := client.Drop(hot.GetID()).FindMany(ctx, core.Params{"limit": 100})
 	if err != nil {
 		return fmt.Errorf("find hot: %w", err)
 	}
-	step("the track copied %d drops into %s", len(copied), hot["path"])
+	step("the track copied %d drops into %s", len(copied), hot.GetPath())
+
+	// Read, modify, save: the typed drop keeps whatever it does not know.
+	first := copied[len(copied)-1]
+	first.Elems["checked"] = true
+	first.FHash = flowthings.Ptr("reviewed")
+	if first, _, err = client.Drop(hot.GetID()).Save(ctx, first, nil); err != nil {
+		return fmt.Errorf("save drop: %w", err)
+	}
+	checked, _ := first.Elems.Bool("checked")
+	step("saved drop %s: version %d, checked %t", first.GetID(), first.GetVersion(), checked)
 
 	rows, _, err := drops.Aggregate(ctx, core.Aggregation{
 		GroupBy: []string{"elems.town"},
@@ -143,11 +155,15 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 		return fmt.Errorf("aggregate: %w", err)
 	}
 	for _, r := range rows {
-		step("aggregate %v: count %v, average %v, max %v", r["elems.town"], r["$count"], r["$avg:elems.temp"], r["$max:elems.temp"])
+		town, _ := r.String("elems.town")
+		count, _ := r.Int64("$count")
+		avg, _ := r.Float("$avg:elems.temp")
+		maxTemp, _ := r.Float("$max:elems.temp")
+		step("aggregate %s: count %d, average %g, max %g", town, count, avg, maxTemp)
 	}
 
 	now := time.Now().UTC()
-	counts, _, err := client.Statistics.FlowDropAdded(ctx, sensors["id"].(string),
+	counts, _, err := client.Statistics.FlowDropAdded(ctx, sensors.GetID(),
 		core.StatOptions{Year: now.Year(), Month: int(now.Month()), Day: now.Day()})
 	if err != nil {
 		return fmt.Errorf("statistics: %w", err)
@@ -164,10 +180,10 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 }
 
 // receive collects n pushed drops, or fails after the timeout.
-func receive(ctx context.Context, pushed <-chan core.WSDrop, n int, timeout time.Duration) ([]core.WSDrop, error) {
+func receive(ctx context.Context, pushed <-chan *flowthings.Drop, n int, timeout time.Duration) ([]*flowthings.Drop, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var got []core.WSDrop
+	var got []*flowthings.Drop
 	for len(got) < n {
 		select {
 		case d := <-pushed:

@@ -14,7 +14,8 @@ import (
 // it prints follows from the twelve readings it writes (20, 22, … 42 °C,
 // alternating Brooklyn and Queens).
 func TestDemo(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	var out bytes.Buffer
 	require.NoError(t, run(ctx, &out))
@@ -25,6 +26,7 @@ func TestDemo(t *testing.T) {
 		"received 6 live pushes from /dev/demo/hot",
 		"found 4 drops in Queens at 30 °C or more",
 		"the track copied 6 drops into /dev/demo/hot",
+		"version 1, checked true",
 		"aggregate Brooklyn: count 6, average 30, max 40",
 		"aggregate Queens: count 6, average 32, max 42",
 		"status 404",

@@ -4,14 +4,14 @@
 // was given, and a failure propagates to every dependant.
 //
 //	g := lazy.New(ctx, 0)
-//	a := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+//	a := lazy.Go(g, func(ctx context.Context) ([]*flowthings.Flow, error) {
 //		return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/alice/a")))
 //	})
-//	b := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+//	b := lazy.Go(g, func(ctx context.Context) ([]*flowthings.Flow, error) {
 //		return flowthings.Result(c.Flow.FindMany(ctx, nil, filter.M("path").Eq("/alice/b")))
 //	})
 //	id := lazy.Field[string](a, "0", "id") // the id of the first flow found
-//	drops := lazy.Go1(g, id, func(ctx context.Context, id string) ([]flowthings.Object, error) {
+//	drops := lazy.Go1(g, id, func(ctx context.Context, id string) ([]*flowthings.Drop, error) {
 //		return flowthings.Result(c.Drop(id).FindMany(ctx, core.Params{"limit": 10}))
 //	})
 //	list, err := drops.Get() // waited for a, not for b
@@ -21,32 +21,30 @@
 package lazy
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
-)
 
-// DefaultConcurrency is the number of calls a Group runs at once unless told
-// otherwise.
-const DefaultConcurrency = 8
+	"github.com/flowthings/flowthings-wasm/flowthings/internal/slots"
+)
 
 // Group runs calls with a shared context and bounded concurrency. A call
 // holds one of the concurrency slots only while it runs, not while it waits
 // for its inputs, so dependency chains cannot deadlock the group.
 type Group struct {
-	ctx context.Context
-	sem chan struct{}
+	ctx   context.Context
+	slots *slots.Limiter
 }
 
 // New returns a group whose calls get ctx and run at most concurrency at a
-// time (DefaultConcurrency if concurrency <= 0). When ctx ends, calls that
-// have not started fail with its error.
+// time (flowthings.DefaultConcurrency if concurrency <= 0), in the order
+// their inputs became ready; flowthings.Batch shares the same limiter. When
+// ctx ends, calls that have not started fail with its error.
 func New(ctx context.Context, concurrency int) *Group {
-	if concurrency <= 0 {
-		concurrency = DefaultConcurrency
-	}
-	return &Group{ctx: ctx, sem: make(chan struct{}, concurrency)}
+	return &Group{ctx: ctx, slots: slots.New(concurrency)}
 }
 
 // Future is the eventual result of a call.
@@ -101,20 +99,10 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 
 // run runs fn in a slot of g, unless g's context has ended.
 func run[T any](g *Group, f *Future[T], fn func(ctx context.Context) (T, error)) {
-	var zero T
-	select {
-	case g.sem <- struct{}{}:
-	case <-g.ctx.Done():
-		f.settle(zero, g.ctx.Err())
-		return
-	}
-	defer func() { <-g.sem }()
-	if err := g.ctx.Err(); err != nil {
+	if err := slots.Run(g.ctx, g.slots.Line(), func(ctx context.Context) { f.settle(fn(ctx)) }); err != nil {
+		var zero T
 		f.settle(zero, err)
-		return
 	}
-	v, err := fn(g.ctx)
-	f.settle(v, err)
 }
 
 // Go starts fn and returns its future at once.
@@ -211,9 +199,10 @@ func (e *FieldError) Error() string {
 }
 
 // Field derives the value at path inside the decoded JSON of f: each step is
-// a key of a map (map[string]any, map[string]map[string]any, as
-// flowthings.Object and ReadMany results are) or an index of a list ([]any,
-// []map[string]any, as FindMany results are). The value must have type U:
+// a key of a map or a member of an object, or an index of a list: maps and
+// lists of any, and anything else that encodes as a JSON object or array
+// (flowthings.Object, typed objects such as *flowthings.Flow, ReadMany and
+// FindMany results) through its JSON form, with numbers as json.Number. The value must have type U:
 // lazy.Field[string](flows, "0", "id") is the id of the first flow. A missing
 // key, an index out of range or another type fail the future with a
 // *FieldError.
@@ -235,6 +224,22 @@ func Field[U, T any](f *Future[T], path ...string) *Future[U] {
 		}
 		return u, nil
 	})
+}
+
+// asJSONValue re-decodes a value that encodes as a JSON object or array
+// into map[string]any or []any, numbers as json.Number.
+func asJSONValue(v any) (any, bool) {
+	data, err := json.Marshal(v)
+	if err != nil || len(data) == 0 || (data[0] != '{' && data[0] != '[') {
+		return nil, false
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var out any
+	if d.Decode(&out) != nil {
+		return nil, false
+	}
+	return out, true
 }
 
 func stepInto(cur any, step string) (any, string) {
@@ -270,6 +275,10 @@ func stepInto(cur any, step string) (any, string) {
 		}
 		return c[i], ""
 	default:
+		// a typed object, or a map or list of them: step into its JSON
+		if generic, ok := asJSONValue(cur); ok {
+			return stepInto(generic, step)
+		}
 		return nil, fmt.Sprintf("cannot step into %T", cur)
 	}
 	return nil, "no member " + strconv.Quote(step)

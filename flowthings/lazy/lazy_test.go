@@ -51,11 +51,11 @@ func newLazyClient(t *testing.T, unit time.Duration) (*flowthings.Client, *atomi
 func TestLazyParallel(t *testing.T) {
 	const unit = 200 * time.Millisecond
 	c, _ := newLazyClient(t, unit)
-	g := lazy.New(context.Background(), 0)
+	g := lazy.New(t.Context(), 0)
 	start := time.Now()
-	var futures []*lazy.Future[flowthings.Object]
+	var futures []*lazy.Future[*flowthings.Flow]
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
-		futures = append(futures, lazy.Go(g, func(ctx context.Context) (flowthings.Object, error) {
+		futures = append(futures, lazy.Go(g, func(ctx context.Context) (*flowthings.Flow, error) {
 			return flowthings.Result(c.Flow.Read(ctx, id, nil))
 		}))
 	}
@@ -64,7 +64,7 @@ func TestLazyParallel(t *testing.T) {
 	elapsed := time.Since(start)
 	require.NoError(t, err)
 	require.Len(t, all, 5)
-	assert.Equal(t, "c", all[2]["id"])
+	assert.Equal(t, "c", all[2].GetID())
 	// Sequential would be 5 units; parallel is about 1. The bound leaves
 	// room for a loaded machine.
 	assert.Less(t, elapsed, 3*unit, "5 calls of %v in parallel", unit)
@@ -105,20 +105,21 @@ func isDone(ch <-chan struct{}) bool {
 }
 
 func TestLazyDependencies(t *testing.T) {
+	t.Parallel()
 	tr := &gated{gates: map[string]chan struct{}{"/flow": make(chan struct{}), "/flow/slow": make(chan struct{})}}
 	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "tok"}, tr)
 	require.NoError(t, err)
-	g := lazy.New(context.Background(), 0)
+	g := lazy.New(t.Context(), 0)
 
-	flows := lazy.Go(g, func(ctx context.Context) ([]flowthings.Object, error) {
+	flows := lazy.Go(g, func(ctx context.Context) ([]*flowthings.Flow, error) {
 		return flowthings.Result(c.Flow.FindMany(ctx, core.Params{"limit": 2}))
 	})
-	slow := lazy.Go(g, func(ctx context.Context) (flowthings.Object, error) {
+	slow := lazy.Go(g, func(ctx context.Context) (*flowthings.Flow, error) {
 		return flowthings.Result(c.Flow.Read(ctx, "slow", nil))
 	})
 	// drops depends on the id of the first flow only.
 	firstID := lazy.Field[string](flows, "0", "id")
-	drops := lazy.Go1(g, firstID, func(ctx context.Context, flowID string) ([]flowthings.Object, error) {
+	drops := lazy.Go1(g, firstID, func(ctx context.Context, flowID string) ([]*flowthings.Drop, error) {
 		return flowthings.Result(c.Drop(flowID).FindMany(ctx, core.Params{"limit": 10}))
 	})
 
@@ -126,11 +127,11 @@ func TestLazyDependencies(t *testing.T) {
 	assert.False(t, isDone(drops.Done()), "the dependant waits for its input")
 
 	close(tr.gates["/flow"]) // the input arrives; the unrelated call stays blocked
-	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	wctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	got, err := drops.Wait(wctx)
 	require.NoError(t, err, "the dependant must not wait for the unrelated call")
-	assert.Equal(t, "fA", got[0]["flowId"], "the dependant got the id of the first flow")
+	assert.Equal(t, "fA", got[0].GetFlowID(), "the dependant got the id of the first flow")
 	assert.False(t, isDone(slow.Done()))
 
 	close(tr.gates["/flow/slow"])
@@ -144,33 +145,34 @@ func TestLazyDependencies(t *testing.T) {
 	v, err := pair.Get()
 	require.NoError(t, err)
 	assert.Equal(t, "fA+fB", v)
-	n := lazy.Then(flows, func(fs []flowthings.Object) (int, error) { return len(fs), nil })
-	count, err := n.Wait(context.Background())
+	n := lazy.Then(flows, func(fs []*flowthings.Flow) (int, error) { return len(fs), nil })
+	count, err := n.Wait(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, 2, count)
 }
 
 func TestLazyErrorsPropagate(t *testing.T) {
+	t.Parallel()
 	c, calls := newLazyClient(t, 5*time.Millisecond)
-	g := lazy.New(context.Background(), 2)
-	missing := lazy.Go(g, func(ctx context.Context) (flowthings.Object, error) {
+	g := lazy.New(t.Context(), 2)
+	missing := lazy.Go(g, func(ctx context.Context) (*flowthings.Flow, error) {
 		return flowthings.Result(c.Flow.Read(ctx, "missing", nil))
 	})
 	id := lazy.Field[string](missing, "id")
-	dependant := lazy.Go1(g, id, func(ctx context.Context, id string) (flowthings.Object, error) {
+	dependant := lazy.Go1(g, id, func(ctx context.Context, id string) (*flowthings.Flow, error) {
 		t.Error("must not run")
 		return flowthings.Result(c.Flow.Read(ctx, id, nil))
 	})
-	second := lazy.Go2(g, lazy.Value("x"), dependant, func(ctx context.Context, a string, b flowthings.Object) (int, error) {
+	second := lazy.Go2(g, lazy.Value("x"), dependant, func(ctx context.Context, a string, b *flowthings.Flow) (int, error) {
 		t.Error("must not run")
 		return 0, nil
 	})
 	_, err := second.Get()
 	require.Error(t, err)
 	assert.True(t, core.IsNotFound(err), "the original error reaches every dependant: %v", err)
-	_, err = lazy.Then(dependant, func(flowthings.Object) (string, error) { return "", nil }).Get()
+	_, err = lazy.Then(dependant, func(*flowthings.Flow) (string, error) { return "", nil }).Get()
 	assert.True(t, core.IsNotFound(err))
-	_, err = lazy.All(lazy.Value(flowthings.Object{}), missing).Get()
+	_, err = lazy.All(lazy.Value(&flowthings.Flow{}), missing).Get()
 	assert.True(t, core.IsNotFound(err))
 	assert.Equal(t, int32(1), calls.Load(), "only the failing call did I/O")
 
@@ -181,6 +183,7 @@ func TestLazyErrorsPropagate(t *testing.T) {
 }
 
 func TestLazyField(t *testing.T) {
+	t.Parallel()
 	src := lazy.Value[any](map[string]any{
 		"list":  []any{map[string]any{"id": "x"}},
 		"objs":  []map[string]any{{"id": "y"}},
@@ -221,7 +224,8 @@ func TestLazyField(t *testing.T) {
 }
 
 func TestLazyContextAndBound(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
 	g := lazy.New(ctx, 1)
 	block := make(chan struct{})
 	started := make(chan struct{})
@@ -243,11 +247,11 @@ func TestLazyContextAndBound(t *testing.T) {
 	assert.Equal(t, 1, v)
 
 	// Waiting gives up with the waiter's context.
-	never := lazy.Go(lazy.New(context.Background(), 1), func(ctx context.Context) (int, error) {
+	never := lazy.Go(lazy.New(t.Context(), 1), func(ctx context.Context) (int, error) {
 		time.Sleep(time.Second)
 		return 0, nil
 	})
-	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	wctx, wcancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer wcancel()
 	_, err = never.Wait(wctx)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
