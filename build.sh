@@ -108,7 +108,7 @@ cmd_test() {
   step() { echo "== [$((SECONDS - started))s] $*"; }
   step "go vet"
   go vet ./...
-  GOOS=js GOARCH=wasm go vet ./wasm
+  GOOS=js GOARCH=wasm go vet ./wasm ./jsfetch/
   step "go test -race (one line per package as it finishes)"
   local profile
   profile=$(mktemp)
@@ -123,6 +123,8 @@ cmd_test() {
   check_wasm_size
   build_emulator
   need_node
+  step "go test of jsfetch under node (go_js_wasm_exec, a local server)"
+  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsfetch/
   need_chromium
   step "npm test"
   npm test
