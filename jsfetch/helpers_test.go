@@ -25,7 +25,7 @@ func testServer(t *testing.T) (base string, webSocket safejs.Value) {
 	require.NoError(t, err)
 	started, err := mod.Call("start")
 	require.NoError(t, err)
-	server, err := await(t.Context(), started)
+	server, err := Await(t.Context(), started)
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = server.Call("close") })
 	b, err := server.Get("base")

@@ -10,14 +10,14 @@ import (
 	"github.com/hack-pad/safejs"
 )
 
-// await waits until thenable (a Promise, or any object with a
+// Await waits until thenable (a Promise, or any object with a
 // then(onFulfilled, onRejected) method) settles, or ctx ends. A rejection is
 // returned as a *JSError.
 //
 // The two callbacks release themselves when one of them runs: releasing
 // them earlier (when ctx ends first) would make the late settlement call a
 // released function, which stops the Go program.
-func await(ctx context.Context, thenable safejs.Value) (safejs.Value, error) {
+func Await(ctx context.Context, thenable safejs.Value) (safejs.Value, error) {
 	type settlement struct {
 		value safejs.Value
 		err   error
@@ -84,6 +84,12 @@ func (e *JSError) Error() string {
 		s += " (" + e.Cause.Error() + ")"
 	}
 	return s
+}
+
+// Is makes a TimeoutError (what AbortSignal.timeout aborts with) match
+// context.DeadlineExceeded.
+func (e *JSError) Is(target error) bool {
+	return target == context.DeadlineExceeded && e.Name == "TimeoutError"
 }
 
 // Unwrap returns the cause, if any.

@@ -111,7 +111,7 @@ func (t *Transport) Do(ctx context.Context, req core.Request) (int, []byte, erro
 	if err != nil {
 		return 0, nil, fetchFailed(ctx, errorOf(err))
 	}
-	resp, err := await(ctx, promise)
+	resp, err := Await(ctx, promise)
 	if err != nil {
 		return 0, nil, fetchFailed(ctx, err)
 	}
@@ -218,11 +218,11 @@ func readBody(ctx context.Context, resp safejs.Value, limit int64) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	buf, err := await(ctx, promise)
+	buf, err := Await(ctx, promise)
 	if err != nil {
 		return nil, err
 	}
-	return bytesFromJS(buf, limit)
+	return Bytes(buf, limit)
 }
 
 // bytesToJS copies b into a new Uint8Array.
@@ -241,14 +241,15 @@ func bytesToJS(b []byte) (safejs.Value, error) {
 	return arr, nil
 }
 
-// bytesFromJS copies an ArrayBuffer, a typed array or a string into Go.
-func bytesFromJS(v safejs.Value, limit int64) ([]byte, error) {
+// Bytes copies an ArrayBuffer, a typed array or a string (as UTF-8) into
+// Go; past maxBytes bytes it fails with ErrBodyTooLarge.
+func Bytes(v safejs.Value, maxBytes int64) ([]byte, error) {
 	if v.Type() == safejs.TypeString {
 		s, err := v.String()
 		if err != nil {
 			return nil, err
 		}
-		if int64(len(s)) > limit {
+		if int64(len(s)) > maxBytes {
 			return nil, ErrBodyTooLarge
 		}
 		return []byte(s), nil
@@ -266,7 +267,7 @@ func bytesFromJS(v safejs.Value, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if int64(n) > limit {
+	if int64(n) > maxBytes {
 		return nil, ErrBodyTooLarge
 	}
 	b := make([]byte, n)

@@ -166,7 +166,7 @@ func (s *socket) onMessage(ev safejs.Value) {
 		if limit < 0 {
 			limit = 1<<63 - 1
 		}
-		frame, err = bytesFromJS(data, limit)
+		frame, err = Bytes(data, limit)
 	}
 	if err != nil {
 		reason := "cannot read a frame"
