@@ -108,7 +108,7 @@ cmd_test() {
   step() { echo "== [$((SECONDS - started))s] $*"; }
   step "go vet"
   go vet ./...
-  GOOS=js GOARCH=wasm go vet ./wasm ./jsfetch/
+  GOOS=js GOARCH=wasm go vet ./wasm ./jsfetch/ ./workers/...
   step "go test -race (one line per package as it finishes)"
   local profile
   profile=$(mktemp)
