@@ -60,7 +60,7 @@ let tmp;
 const seen = []; // every answer's text, checked for the token at the end
 
 before(async () => {
-  emu = await startEmulator(['-token', TOKEN]);
+  emu = await startEmulator(['-token', TOKEN, '-latency', '20ms']); // so that concurrent requests overlap in the Worker
   await init();
   api = new API(new Token(emu.account, emu.token), { host: emu.host, secure: false });
   tmp = await mkdtemp(path.join(tmpdir(), 'flowthings-workers-'));
