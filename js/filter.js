@@ -1,7 +1,7 @@
 // Filters, built synchronously as plain trees and rendered by the Go filter
 // package inside the wasm module, so that String(f) is byte for byte the
 // platform text the Go SDK sends. The tree format is documented in
-// wasm/bridge/filter.go.
+// wasm/internal/bridge/filter.go.
 import { call } from './runtime.js';
 import { FlowThingsError } from './errors.js';
 

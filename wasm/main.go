@@ -22,7 +22,7 @@ import (
 	"unsafe"
 
 	"github.com/flowthings/flowthings-wasm/core"
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/hack-pad/safejs"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

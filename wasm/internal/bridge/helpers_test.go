@@ -7,7 +7,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/flowthings/flowthings-wasm/core"
 	"github.com/flowthings/flowthings-wasm/filter"
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
