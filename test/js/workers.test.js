@@ -232,6 +232,24 @@ describe('start-up with a current and an old compatibility date', { timeout: 300
   }
 });
 
+describe('jsfetch in workerd', { timeout: 300_000 }, () => {
+  test('a WebSocket session: POST /session through the Transport, the socket through the Dialer, a pushed drop', async () => {
+    const dir = path.join(tmp, 'jsfetch');
+    const modules = await buildGoWorker(dir, { pkg: './jsfetch/internal/workerdcheck' });
+    const flow = `/${emu.account}/ws-check`;
+    await api.flow.create({ path: flow });
+    const worker = await startWorkerd({ dir, modules, bindings: { FLOWTHINGS_ACCOUNT: emu.account, FLOWTHINGS_TOKEN: emu.token, FLOWTHINGS_HOST: emu.host } });
+    try {
+      const res = await send(worker, 'GET', `/check?flow=${encodeURIComponent(flow)}`);
+      assert.equal(res.status, 200, `${res.text}\n${worker.log()}`);
+      assert.match(res.json.created, /^d/);
+      assert.equal(res.json.pushed, res.json.created);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 test('no answer carries the token', () => {
   assert.ok(seen.length > 50, `answers checked: ${seen.length}`);
   for (const form of [TOKEN, encodeURIComponent(TOKEN), JSON.stringify(TOKEN).slice(1, -1)]) {
