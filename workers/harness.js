@@ -10,7 +10,8 @@
 //   await fetch(`${w.url}/flows/dev/x/latest`);
 //   await w.stop();
 import { spawn, execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -111,9 +112,14 @@ export async function buildGoWorker(outdir, { pkg = './workers/go', entry = path
     cwd: repoRoot, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, timeout: 300_000,
   });
   const execJs = await readFile(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), 'utf8');
-  const wrapped = path.join(outdir, 'wasm_exec.mjs');
-  await writeFile(wrapped, `// Go's lib/wasm/wasm_exec.js, run with the given object as its global.\nexport default function installGo(globalThis) {\n${execJs}\nreturn globalThis.Go;\n}\n`);
-  return bundle(entry, outdir, { minify, files: { 'app.wasm': wasm, 'wasm_exec.mjs': wrapped } });
+  const scratch = await mkdtemp(path.join(tmpdir(), 'flowthings-go-worker-')); // keeps outdir to what is deployed
+  try {
+    const wrapped = path.join(scratch, 'wasm_exec.mjs');
+    await writeFile(wrapped, `// Go's lib/wasm/wasm_exec.js, run with the given object as its global.\nexport default function installGo(globalThis) {\n${execJs}\nreturn globalThis.Go;\n}\n`);
+    return await bundle(entry, outdir, { minify, files: { 'app.wasm': wasm, 'wasm_exec.mjs': wrapped } });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The gzip size of a built Worker (what the Workers plans' size limits count). */
@@ -133,7 +139,7 @@ const capnpText = (s) => JSON.stringify(String(s));
 
 /** The capnp config of one Worker served on 127.0.0.1, allowed to reach
  * loopback addresses only. */
-export function workerdConfig({ modules, bindings = {}, compatibilityDate = CURRENT_DATE, compatibilityFlags = [] }) {
+export function workerdConfig({ modules, bindings = {}, compatibilityDate = CURRENT_DATE, compatibilityFlags = [], port = 0 }) {
   const mods = modules.map((m) => (m.wasm
     ? `(name = ${capnpText(m.name)}, wasm = embed ${capnpText(m.wasm)})`
     : `(name = ${capnpText(m.name)}, esModule = embed ${capnpText(m.esModule)})`));
@@ -145,7 +151,7 @@ const config :Workerd.Config = (
     (name = "main", worker = .worker),
     (name = "loopback", network = (allow = ["local"])),
   ],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+  sockets = [(name = "http", address = "127.0.0.1:${Number(port)}", http = (), service = "main")],
 );
 
 const worker :Workerd.Worker = (
@@ -173,8 +179,8 @@ function hookExit() {
 /**
  * Starts `workerd serve` for one Worker on 127.0.0.1 and a free port.
  * @param {{ dir: string, modules: Module[], bindings?: Record<string, string>,
- *   compatibilityDate?: string, compatibilityFlags?: string[], configName?: string }} options
- *   dir holds the modules; the config is written there.
+ *   compatibilityDate?: string, compatibilityFlags?: string[], configName?: string, port?: number }} options
+ *   dir holds the modules; the config is written there. port 0 (the default) is any free port.
  * @returns {Promise<{ url: string, port: number, pid: number, startedAt: number, log: () => string, stop: () => Promise<void> }>}
  *   startedAt is the performance.now() just before the process was spawned.
  */
