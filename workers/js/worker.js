@@ -7,10 +7,10 @@
 //   GET  /flows/{flowPath…}/latest?limit=n&filter=…
 //                              the newest drops, for dashboards → 200 { drops }
 //
-// Configured from the Worker's bindings (see workers/README.md and the
-// README's Workers section): FLOWTHINGS_ACCOUNT, the secrets FLOWTHINGS_TOKEN
-// and DEVICE_SECRET, and optionally FLOWTHINGS_HOST, FLOW_PREFIX,
-// INGEST_MAX_BYTES and CORS_ORIGIN. The token stays here: it is sent only to
+// Configured from the Worker's bindings (see the README's Workers section):
+// FLOWTHINGS_HOST, FLOWTHINGS_ACCOUNT, the secrets FLOWTHINGS_TOKEN and
+// DEVICE_SECRET, and optionally FLOW_PREFIX, INGEST_MAX_BYTES and
+// CORS_ORIGIN. The token stays here: it is sent only to
 // the platform, and no answer carries it.
 //
 // workers/go is the same function in Go; both pass test/js/workers.test.js.
@@ -42,11 +42,13 @@ let edge = null;
 function configure(env) {
   const account = env.FLOWTHINGS_ACCOUNT;
   const token = env.FLOWTHINGS_TOKEN;
-  if (!account || !token) throw new EdgeError(500, 'config', 'the Worker needs the FLOWTHINGS_ACCOUNT binding and the FLOWTHINGS_TOKEN secret');
+  if (!account || !token || !env.FLOWTHINGS_HOST) {
+    throw new EdgeError(500, 'config', 'the Worker needs the FLOWTHINGS_HOST and FLOWTHINGS_ACCOUNT bindings and the FLOWTHINGS_TOKEN secret');
+  }
   const { host, secure } = platformHost(env.FLOWTHINGS_HOST);
   const prefix = env.FLOW_PREFIX || `/${account}/`;
   return {
-    api: new API(new Token(account, token), host ? { host, secure } : {}),
+    api: new API(new Token(account, token), { host, wsHost: host, secure }),
     deviceSecret: env.DEVICE_SECRET ? new TextEncoder().encode(env.DEVICE_SECRET) : null,
     prefix: prefix.endsWith('/') ? prefix : `${prefix}/`,
     maxBytes: positiveInt(env.INGEST_MAX_BYTES) ?? DEFAULT_INGEST_MAX_BYTES,
@@ -57,7 +59,6 @@ function configure(env) {
 /** FLOWTHINGS_HOST is a host[:port] (https) or a URL whose scheme says
  * http or https: "http://127.0.0.1:4000" reaches a local emulator. */
 function platformHost(text) {
-  if (!text) return {};
   const m = /^(https?):\/\/([^/]+)\/?$/.exec(text);
   return m ? { host: m[2], secure: m[1] === 'https' } : { host: text, secure: true };
 }

@@ -45,7 +45,7 @@ const (
 type Config struct {
 	Account      string // FLOWTHINGS_ACCOUNT
 	Token        string // FLOWTHINGS_TOKEN, a secret
-	Host         string // FLOWTHINGS_HOST: host[:port] (https), or an http:// or https:// URL
+	Host         string // FLOWTHINGS_HOST: host[:port] (https), or an http:// or https:// URL (required)
 	DeviceSecret string // DEVICE_SECRET, a secret
 	FlowPrefix   string // FLOW_PREFIX: the flows served; default /{account}/
 	MaxBytes     int64  // INGEST_MAX_BYTES
@@ -82,12 +82,13 @@ type Handler struct {
 // serve makes a Handler that answers every request with a 500 saying why.
 func New(cfg Config, transport flowthings.Transport) *Handler {
 	h := &Handler{deviceSecret: []byte(cfg.DeviceSecret), prefix: cfg.FlowPrefix, maxBytes: cfg.MaxBytes, corsOrigin: cfg.CORSOrigin}
-	if cfg.Account == "" || cfg.Token == "" {
-		h.configErr = &Error{Status: 500, Code: "config", Message: "the Worker needs the FLOWTHINGS_ACCOUNT binding and the FLOWTHINGS_TOKEN secret"}
+	if cfg.Account == "" || cfg.Token == "" || cfg.Host == "" {
+		h.configErr = &Error{Status: 500, Code: "config", Message: "the Worker needs the FLOWTHINGS_HOST and FLOWTHINGS_ACCOUNT bindings and the FLOWTHINGS_TOKEN secret"}
 		return h
 	}
 	coreCfg := core.Config{Account: cfg.Account, Token: cfg.Token}
 	coreCfg.Host, coreCfg.Insecure = platformHost(cfg.Host)
+	coreCfg.WSHost = coreCfg.Host
 	client, err := flowthings.NewClient(coreCfg, transport)
 	if err != nil {
 		h.configErr = &Error{Status: 500, Code: "config", Message: err.Error()}

@@ -146,11 +146,16 @@ func TestFilterErrorPositionIsAJavaScriptIndex(t *testing.T) {
 }
 
 func TestConfigAndPlatformFailures(t *testing.T) {
-	t.Run("no token", func(t *testing.T) {
-		a := do(t, edge.New(edge.Config{Account: "dev"}, nethttp.NewTransport(nil)), "GET", "/flows/dev/x/latest", "", nil)
-		assert.Equal(t, 500, a.Status)
-		assert.Equal(t, "config", a.JSON["error"].(map[string]any)["code"])
-	})
+	for name, cfg := range map[string]edge.Config{
+		"no token": {Account: "dev", Host: "127.0.0.1:1"},
+		"no host":  {Account: "dev", Token: "t"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := do(t, edge.New(cfg, nethttp.NewTransport(nil)), "GET", "/flows/dev/x/latest", "", nil)
+			assert.Equal(t, 500, a.Status)
+			assert.Equal(t, "config", a.JSON["error"].(map[string]any)["code"])
+		})
+	}
 	t.Run("no device secret", func(t *testing.T) {
 		h := newEdge(t, func(c *edge.Config) { c.DeviceSecret = "" })
 		a := do(t, h, "POST", "/ingest/dev/edge", `{}`, nil)
