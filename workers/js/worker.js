@@ -19,7 +19,9 @@ import wasm from 'flowthings-wasm/flowthings.wasm';
 import { readBody } from '../shared/body.js';
 
 const DEFAULT_INGEST_MAX_BYTES = 64 * 1024;
-const MAX_BATCH = 100; // drops per ingest request
+// Drops per ingest request: each is one subrequest to the platform, and a
+// Worker on the Free plan may make 50 per request.
+const MAX_BATCH = 40;
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
 

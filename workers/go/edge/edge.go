@@ -32,8 +32,10 @@ const (
 	// DefaultIngestMaxBytes is the largest ingest body unless
 	// INGEST_MAX_BYTES says otherwise.
 	DefaultIngestMaxBytes = 64 * 1024
-	// MaxBatch is the most drops one ingest request may carry.
-	MaxBatch = 100
+	// MaxBatch is the most drops one ingest request may carry: each is one
+	// subrequest to the platform, and a Worker on the Free plan may make 50
+	// per request.
+	MaxBatch = 40
 	// DefaultLimit and MaxLimit bound latest's limit.
 	DefaultLimit = 10
 	MaxLimit     = 100
