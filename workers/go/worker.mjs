@@ -31,7 +31,7 @@ export default {
     open.add(port);
     try {
       const handle = await start(env);
-      handle(request.method, request.url, [...request.headers], port.forGo);
+      handle(request.method, request.url, headerLines(request.headers), port.forGo);
       return await port.response();
     } catch (err) {
       console.error('flowthings Go Worker:', err);
@@ -43,8 +43,8 @@ export default {
   },
 };
 
-/** Starts the Go program once; resolves to its handle(method, url, headers,
- * port) when it is ready. If the program ever exits, the requests it had
+/** Starts the Go program once; resolves to its handle(method, url,
+ * headerLines, port) when it is ready. If the program ever exits, the requests it had
  * fail and the next request starts a new one. */
 function start(env) {
   started ??= new Promise((resolve, reject) => {
@@ -89,7 +89,7 @@ class Port {
     this.forGo = {
       fetch: (url, init) => this.#queue(() => fetchBuffered(url, init)),
       body: (maxBytes) => this.#queue(() => readBody(this.#request, maxBytes)),
-      respond: (status, headers, body) => this.#settle({ status, headers, body }),
+      respond: (status, headerLines, body) => this.#settle({ status, headers: headerLines, body }),
     };
   }
 
@@ -122,7 +122,7 @@ class Port {
       if (this.#answer) {
         if (this.#answer.error) throw this.#answer.error;
         const { status, headers, body } = this.#answer;
-        return new Response(body ?? null, { status, headers });
+        return new Response(body ?? null, { status, headers: parseHeaderLines(headers) });
       }
       await new Promise((resolve) => { this.#wake = resolve; });
     }
@@ -143,6 +143,23 @@ async function fetchBuffered(url, { signal: _signal, ...init }) {
     headers: { get: (name) => headers.get(name.toLowerCase()) ?? null },
     arrayBuffer: () => ({ then: (onFulfilled) => onFulfilled(body) }),
   };
+}
+
+/** The headers as "name: value" lines; names are lower case, and a header
+ * value has no line break (fetch's Headers refuses one). */
+function headerLines(headers) {
+  let lines = '';
+  for (const [name, value] of headers) lines += `${name}: ${value}\n`;
+  return lines;
+}
+
+function parseHeaderLines(lines) {
+  const headers = new Headers();
+  for (const line of lines.split('\n')) {
+    const colon = line.indexOf(': ');
+    if (colon > 0) headers.append(line.slice(0, colon), line.slice(colon + 2));
+  }
+  return headers;
 }
 
 function answer(status, body, headers = {}) {

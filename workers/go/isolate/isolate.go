@@ -38,7 +38,8 @@ type Request struct {
 	ReadBody func(ctx context.Context, maxBytes int64) ([]byte, error)
 }
 
-// Response is the answer to a Request.
+// Response is the answer to a Request. Header values must not hold line
+// breaks (HTTP does not allow them).
 type Response struct {
 	Status int
 	Header map[string]string

@@ -4,6 +4,7 @@ package isolate
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hack-pad/safejs"
 
@@ -56,16 +57,14 @@ func Serve(h Handler) {
 	select {}
 }
 
-// serve runs one request: method, url, headers as [name, value] pairs, and
+// serve runs one request: method, url, the headers as one string of
+// "name: value" lines (one crossing instead of several per header), and
 // the request's port.
 func serve(h Handler, method, url, headers, port safejs.Value) {
 	r := &Request{Method: str(method), URL: str(url), Header: map[string]string{}}
-	if n, err := headers.Length(); err == nil {
-		for i := range n {
-			pair, _ := headers.Index(i)
-			name, _ := pair.Index(0)
-			value, _ := pair.Index(1)
-			r.Header[str(name)] = str(value)
+	for _, line := range strings.Split(str(headers), "\n") {
+		if name, value, ok := strings.Cut(line, ": "); ok {
+			r.Header[name] = value
 		}
 	}
 	r.ReadBody = func(ctx context.Context, maxBytes int64) ([]byte, error) { return readBody(ctx, port, maxBytes) }
@@ -91,11 +90,12 @@ func run(ctx context.Context, h Handler, r *Request) (resp *Response) {
 	return resp
 }
 
-// answer posts resp to the port: respond(status, headers, body).
+// answer posts resp to the port: respond(status, headers as "name: value"
+// lines, body).
 func answer(port safejs.Value, resp *Response) {
-	headers := make([]any, 0, len(resp.Header))
+	var headers strings.Builder
 	for name, value := range resp.Header {
-		headers = append(headers, []any{name, value})
+		headers.WriteString(name + ": " + value + "\n")
 	}
 	var body any
 	if len(resp.Body) > 0 {
@@ -108,7 +108,7 @@ func answer(port safejs.Value, resp *Response) {
 			}
 		}
 	}
-	_, _ = port.Call("respond", resp.Status, headers, body)
+	_, _ = port.Call("respond", resp.Status, headers.String(), body)
 }
 
 // readBody asks the port for the body: body(maxBytes) resolves to a Uint8Array,
