@@ -3,7 +3,8 @@
 // runtime's fetch or the `transport` option, and has the module check the
 // envelope, while the data itself stays on the JavaScript side: bodies are
 // parsed once, by the host's JSON.parse.
-import { build, configure, decode, decodeHead, raw, release } from './bridge.js';
+import { build, configure, decode, decodeExcerpt, decodeHead, raw, release } from './bridge.js';
+import { EXCERPT_LENGTH, WHOLE_TEXT_MAX } from './runtime.js';
 import { FlowThingsError } from './errors.js';
 import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
@@ -156,14 +157,19 @@ export class Client {
   decode(request, status, text) {
     const meta = { method: request.method, path: request.path, account: request.account };
     let parsed;
-    try { parsed = JSON.parse(text); } catch { /* the module explains */ }
+    let json = true;
+    try { parsed = JSON.parse(text); } catch { json = false; /* the module explains */ }
     const head = parsed?.head;
     if (isPlainObject(parsed) && isPlainObject(head)) {
       if (!plainSuccess(status, head)) decodeHead(this.cfg, meta, status, JSON.stringify(head));
       // As core.DecodeResponse: an absent or null body is {}.
       return { body: parsed.body ?? {}, references: isPlainObject(head.references) ? head.references : null };
     }
-    const r = decode(this.cfg, meta, status, String(text ?? ''));
+    const body = String(text ?? '');
+    // A large body is never copied into the module: it gets the start and
+    // the kind of value the host parsed, and throws core's error.
+    if (body.length > WHOLE_TEXT_MAX) decodeExcerpt(this.cfg, meta, status, body.slice(0, EXCERPT_LENGTH), !json ? null : isPlainObject(parsed) ? '{}' : '[]');
+    const r = decode(this.cfg, meta, status, body);
     return { body: r.body, references: r.references };
   }
 
