@@ -4,7 +4,7 @@
 // envelope, while the data itself stays on the JavaScript side: bodies are
 // parsed once, by the host's JSON.parse.
 import { call } from './runtime.js';
-import { FlowThingsError } from './errors.js';
+import { FlowThingsError, registerSecret } from './errors.js';
 import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
 import { Token } from './token.js';
@@ -90,6 +90,8 @@ export class Client {
       if (token && typeof token.account === 'string' && typeof token.token === 'string') token = new Token(token.account, token.token);
       else throw inputError('new API(token, options) needs a Token', 'token');
     }
+    // A transport's error may quote the request: every error redacts the token.
+    registerSecret(token.token);
     const o = { ...defaults };
     for (const [key, value] of Object.entries(options ?? {})) if (value !== undefined) o[key] = value; // undefined keeps the default
     if (o.params?.signal !== undefined || o.params?.timeoutMs !== undefined) {
@@ -101,9 +103,6 @@ export class Client {
       secure: o.secure, version: String(o.version), params,
     }).id;
     this.account = token.account;
-    // A custom transport's error may quote the request: never let the token through.
-    const secret = token.token;
-    this.redact = (text) => String(text).split(secret).join('[redacted]');
     this.timeoutMs = o.timeoutMs;
     this.transport = o.transport ?? fetchTransport;
     if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
@@ -196,7 +195,7 @@ export class Client {
       return res;
     } catch (err) {
       if (err instanceof FlowThingsError) throw err;
-      throw new FlowThingsError(`flowthings: ${method} ${path}: ${this.redact(err?.message ?? err)}`, { code: 'transport', method, path, cause: err });
+      throw new FlowThingsError(`flowthings: ${method} ${path}: ${err?.message ?? err}`, { code: 'transport', method, path, cause: err });
     } finally {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);

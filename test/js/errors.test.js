@@ -125,7 +125,9 @@ describe('transport failures', () => {
     assert.equal(err.code, 'transport');
     assert.equal(err.method, 'GET');
     assert.equal(err.path, '/flow/f1');
-    assert.equal(err.cause, cause);
+    assert.notEqual(err.cause, cause, 'a redacted copy, never the original');
+    assert.ok(err.cause instanceof TypeError);
+    assert.equal(err.cause.message, cause.message);
     assert.match(err.message, /ECONNREFUSED/);
     assertNoToken(err);
   });
