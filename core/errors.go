@@ -317,6 +317,26 @@ func toValidUTF8(b []byte) string {
 	return string(out)
 }
 
+// RedirectError is a 3xx answer. The platform never redirects, and a
+// request carrying the token never follows a redirect: whoever answers at
+// the target would get the token (and a POST's body). Target is the origin
+// the redirect pointed to (scheme://host[:port], never its path or query),
+// when the transport could tell.
+type RedirectError struct {
+	Status int
+	Method string
+	Path   string
+	Target string
+}
+
+func (e *RedirectError) Error() string {
+	msg := "flowthings: " + e.Method + " " + e.Path + ": status " + strconv.Itoa(e.Status) + ": a redirect"
+	if e.Target != "" {
+		msg += " to " + e.Target
+	}
+	return msg + ", not followed (a request carrying the token never follows a redirect)"
+}
+
 // TransportError wraps a failure to get any response at all.
 type TransportError struct {
 	Method string
