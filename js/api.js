@@ -5,26 +5,36 @@
 // parsed once, by the host's JSON.parse.
 import { call } from './runtime.js';
 import { FlowThingsError, registerSecret } from './errors.js';
+import { parse, stringify } from './json.js';
+import { checkKeys } from './options.js';
 import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
 import { Token } from './token.js';
 import { WebSocketService } from './websocket.js';
 import { asyncAPI, lazyAPI } from './batch.js';
 
-/** The hosted platform's defaults; every option of `new API` falls back to these. */
+/** The defaults of the options of `new API`. There is none for `host`: it
+ * is required (the hosted platform's names are defunct, and whoever holds
+ * them would get the token); `wsHost` defaults to `host`. */
 export const defaults = Object.freeze({
-  host: 'api.flowthings.io',
-  wsHost: 'ws.flowthings.io',
   secure: true,
   version: '0.1',
   params: Object.freeze({}),
   timeoutMs: 30000,
 });
 
-// The module keeps each API's configuration until the API is collected.
-const released = new FinalizationRegistry((id) => {
-  try { call('release', id); } catch { /* the module is gone */ }
-});
+/** The options `new API(token, options)` takes. */
+const API_OPTIONS = ['host', 'wsHost', 'secure', 'version', 'namespace', 'params', 'timeoutMs', 'transport', 'WebSocket'];
+
+// The module keeps a Client's configuration until nothing can use it: the
+// Client is what every service, connection and pending call holds. (Workers
+// with a compatibility date before 2025-05-05 have no FinalizationRegistry:
+// there the configurations stay for the isolate's life.)
+const released = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((id) => {
+    try { call('release', id); } catch { /* the module is gone */ }
+  })
+  : null;
 
 function inputError(reason, field) {
   return new FlowThingsError(`flowthings: ${reason}`, { code: 'input', field, reason });
@@ -33,7 +43,7 @@ function inputError(reason, field) {
 function toJSON(v, what) {
   if (v === undefined) throw inputError(`${what} is missing`, what);
   try {
-    return JSON.stringify(v);
+    return stringify(v);
   } catch (err) {
     throw new FlowThingsError(`flowthings: ${what} cannot be encoded as JSON: ${err.message}`, { code: 'input', field: what, cause: err });
   }
@@ -73,13 +83,48 @@ export function plainSuccess(status, head) {
     isListOrAbsent(head.errors) && isListOrAbsent(head.messages);
 }
 
-/** The default transport: the runtime's fetch. */
+/** The default transport: the runtime's fetch. It never follows a
+ * redirect (see Client.send); a browser answers one with an opaque
+ * response, `type` 'opaqueredirect', whose status and target it hides. */
 async function fetchTransport({ method, url, headers, body, signal }) {
   if (typeof fetch !== 'function') {
     throw new FlowThingsError('flowthings: this runtime has no fetch: pass the `transport` option', { code: 'transport' });
   }
-  const res = await fetch(url, { method, headers, body: body ?? undefined, signal });
+  const res = await fetch(url, { method, headers, body: body ?? undefined, signal, redirect: 'manual' });
+  if (isRedirect(res)) {
+    await res.body?.cancel().catch(() => {});
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: '', type: res.type };
+  }
   return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+
+const isRedirect = (res) => (res.status >= 300 && res.status <= 399) || res.type === 'opaqueredirect';
+
+/** redirectError names a redirect's status and its target's origin (never
+ * its path or query), as core.RedirectError does. */
+function redirectError(request, res) {
+  const { method, path } = request;
+  const location = Object.entries(res.headers ?? {}).find(([k]) => k.toLowerCase() === 'location')?.[1];
+  let target;
+  try { target = location ? new URL(location, request.url).origin : undefined; } catch { /* not a URL */ }
+  const status = res.type === 'opaqueredirect' ? 'a redirect (the browser hides its status and target)' : `status ${res.status}: a redirect${target ? ` to ${target}` : ''}`;
+  return new FlowThingsError(`flowthings: ${method} ${path}: ${status}, not followed (a request carrying the token never follows a redirect)`,
+    { code: 'redirect', method, path, status: res.status, target });
+}
+
+/** failureText is a transport failure's message with the reasons of its
+ * causes: fetch says only "fetch failed", its cause says "connect
+ * ECONNREFUSED 127.0.0.1:1234" or "getaddrinfo ENOTFOUND …". */
+function failureText(err) {
+  let text = String(err?.message ?? err);
+  let cause = err?.cause;
+  for (let depth = 0; cause && depth < 4; depth++, cause = cause.cause) {
+    let reason = typeof cause === 'object' ? String(cause.message ?? '') : String(cause);
+    if (reason === '' && Array.isArray(cause.errors)) reason = cause.errors.map((e) => e?.message ?? String(e)).join('; ');
+    if (cause.code && !reason.includes(cause.code)) reason = reason ? `${reason} (${cause.code})` : cause.code;
+    if (reason && !text.includes(reason)) text += `: ${reason}`;
+  }
+  return text;
 }
 
 /** Client is what every service shares: the module's configuration, the
@@ -92,6 +137,7 @@ export class Client {
     }
     // A transport's error may quote the request: every error redacts the token.
     registerSecret(token.token);
+    checkKeys(options, API_OPTIONS, 'new API(token, options)');
     const o = { ...defaults };
     for (const [key, value] of Object.entries(options ?? {})) if (value !== undefined) o[key] = value; // undefined keeps the default
     if (o.params?.signal !== undefined || o.params?.timeoutMs !== undefined) {
@@ -108,6 +154,7 @@ export class Client {
     if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
     this.WebSocket = o.WebSocket;
     this.built = new Map(); // op JSON → request, least recently used first
+    released?.register(this, this.cfg);
   }
 
   /** run builds op in the module and performs it. */
@@ -121,7 +168,7 @@ export class Client {
    * of the configuration and the op, so the newest BUILT_KEPT requests are
    * kept: a dashboard polling the same reads and finds builds each once. */
   build(op) {
-    const key = JSON.stringify(op);
+    const key = stringify(op);
     let request = this.built.get(key);
     if (request) {
       this.built.delete(key); // most recently used goes last
@@ -153,10 +200,10 @@ export class Client {
   decode(request, status, text) {
     const meta = { method: request.method, path: request.path, account: request.account };
     let parsed;
-    try { parsed = JSON.parse(text); } catch { /* the module explains */ }
+    try { parsed = parse(text); } catch { /* the module explains */ }
     const head = parsed?.head;
     if (isPlainObject(parsed) && isPlainObject(head)) {
-      if (!plainSuccess(status, head)) call('decodeHead', this.cfg, meta, status, JSON.stringify(head));
+      if (!plainSuccess(status, head)) call('decodeHead', this.cfg, meta, status, stringify(head));
       // As core.DecodeResponse: an absent or null body is {}.
       return { body: parsed.body ?? {}, references: isPlainObject(head.references) ? head.references : null };
     }
@@ -192,10 +239,11 @@ export class Client {
       if (!res || typeof res.status !== 'number' || (res.body !== null && res.body !== undefined && typeof res.body !== 'string')) {
         throw new FlowThingsError(`flowthings: ${method} ${path}: the transport must resolve to { status, headers, body } with a string or null body`, { code: 'transport', method, path });
       }
+      if (isRedirect(res)) throw redirectError(request, res);
       return res;
     } catch (err) {
       if (err instanceof FlowThingsError) throw err;
-      throw new FlowThingsError(`flowthings: ${method} ${path}: ${err?.message ?? err}`, { code: 'transport', method, path, cause: err });
+      throw new FlowThingsError(`flowthings: ${method} ${path}: ${failureText(err)}`, { code: 'transport', method, path, cause: err });
     } finally {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);
@@ -342,7 +390,6 @@ export class API {
   constructor(token, options = {}) {
     const client = new Client(token, options);
     this.#client = client;
-    released.register(this, client.cfg);
     const svc = (name) => new MutableService(client, name);
     this.flow = svc('flow');
     this.track = svc('track');

@@ -13,10 +13,15 @@ const REDACTED = '[redacted]';
 const secrets = new Set();
 let anySecret = null;
 
+/** Secrets shorter than this are not secrets (the platform's tokens have
+ * 32 characters and more): redacting `t` from every message would only
+ * garble them. */
+const MIN_SECRET = 8;
+
 /** registerSecret makes every FlowThingsError made from now on redact
  * secret. Every Client registers its token. */
 export function registerSecret(secret) {
-  if (typeof secret !== 'string' || secret === '' || secrets.has(secret)) return;
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET || secrets.has(secret)) return;
   secrets.add(secret);
   // Longest first: a secret containing another is redacted whole.
   const sources = [...secrets].sort((a, b) => b.length - a.length).map(secretPattern);
@@ -106,7 +111,7 @@ function redactedError(err, depth) {
 }
 
 /** The fields an error may carry besides message and cause. */
-const FIELDS = ['field', 'reason', 'position', 'expected', 'found', 'status', 'method', 'path', 'account', 'excerpt', 'service', 'operation'];
+const FIELDS = ['field', 'reason', 'position', 'expected', 'found', 'status', 'method', 'path', 'account', 'excerpt', 'service', 'operation', 'target'];
 
 /** Misuse, a call refused before any I/O, a response that is not a platform
  * envelope, a transport failure, a timeout or an abort. `code` says which. */
