@@ -279,6 +279,11 @@ function updateOf(m) {
   return { model: toJSON(m, 'model') };
 }
 
+/** What no id contains (ids are a type letter and hex digits): white space
+ * and the filter language's operators. A string of find() with one of
+ * these is filter text given where an id goes. */
+const NOT_AN_ID = /[\s=<>!'"()&|~]/;
+
 /** Service has the operations every platform service shares. */
 class Service {
   #client;
@@ -315,6 +320,9 @@ class Service {
     const [rest, params] = separate(args);
     if (typeof rest[0] === 'string') {
       if (rest.length > 1) throw inputError('find by id takes no filters', 'args');
+      if (NOT_AN_ID.test(rest[0])) {
+        throw inputError(`find(text): a string is an id, and ${JSON.stringify(rest[0].slice(0, 60))} cannot be one (it has spaces or operators): to find with filter text, use findMany(text) or find({ filter: text })`, 'id');
+      }
       return this.read(rest[0], params);
     }
     if (Array.isArray(rest[0])) {
