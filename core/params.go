@@ -154,5 +154,5 @@ func paramValue(key string, v any) (text string, send bool, err error) {
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64), true, nil
 	}
-	return "", false, &InputError{Field: "param " + key, Reason: "unsupported value type " + typeName(v)}
+	return "", false, &InputError{Field: "param " + key, Reason: "unsupported value " + describe(v)}
 }

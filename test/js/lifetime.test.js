@@ -22,7 +22,7 @@ function runModule(source, args = []) {
 const PRELUDE = `
 import { init, API, Token } from './js/node.js';
 import { Client } from './js/api.js';
-import { call } from './js/runtime.js';
+import { build } from './js/bridge.js';
 await init();
 const transport = async () => ({ status: 200, headers: {}, body: '{"head":{"ok":true,"status":200},"body":[]}' });
 const options = { host: 'api.test', transport };
@@ -51,7 +51,7 @@ it('a configuration nothing can use any more is released', async () => {
 const id = new Client(new Token('acct', 'tok-LIFETIME-04'), options).cfg;
 const kept = new Client(new Token('acct', 'tok-LIFETIME-05'), options);
 await collect();
-const built = (cfg) => { try { call('build', cfg, { service: 'flow', name: 'read', id: 'f1', params: {} }); return 'built'; } catch (err) { return err.message; } };
+const built = (cfg) => { try { build(cfg, { service: 'flow', name: 'read', id: 'f1', params: {} }); return 'built'; } catch (err) { return err.message; } };
 console.log(JSON.stringify({ released: built(id), kept: built(kept.cfg) }));
 `, ['--expose-gc']);
   assert.match(result.released, /unknown or released configuration/);
