@@ -12,6 +12,7 @@ import { Modification } from './modify.js';
 import { Token } from './token.js';
 import { WebSocketService } from './websocket.js';
 import { asyncAPI, lazyAPI } from './batch.js';
+import { SERVICES, STATISTICS, methodsOf } from './services.js';
 
 /** The defaults of the options of `new API`. There is none for `host`: it
  * is required (the hosted platform's names are defunct, and whoever holds
@@ -380,12 +381,10 @@ export class DropService extends MutableService {
   }
 }
 
-const STATS = ['flowDropAdded', 'flowTracked', 'trackHit', 'trackPass', 'apiCallByIdentity', 'dropCreatedBy'];
-
 /** GET /statistics/{stat}/{id}[/{year}[/{month}[/{day}]]]: one count per sub-period. */
 class StatisticsService {
   constructor(client) {
-    for (const stat of STATS) {
+    for (const stat of STATISTICS) {
       this[stat] = async (id, ...rest) => {
         const [[year, month, day, level], params] = separate(rest);
         return client.run({ service: 'statistics', name: 'statistics', stat, id, year, month, day, level }, params);
@@ -394,26 +393,18 @@ class StatisticsService {
   }
 }
 
-/** The API: one service per platform service. */
+/** The API: one service per platform service (js/services.js lists them). */
 export class API {
   #client;
-  constructor(token, options = {}) {
+  constructor(token, options) {
     const client = new Client(token, options);
     this.#client = client;
-    const svc = (name) => new MutableService(client, name);
-    this.flow = svc('flow');
-    this.track = svc('track');
-    this.group = svc('group');
-    this.identity = svc('identity');
-    this.apiTask = svc('api-task');
-    this.mqttTask = svc('mqtt');
-    this.rssTask = svc('rss');
-    this.device = svc('device');
-    this.token = new Service(client, 'token');
-    this.share = new Service(client, 'share');
+    for (const { property, service, updatable } of SERVICES) {
+      this[property] = new (updatable ? MutableService : Service)(client, service);
+    }
     this.statistics = new StatisticsService(client);
     const byPath = new DropService(client);
-    this.drop = Object.assign((flow) => new DropService(client, flow), bindAll(byPath));
+    this.drop = Object.assign((flow) => new DropService(client, flow), methodsOf(byPath));
     this.websocket = new WebSocketService(client);
     Object.freeze(this);
   }
@@ -423,16 +414,4 @@ export class API {
   async(options) { return asyncAPI(this, options); }
   /** An API of the same shape whose calls start at once and return lazy values. */
   lazy(options) { return lazyAPI(this, options); }
-}
-
-/** bindAll returns the methods of a service object, bound to it. */
-export function bindAll(obj) {
-  const out = {};
-  for (let proto = Object.getPrototypeOf(obj); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      if (name !== 'constructor' && !name.startsWith('_') && !(name in out) && typeof obj[name] === 'function') out[name] = obj[name].bind(obj);
-    }
-  }
-  for (const [name, v] of Object.entries(obj)) if (typeof v === 'function' && !(name in out)) out[name] = v;
-  return out;
 }
