@@ -1,10 +1,8 @@
-package eval
+package match
 
 import (
 	"cmp"
-	"encoding/json"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/flowthings/flowthings-wasm/filter"
@@ -88,6 +86,13 @@ func unwrapString(v any) (string, bool) {
 	return s, ok
 }
 
+// jsonNumber is encoding/json's Number, recognised by its methods: this
+// package must not link encoding/json, which the wasm module leaves out.
+type jsonNumber interface {
+	Float64() (float64, error)
+	String() string
+}
+
 // number converts the numeric types a decoded JSON object may hold.
 func number(v any) (float64, bool) {
 	var f float64
@@ -116,9 +121,9 @@ func number(v any) (float64, bool) {
 		f = float64(x)
 	case uint64:
 		f = float64(x)
-	case json.Number:
+	case jsonNumber:
 		var err error
-		if f, err = strconv.ParseFloat(string(x), 64); err != nil {
+		if f, err = x.Float64(); err != nil {
 			return 0, false
 		}
 	default:
@@ -286,9 +291,9 @@ func elemType(v any) string {
 		return "list"
 	case map[string]any:
 		return "map"
-	case json.Number:
+	case jsonNumber:
 		// The text still shows whether the number had a fraction.
-		if strings.ContainsAny(string(x), ".eE") {
+		if strings.ContainsAny(x.String(), ".eE") {
 			return "float"
 		}
 		return "integer"
