@@ -16,8 +16,10 @@ type point struct{ lat, lon float64 }
 func miles(a, b point) float64 {
 	const rad = math.Pi / 180
 	dLat, dLon := (b.lat-a.lat)*rad, (b.lon-a.lon)*rad
-	h := math.Pow(math.Sin(dLat/2), 2) +
-		math.Cos(a.lat*rad)*math.Cos(b.lat*rad)*math.Pow(math.Sin(dLon/2), 2)
+	sinLat, sinLon := math.Sin(dLat/2), math.Sin(dLon/2)
+	// (Squares by multiplication: math.Pow would add its code to the wasm
+	// module for nothing.)
+	h := sinLat*sinLat + math.Cos(a.lat*rad)*math.Cos(b.lat*rad)*sinLon*sinLon
 	// min guards asin against rounding just above 1 for antipodal points.
 	return 2 * earthRadiusMiles * math.Asin(math.Sqrt(min(h, 1)))
 }
