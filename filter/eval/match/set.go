@@ -242,7 +242,13 @@ func foldKey(s string) string {
 	if ascii {
 		// ASCII orbits' smallest member is the upper-case letter
 		// (k → K, s → S: the Kelvin and long-s signs are larger)
-		return strings.ToUpper(s)
+		b := []byte(s)
+		for i, c := range b {
+			if 'a' <= c && c <= 'z' {
+				b[i] = c - 'a' + 'A'
+			}
+		}
+		return string(b)
 	}
 	var b strings.Builder
 	b.Grow(len(s))

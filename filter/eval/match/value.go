@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/flowthings/flowthings-wasm/filter"
 )
@@ -211,11 +213,26 @@ func order(a, b value) (int, bool) {
 	case a.kind == kNum:
 		return cmp.Compare(a.num, b.num), true
 	case a.kind == kStr && max(a.mode, b.mode) != exact:
-		return strings.Compare(strings.ToLower(a.str), strings.ToLower(b.str)), true
+		return compareLower(a.str, b.str), true
 	case a.kind == kStr:
 		return strings.Compare(a.str, b.str), true
 	}
 	return 0, false
+}
+
+// compareLower is strings.Compare(strings.ToLower(a), strings.ToLower(b))
+// without building either string (code points compare in the order of
+// their UTF-8 bytes; an invalid byte reads as U+FFFD, as ToLower writes it).
+func compareLower(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if c := cmp.Compare(unicode.ToLower(ra), unicode.ToLower(rb)); c != 0 {
+			return c
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // holds applies op to two scalars; incomparable values never satisfy it.
