@@ -12,6 +12,7 @@ import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
 import { Token } from './token.js';
 import { WebSocketService } from './websocket.js';
+import { startLive } from './live.js';
 import { asyncAPI, lazyAPI } from './batch.js';
 import { SERVICES, STATISTICS, methodsOf } from './services.js';
 
@@ -368,11 +369,15 @@ class MutableService extends Service {
 
 /** The drops of one flow (by id, or by path for create and find). */
 export class DropService extends MutableService {
+  #live;
   constructor(client, flow) {
     const address = flow === undefined ? {} : typeof flow === 'string' && flow.startsWith('/') ? { path: flow } : { flowId: flow };
     if (flow !== undefined && (typeof flow !== 'string' || flow === '')) throw inputError('api.drop(flow) takes a flow id or path', 'flowId');
     super(client, 'drop', address);
+    this.#live = (filter, options) => startLive(this, new WebSocketService(client), flow, filter, options);
   }
+  /** A live query of the flow's newest drops matching filter (js/live.js). */
+  async live(filter, options) { return this.#live(filter, options); }
   /** DELETE /drop/{flowId}: empties the flow. */
   async deleteAll(params) { return this._run('deleteAll', {}, params); }
   /** POST /drop/{flowId}/aggregate: aggregate(output, { groupBy, filter, rules, sorts }) or aggregate({ output, … }). */

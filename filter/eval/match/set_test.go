@@ -1,4 +1,4 @@
-package eval
+package match
 
 import (
 	"fmt"
@@ -161,5 +161,17 @@ func TestFoldKeyAgreesWithEqualFold(t *testing.T) {
 		for _, b := range words {
 			assert.Equal(t, strings.EqualFold(a, b), foldKey(a) == foldKey(b), "%q %q", a, b)
 		}
+	}
+}
+
+func TestCompareLower(t *testing.T) {
+	for _, pair := range [][2]string{
+		{"", ""}, {"a", ""}, {"", "a"}, {"abc", "ABD"}, {"ABC", "abc"}, {"Zeta", "alpha"}, {"a_b", "A[b"},
+		{"É", "é"}, {"éa", "Éb"}, {"straße", "STRASSE"}, {"K", "k"}, {"\xff", "\uFFFD"}, {"\xffa", "\uFFFDb"},
+		{"İ", "i"}, {"Ω", "ω"}, {"ab", "abc"},
+	} {
+		want := strings.Compare(strings.ToLower(pair[0]), strings.ToLower(pair[1]))
+		assert.Equal(t, want, compareLower(pair[0], pair[1]), "%q %q", pair[0], pair[1])
+		assert.Equal(t, -want, compareLower(pair[1], pair[0]), "%q %q", pair[1], pair[0])
 	}
 }
