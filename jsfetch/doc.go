@@ -17,6 +17,6 @@
 //	ws, err := flowthings.DialWebSocket(ctx, cfg, &jsfetch.Transport{}, &jsfetch.Dialer{}, nil)
 //
 // The token travels only in the X-Auth-Token header: redirects are never
-// followed (a 3xx is a *RedirectError), and no error of this package holds
-// a header.
+// followed (a 3xx is a *core.RedirectError), and no error of this package
+// holds a header.
 package jsfetch

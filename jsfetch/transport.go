@@ -5,6 +5,7 @@ package jsfetch
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 
 	"github.com/hack-pad/safejs"
@@ -21,28 +22,12 @@ const DefaultMaxBodyBytes = 32 << 20
 // the Transport's limit.
 var ErrBodyTooLarge = errors.New("jsfetch: response body too large")
 
-// RedirectError is a 3xx answer. It is never followed: following it would
-// send X-Auth-Token to wherever Location points. Location is empty where
-// the runtime hides it (a browser's opaque redirect).
-type RedirectError struct {
-	Status   int
-	Location string
-}
-
-func (e *RedirectError) Error() string {
-	s := "jsfetch: the server answered a redirect"
-	if e.Status != 0 {
-		s += " (" + strconv.Itoa(e.Status) + ")"
-	}
-	if e.Location != "" {
-		s += " to " + e.Location
-	}
-	return s + "; redirects are not followed, so that the token is sent to its own host only"
-}
-
 // Transport is a flowthings.Transport over JavaScript's fetch. It sends the
 // request's method verbatim, its headers and body, with redirect: "manual";
-// it returns the status and the whole body, whatever the status. It is safe
+// it returns the status and the whole body, whatever the status, except for
+// a redirect: that is a *core.RedirectError naming the origin it pointed to
+// (scheme://host[:port]; empty where the runtime hides it, as browsers do),
+// never followed, so that the token goes to its own host only. It is safe
 // for concurrent use; the zero value is ready to use.
 //
 // When the call's context can end, fetch gets an AbortSignal that aborts
@@ -121,7 +106,7 @@ func (t *Transport) Do(ctx context.Context, req core.Request) (int, []byte, erro
 	}
 	if stringProp(resp, "type") == "opaqueredirect" || (status >= 300 && status < 400) {
 		cancelBody(resp)
-		return 0, nil, &RedirectError{Status: status, Location: header(resp, "location")}
+		return 0, nil, &core.RedirectError{Status: status, Method: req.Method, Path: req.Path, Target: origin(req.URL, header(resp, "location"))}
 	}
 	limit := t.MaxBodyBytes
 	if limit <= 0 {
@@ -139,6 +124,24 @@ func (t *Transport) Do(ctx context.Context, req core.Request) (int, []byte, erro
 		return 0, nil, fetchFailed(ctx, err)
 	}
 	return status, body, nil
+}
+
+// origin is scheme://host[:port] of location, resolved against the
+// request's URL; "" when there is none. A redirect's path and query are the
+// redirecting server's words and are left out.
+func origin(requestURL, location string) string {
+	if location == "" {
+		return ""
+	}
+	base, err := url.Parse(requestURL)
+	if err != nil {
+		return ""
+	}
+	target, err := base.Parse(location)
+	if err != nil || target.Host == "" {
+		return ""
+	}
+	return target.Scheme + "://" + target.Host
 }
 
 func tooLarge(limit int64, status int) error {

@@ -117,10 +117,12 @@ func TestTransportFailures(t *testing.T) {
 			name: "a redirect is not followed",
 			tr:   &Transport{}, url: "/redirect",
 			check: func(t *testing.T, err error) {
-				var redirect *RedirectError
+				var redirect *core.RedirectError
 				require.ErrorAs(t, err, &redirect)
 				assert.Equal(t, 302, redirect.Status)
-				assert.Equal(t, "/echo", redirect.Location)
+				assert.Equal(t, "GET", redirect.Method)
+				assert.Equal(t, "/x", redirect.Path)
+				assert.Equal(t, "http://"+base, redirect.Target, "the origin only")
 			},
 		},
 		{
@@ -164,6 +166,17 @@ func TestTransportFailures(t *testing.T) {
 		assert.Equal(t, 200, status)
 		assert.Len(t, body, 1000)
 	})
+}
+
+func TestOrigin(t *testing.T) {
+	for _, tt := range []struct{ location, want string }{
+		{"/echo?a=b", "http://127.0.0.1:9"},
+		{"https://evil.example:8443/steal?token=1", "https://evil.example:8443"},
+		{"//other.example/x", "http://other.example"},
+		{"", ""},
+	} {
+		assert.Equal(t, tt.want, origin("http://127.0.0.1:9/v0.1/dev/flow", tt.location), tt.location)
+	}
 }
 
 func TestTransportHonoursTheContext(t *testing.T) {

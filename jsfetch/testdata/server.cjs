@@ -19,7 +19,7 @@ function start() {
           res.end(JSON.stringify({ method: req.method, path: req.url, headers: req.headers, body }));
           return;
         case '/redirect':
-          res.writeHead(302, { location: '/echo' });
+          res.writeHead(302, { location: '/echo?bait=1' });
           res.end('moved');
           return;
         case '/big': {
