@@ -130,8 +130,8 @@ cmd_test() {
   check_wasm_size
   build_emulator
   need_node
-  step "go test of jsfetch under node (go_js_wasm_exec, a local server)"
-  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsfetch/
+  step "go test of jsfetch and the Go Worker's shim under node (go_js_wasm_exec, a local server)"
+  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsfetch/ ./workers/go/isolate/
   need_chromium
   step "npm test"
   npm test
