@@ -17,7 +17,7 @@ import { call as callModule } from './runtime.js';
 export function configure(options) { return callModule('configure', options); }
 
 /**
- * Release forgets a configuration or an engine: {}.
+ * Release forgets a configuration, an engine or a filter program: {}.
  * @param {number} id
  */
 export function release(id) { return callModule('release', id); }
@@ -89,6 +89,23 @@ export function renderFilter(tree) { return callModule('renderFilter', tree); }
  * @param {string} text
  */
 export function parseFilter(text) { return callModule('parseFilter', text); }
+
+/**
+ * CompileFilter compiles a filter tree (see RenderFilter; a {t:"text"} node
+ * for filter text) into a program: {id} for MatchFilter and Release, or
+ * {error}, an input error naming what cannot be evaluated (a regex the engine
+ * refuses, an unknown ZIP code, …).
+ * @param {object} tree
+ */
+export function compileFilter(tree) { return callModule('compileFilter', tree); }
+
+/**
+ * MatchFilter matches a drop as the platform sends it (typed or plain elems)
+ * against a program (CompileFilter's id): {match: true|false}, or {error}.
+ * @param {number} program
+ * @param {object} drop
+ */
+export function matchFilter(program, drop) { return callModule('matchFilter', program, drop); }
 
 /**
  * WSNew makes an engine for a configuration: options {heartbeatMs, reconnect,

@@ -138,6 +138,7 @@ describe('in Chromium', () => {
         const { API, Token, mem } = window.flowthings;
         const calls = [];
         const api = new API(new Token('acc', 'secret'), {
+          host: 'api.test',
           transport: async (req) => {
             calls.push({ method: req.method, url: req.url, account: req.headers['X-Auth-Account'], body: req.body });
             return { status: 200, headers: {}, body: JSON.stringify({ head: { ok: true, status: 200, errors: [], messages: [] }, body: [{ id: 'd1' }] }) };
@@ -147,7 +148,7 @@ describe('in Chromium', () => {
         return { drops, calls, process: typeof process };
       });
       assert.deepEqual(call.drops, [{ id: 'd1' }]);
-      assert.deepEqual(call.calls, [{ method: 'GET', url: 'https://api.flowthings.io/v0.1/acc/drop/f1?filter=elems.temp%20%3E%2030&limit=5', account: 'acc', body: null }]);
+      assert.deepEqual(call.calls, [{ method: 'GET', url: 'https://api.test/v0.1/acc/drop/f1?filter=elems.temp%20%3E%2030&limit=5', account: 'acc', body: null }]);
       assert.equal(call.process, 'undefined');
     } finally {
       await page.close();

@@ -86,6 +86,7 @@ try { String(mem.a.eq(1)); } catch (err) { early = err instanceof FlowThingsErro
 await init();
 const calls = [];
 const api = new API(new Token('acc', 'secret'), {
+  host: 'api.test',
   transport: async (req) => {
     calls.push(req);
     return { status: 200, headers: {}, body: JSON.stringify({ head: { ok: true, status: 200, errors: [], messages: [] }, body: [{ id: 'd1', elems: { temp: 31 } }] }) };
@@ -98,7 +99,7 @@ const required = createRequire(import.meta.url).resolve('flowthings-wasm/flowthi
 console.log(JSON.stringify({
   early, filter: String(filter), drops, call: { method: calls[0].method, url: calls[0].url, account: calls[0].headers['X-Auth-Account'] },
   main: import.meta.resolve('flowthings-wasm'), wasm, wasmExists: existsSync(fileURLToPath(wasm)), required,
-  host: defaults.host,
+  timeoutMs: defaults.timeoutMs,
 }));
 `);
     const result = JSON.parse(await run(process.execPath, ['main.js'], app));
@@ -108,12 +109,12 @@ console.log(JSON.stringify({
     assert.deepEqual(result.drops, [{ id: 'd1', elems: { temp: 31 } }]);
     assert.equal(result.call.method, 'GET');
     assert.equal(result.call.account, 'acc');
-    assert.equal(result.call.url, 'https://api.flowthings.io/v0.1/acc/drop/f1?filter=elems.temp%20%3E%2030&limit=2');
+    assert.equal(result.call.url, 'https://api.test/v0.1/acc/drop/f1?filter=elems.temp%20%3E%2030&limit=2');
     assert.equal(fileURLToPath(result.main), path.join(pkg, 'js', 'node.js'), 'Node gets the node entry point');
     assert.equal(fileURLToPath(result.wasm), path.join(pkg, 'dist', 'flowthings.wasm'));
     assert.equal(result.wasmExists, true);
     assert.equal(result.required, path.join(pkg, 'dist', 'flowthings.wasm'));
-    assert.equal(result.host, 'api.flowthings.io');
+    assert.equal(result.timeoutMs, 30000);
   });
 
   it('a fresh clone packs with the wasm module: prepack builds it', async () => {
@@ -150,7 +151,7 @@ console.log(JSON.stringify({
     writeFileSync(path.join(app, 'check.ts'), `
 import { init, API, Token, mem, type StoredObject } from 'flowthings-wasm';
 await init();
-const api = new API(new Token('acc', 'secret'));
+const api = new API(new Token('acc', 'secret'), { host: '127.0.0.1:4000', secure: false });
 const drops: StoredObject[] = await api.drop('f1').find(mem.elems.temp.gt(30), { limit: 2 });
 const [one, refs] = await api.flow.read('f1', { refs: true });
 export const ids: string[] = [...drops.map((d) => d.id), one.id, ...Object.keys(refs)];

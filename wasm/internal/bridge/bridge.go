@@ -10,14 +10,19 @@ import (
 // its API objects and its WebSocket engines. It is used from one goroutine
 // (JavaScript's), so it needs no lock.
 type Bridge struct {
-	last    int
-	configs map[int]core.Config
-	engines map[int]*engine
+	last     int
+	configs  map[int]core.Config
+	engines  map[int]*engine
+	programs map[int]*program
+
+	// Regex runs the regexes of filter programs; without one, a filter
+	// with a regex does not compile.
+	Regex RegexEngine
 }
 
 // New returns an empty Bridge.
 func New() *Bridge {
-	return &Bridge{configs: map[int]core.Config{}, engines: map[int]*engine{}}
+	return &Bridge{configs: map[int]core.Config{}, engines: map[int]*engine{}, programs: map[int]*program{}}
 }
 
 // StartIDsAt makes first the next id the Bridge hands out. JavaScript
@@ -73,10 +78,11 @@ func configOf(o *Obj) (core.Config, error) {
 	return c, c.Validate()
 }
 
-// Release forgets a configuration or an engine: {}.
+// Release forgets a configuration, an engine or a filter program: {}.
 func (b *Bridge) Release(id float64) string {
 	delete(b.configs, int(id))
 	delete(b.engines, int(id))
+	b.releaseProgram(int(id))
 	return "{}"
 }
 
