@@ -36,13 +36,13 @@ func TestDependencies(t *testing.T) {
 // module (package wasm, built for js/wasm): the JavaScript package drives
 // core directly, its laziness is promises, and the module talks to
 // JavaScript only through its exports (no fmt, reflect, os: see
-// moduleForbidden).
+// moduleForbidden), nor package time (see duration_module.go).
 func TestWasmModuleDependencies(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go command not found")
 	}
-	cmd := exec.Command(goBin, "list", "-deps", "./wasm")
+	cmd := exec.Command(goBin, "list", "-tags", moduleTags, "-deps", "./wasm")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := cmd.CombinedOutput()

@@ -16,9 +16,9 @@ import (
 
 // wsProbeCeiling bounds what the ws probe (everything the wasm bridge will
 // call) adds to the floor, in bytes of wasm compressed by compress/gzip at
-// BestCompression: the 157,094 bytes measured with Go 1.26 plus 5 %.
+// BestCompression: the 167,835 bytes measured with Go 1.26 plus 5 %.
 // Raise the ceiling only knowingly.
-const wsProbeCeiling = 164_950
+const wsProbeCeiling = 176_227
 
 // The wasm module's limits, as build.sh's. build.sh measures with gzip -9;
 // compress/gzip at BestCompression compresses about 1 % worse, so this
@@ -30,8 +30,16 @@ const (
 
 // moduleForbidden are the packages the wasm module must not link: fmt,
 // reflect and os cost about 120 KB of gzip and are used by nothing the
-// module needs; regexp, encoding/json and net/http would be megabytes.
-var moduleForbidden = []string{"fmt", "reflect", "os", "regexp", "regexp/syntax", "encoding/json", "net/http"}
+// module needs; time (with the syscall, syscall/js and internal/godebug
+// its initialization links) about 80 KB, for a Duration (see
+// duration_module.go); regexp, encoding/json and net/http would be
+// megabytes.
+var moduleForbidden = []string{"fmt", "reflect", "os", "time", "syscall", "syscall/js", "internal/godebug",
+	"regexp", "regexp/syntax", "encoding/json", "net/http"}
+
+// moduleTags are the build tags of the wasm module (build.sh's MODULE_TAGS):
+// the probes are built with them too.
+const moduleTags = "flowthings_module"
 
 // TestWasmSize builds the probes of core/internal/wasmprobe and the wasm
 // module (./wasm) for js/wasm with the release flags, logs their sizes and
@@ -48,7 +56,7 @@ func TestWasmSize(t *testing.T) {
 	const probes = "./core/internal/wasmprobe/"
 	names := []string{"floor", "rest", "filter", "ws", "wasm"}
 	dir := t.TempDir()
-	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
+	args := []string{"build", "-tags", moduleTags, "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
 	for _, name := range names[:len(names)-1] {
 		args = append(args, probes+name)
 	}
@@ -120,7 +128,7 @@ func symbolPackage(sym string) string {
 // reflect.chanrecv.arginfo1, which it implements.)
 func linkedSymbols(t *testing.T, goBin, dir, pkg string) map[string]bool {
 	t.Helper()
-	deps := goWasm(t, goBin, "build", "-trimpath", "-ldflags=-dumpdep", "-o", filepath.Join(dir, "dumpdep.wasm"), pkg)
+	deps := goWasm(t, goBin, "build", "-tags", moduleTags, "-trimpath", "-ldflags=-dumpdep", "-o", filepath.Join(dir, "dumpdep.wasm"), pkg)
 	syms := map[string]bool{}
 	for _, line := range strings.Split(deps, "\n") {
 		if from, to, ok := strings.Cut(line, " -> "); ok && symbolPackage(from) != "runtime" {

@@ -43,7 +43,7 @@ WebAssembly.instantiate = async (source, imports) => {
   return Object.create(result, { exports: { value: exports } }); // still an instanceof WebAssembly.Instance
 };
 
-const api = () => new API(new Token('acct', 'tok-FATAL'), { transport: recorder(() => ({ status: 200, headers: {}, body: envelope({ id: 'f1' }) })) });
+const api = () => new API(new Token('acct', 'tok-FATAL'), { host: 'api.test', transport: recorder(() => ({ status: 200, headers: {}, body: envelope({ id: 'f1' }) })) });
 
 function isStopped(err) {
   assert.ok(err instanceof FlowThingsError, `${err?.name}: ${err?.message}`);
@@ -64,7 +64,7 @@ function isOutOfMemory(err) {
 
 it('after a fatal failure every call fails with a clear internal error; init() loads a fresh module', async () => {
   await init({ wasm: await compiled });
-  const oldConfig = configure({ account: 'acct', token: 'tok-FATAL' }).id;
+  const oldConfig = configure({ account: 'acct', token: 'tok-FATAL', host: 'api.test' }).id;
   const before = api();
   assert.deepEqual(await before.flow.read('f1'), { id: 'f1' });
 
@@ -78,7 +78,7 @@ it('after a fatal failure every call fails with a clear internal error; init() l
   await init({ wasm: await compiled });
   assert.equal(String(mem.a.eq(2)), 'a == 2');
   // An object of the failed module, released when collected, releases nothing of the new one.
-  const newConfig = configure({ account: 'acct', token: 'tok-FATAL' }).id;
+  const newConfig = configure({ account: 'acct', token: 'tok-FATAL', host: 'api.test' }).id;
   assert.notEqual(newConfig, oldConfig);
   release(oldConfig);
   assert.ok(build(newConfig, { service: 'flow', name: 'read', id: 'f1' }).request);
