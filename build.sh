@@ -54,8 +54,8 @@ MODULE_TAGS=flowthings_module
 build_wasm() {
   need_go
   mkdir -p dist
-  echo "== building dist/flowthings.wasm (GOOS=js GOARCH=wasm go build -tags $MODULE_TAGS ./wasm; a few minutes on a cold Go cache: it lists the packages it compiles)"
-  GOOS=js GOARCH=wasm go build -v -tags "$MODULE_TAGS" -trimpath -ldflags="-s -w" -o dist/flowthings.wasm ./wasm
+  echo "== building dist/flowthings.wasm (GOOS=js GOARCH=wasm go build -tags $MODULE_TAGS ./wasm; a few minutes on a cold Go cache)"
+  GOOS=js GOARCH=wasm go build -tags "$MODULE_TAGS" -trimpath -ldflags="-s -w" -o dist/flowthings.wasm ./wasm
   local exec_js
   exec_js="$(go env GOROOT)/lib/wasm/wasm_exec.js"
   {
@@ -112,7 +112,7 @@ need_chromium() {
 build_emulator() {
   mkdir -p dist
   echo "== building dist/flowthings-emulator (go build ./cmd/flowthings-emulator)"
-  go build -v -trimpath -o dist/flowthings-emulator ./cmd/flowthings-emulator
+  go build -trimpath -o dist/flowthings-emulator ./cmd/flowthings-emulator
 }
 
 cmd_test() {
