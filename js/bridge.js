@@ -64,6 +64,19 @@ export function decodeHead(cfg, request, status, headJSON) { return callModule('
 export function decode(cfg, request, status, text) { return callModule('decode', cfg, request, status, text); }
 
 /**
+ * DecodeExcerpt reports a response body too large to copy into the module that
+ * JavaScript found is not an envelope (its JSON.parse failed, or found no
+ * "head" object): {error}, the malformed-response error core gives for the
+ * whole body.
+ * @param {number} cfg
+ * @param {object} request
+ * @param {number} status
+ * @param {string} excerpt
+ * @param {string | null} shape
+ */
+export function decodeExcerpt(cfg, request, status, excerpt, shape) { return callModule('decodeExcerpt', cfg, request, status, excerpt, shape); }
+
+/**
  * RenderFilter renders a tree: {text} or {error}.
  * @param {object} tree
  */

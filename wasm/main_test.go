@@ -189,7 +189,7 @@ func TestExports(t *testing.T) {
 	n := functionTable()
 	var got []string
 	require.NoError(t, json.Unmarshal(output[:n], &got))
-	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode",
+	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode", "decodeExcerpt",
 		"renderFilter", "parseFilter", "compileFilter", "matchFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
 		"wsSend", "wsSubscribe", "wsUnsubscribe", "wsCancel", "wsClose"}, got)
 

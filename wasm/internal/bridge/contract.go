@@ -49,6 +49,8 @@ func (b *Bridge) Functions() []Function {
 			ObjectOrNullArg("params"), BoolArg("wsHost"), b.Raw),
 		Func4("decodeHead", NumberArg("cfg"), ObjectArg("request"), NumberArg("status"), StringArg("headJSON"), b.DecodeHead),
 		Func4("decode", NumberArg("cfg"), ObjectArg("request"), NumberArg("status"), StringArg("text"), b.Decode),
+		Func5("decodeExcerpt", NumberArg("cfg"), ObjectArg("request"), NumberArg("status"), StringArg("excerpt"),
+			StringOrNullArg("shape"), b.DecodeExcerpt),
 		Func1("renderFilter", ObjectArg("tree"), b.RenderFilter),
 		Func1("parseFilter", StringArg("text"), b.ParseFilter),
 		Func1("compileFilter", ObjectArg("tree"), b.CompileFilter),
