@@ -125,7 +125,7 @@ func (d *DropService) Live(ctx context.Context, f any, opts *LiveOptions) (*Live
 	q.life, q.stop = context.WithCancel(context.Background())
 	q.ws = q.opts.WebSocket
 	if q.ws == nil {
-		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &core.WSOptions{Reconnect: true, OnError: q.report})
+		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &core.WSOptions{Reconnect: true, OnError: q.connectionError})
 		if err != nil {
 			q.stop()
 			return nil, err
@@ -283,6 +283,18 @@ func (q *LiveQuery) fail(err error) {
 func (q *LiveQuery) report(err error) {
 	q.mu.Lock()
 	q.publish(liveChange{errs: []error{err}})
+}
+
+// connectionError takes the errors of the query's own connection: after a
+// lost connection the drops are found again, since a drop updated while it
+// was down is never pushed.
+func (q *LiveQuery) connectionError(err error) {
+	q.mu.Lock()
+	c := liveChange{errs: []error{err}}
+	if core.KindOf(err) == core.KindConnectionLost && q.state != LiveClosed {
+		c.state = q.resync()
+	}
+	q.publish(c)
 }
 
 // find runs the query's find.
