@@ -2,6 +2,7 @@ package flowthings
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,7 +179,8 @@ func (q *LiveQuery) compile(f any) error {
 		q.prog, err = eval.Compile(e, eval.Options{})
 	}
 	if err != nil {
-		return &core.InputError{Field: "filter", Reason: err.Error(), Err: err}
+		reason := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "filter: "), "eval: ")
+		return &core.InputError{Field: "filter", Reason: reason, Err: err}
 	}
 	q.filter = text
 	return nil
@@ -291,7 +293,8 @@ func (q *LiveQuery) report(err error) {
 func (q *LiveQuery) connectionError(err error) {
 	q.mu.Lock()
 	c := liveChange{errs: []error{err}}
-	if core.KindOf(err) == core.KindConnectionLost && q.state != LiveClosed {
+	// (Before Live has its first list, state is "": that find comes after.)
+	if core.KindOf(err) == core.KindConnectionLost && q.state != LiveClosed && q.state != "" {
 		c.state = q.resync()
 	}
 	q.publish(c)
