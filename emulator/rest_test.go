@@ -206,9 +206,30 @@ func TestStaticWebDir(t *testing.T) {
 	_, _ = b.ReadFrom(res.Body)
 	assert.Equal(t, 200, res.StatusCode)
 	assert.Contains(t, b.String(), "dash")
+	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
+	assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
 	// REST still wins
 	v.must(200, "GET", "/v0.1/dev/flow", nil)
 	v.must(404, "GET", "/v0.1/dev/nope", nil)
+}
+
+// TestStaticWebDirAssets: a built app's hashed assets are cached for good,
+// and a wasm module is served as application/wasm (streaming compilation).
+func TestStaticWebDirAssets(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "assets"), 0o755))
+	wasm := []byte("\x00asm\x01\x00\x00\x00")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "assets", "flowthings-abc123.wasm"), wasm, 0o644))
+	v := newEnv(t, Config{WebDir: dir})
+	res, err := v.client.Get(v.srv.URL + "/assets/flowthings-abc123.wasm")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(res.Body)
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, "application/wasm", res.Header.Get("Content-Type"))
+	assert.Equal(t, "public, max-age=31536000, immutable", res.Header.Get("Cache-Control"))
+	assert.Equal(t, wasm, b.Bytes())
 }
 
 func TestExtraRoutes(t *testing.T) {
