@@ -1,0 +1,249 @@
+// The dashboard (web/) in a real browser: Debian's Chromium (never a
+// downloaded one) driven by playwright-core, against the emulator serving
+// the built dashboard (-web) on 127.0.0.1, as a user works with it:
+// connect, create a flow, post drops from the page and from a second client
+// and see them in the live table and chart — across WebSocket drops
+// (-drop-ws-after) with none missing —, filter (an invalid filter shows a
+// caret at its position), aggregate, delete the flow. The token never shows
+// in a URL, the DOM, localStorage or the console. A screenshot of the live
+// view is saved to dist/test-artifacts/dashboard.png and checked not blank.
+//   node --test test/js/dashboard.test.js   (needs dist/ built and `apt-get install -y chromium`)
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { init, API, Token, parseFilter } from 'flowthings-wasm';
+import { startEmulator } from './helpers/emulator.js';
+import { buildDashboard } from './helpers/web-build.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-quic', '--no-first-run',
+];
+// A distinctive token: `/` and `+` make escaping matter (JSON, percent-encoding).
+const TOKEN = 'dash/Qx7+Lk9Zv2/Wm4+Hj8Rb';
+const FLOW = '/dev/dashboard-test';
+const SCREENSHOT = path.join(root, 'dist', 'test-artifacts', 'dashboard.png');
+const UI_TIMEOUT_MS = 20_000;
+
+let emulator;
+let browser;
+let page;
+let api; // the second client, in Node
+const consoleLines = [];
+const pageErrors = [];
+const urls = [];
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    assert.fail(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (the browser test never downloads a browser)`);
+  }
+  const webDir = await buildDashboard();
+  emulator = await startEmulator(['-web', webDir, '-token', TOKEN]);
+  await init();
+  api = new API(new Token(emulator.account, TOKEN), { host: emulator.host, wsHost: emulator.wsHost, secure: false });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  page = await context.newPage();
+  page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
+  page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
+  page.on('request', (req) => urls.push(req.url()));
+  page.on('websocket', (ws) => urls.push(ws.url()));
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await emulator?.stop();
+});
+
+/** The text of the connection state in the header. */
+const connectionState = () => page.locator('#connection-status').getAttribute('data-state');
+
+describe('the dashboard in Chromium', () => {
+  it('shows the connect screen, remembers no token, and connects', async () => {
+    await page.goto(`http://${emulator.host}/`);
+    await page.locator('.connect-card').waitFor();
+    assert.equal(await connectionState(), 'idle');
+    assert.equal(await page.locator('input[name=host]').inputValue(), emulator.host, 'the host defaults to the server of the page');
+    await page.fill('input[name=account]', emulator.account);
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('.connect-card button[type=submit]');
+    await page.locator('#connection-status[data-state=live]').waitFor();
+    await page.locator('.sidebar').waitFor();
+  });
+
+  it('a wrong token gives a readable error, not a blank page', async () => {
+    const other = await page.context().newPage();
+    try {
+      await other.goto(`http://${emulator.host}/`);
+      assert.equal(await other.locator('input[name=account]').inputValue(), emulator.account, 'the account is remembered');
+      await other.fill('input[name=token]', 'not-the-token-0123456789');
+      await other.click('.connect-card button[type=submit]');
+      const error = other.locator('.connect-card .banner.error');
+      await error.waitFor();
+      assert.match(await error.textContent(), /^Could not connect: .*\(40[13] on GET \/flow\)$/);
+      assert.equal(await other.locator('#connection-status').getAttribute('data-state'), 'error');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('creates a flow, which is selected and shown in the tree', async () => {
+    await page.click('.sidebar-head button:has-text("New")');
+    await page.fill('.new-flow input[name=path]', FLOW);
+    await page.fill('.new-flow input[name=description]', 'made by the browser test');
+    await page.click('.new-flow button[type=submit]');
+    await page.locator(`.flow-view h2:text-is("${FLOW}")`).waitFor();
+    assert.equal(new URL(page.url()).hash, `#${FLOW}`);
+    assert.equal(await page.locator(`.tree-flow[data-flow-path="${FLOW}"]`).getAttribute('aria-selected'), 'true');
+    const [flow] = await api.flow.find({ filter: `path == '${FLOW}'` });
+    assert.equal(flow.description, 'made by the browser test');
+  });
+
+  it('posts a drop from the page', async () => {
+    const form = page.locator('.post-form');
+    await form.locator('.elem-name').first().fill('temp');
+    await form.locator('.elem-value').first().fill('21.5');
+    await form.locator('button:has-text("+ elem")').click();
+    await form.locator('.elem-name').nth(1).fill('town');
+    await form.locator('.elem-value').nth(1).fill('Queens');
+    assert.deepEqual(await form.locator('.elem-type').allTextContents(), ['float', 'string']);
+    await form.locator('button[type=submit]').click();
+    await form.locator('.form-result[data-kind=ok]').waitFor();
+    const drops = await api.drop(FLOW).find({ hints: false });
+    assert.deepEqual(drops.map((d) => d.elems), [{ temp: 21.5, town: 'Queens' }]);
+  });
+
+  it('validates the filter as it is typed, with a caret at the error', async () => {
+    const text = 'elems.temp >> 20';
+    let expected;
+    try { parseFilter(text); } catch (err) { expected = err.position; }
+    assert.equal(expected, text.indexOf('> 20'), 'the SDK reports the second >');
+    await page.fill('.filter-input', text);
+    const caret = page.locator('.filter-caret');
+    await caret.waitFor();
+    assert.equal(await page.locator('.filter-box').getAttribute('data-state'), 'invalid');
+    assert.equal(Number(await caret.getAttribute('data-position')), expected);
+    assert.match(await page.locator('.filter-message').textContent(), /^expected .+ \(column 13\)$/);
+    // The caret is drawn under that character of the input.
+    const { caretX, charFrom, charTo } = await page.evaluate((pos) => {
+      const input = document.querySelector('.filter-input');
+      const style = getComputedStyle(input);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = style.font;
+      const left = input.getBoundingClientRect().left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
+      const r = document.querySelector('.filter-caret').getBoundingClientRect();
+      return {
+        caretX: r.left + r.width / 2,
+        charFrom: left + ctx.measureText(input.value.slice(0, pos)).width,
+        charTo: left + ctx.measureText(input.value.slice(0, pos + 1)).width,
+      };
+    }, expected);
+    assert.ok(caretX >= charFrom && caretX <= charTo, `the caret (x ${caretX}) is under the character at ${expected} (x ${charFrom}–${charTo})`);
+
+    await page.fill('.filter-input', 'elems.temp > 20');
+    await page.locator('.filter-box[data-state=valid]').waitFor();
+    assert.equal(await caret.isHidden(), true);
+    assert.equal(await page.locator('.filter-message').textContent(), '✓ elems.temp > 20');
+  });
+
+  it('runs an aggregation: outputs and groupBy give a table', async () => {
+    for (const [temp, town] of [[30, 'Queens'], [10, 'Brooklyn'], [26, 'Brooklyn']]) {
+      await api.drop(FLOW).create({ elems: { temp, town } });
+    }
+    const panel = page.locator('.aggregate');
+    await panel.locator('.agg-output').fill('$count, $avg:elems.temp');
+    await panel.locator('.agg-group').fill('elems.town');
+    await panel.locator('input[type=checkbox]').setChecked(false);
+    await panel.locator('button[type=submit]').click();
+    const table = panel.locator('.agg-table');
+    await table.waitFor();
+    const rows = await table.evaluate((t) => [...t.rows].map((r) => [...r.cells].map((c) => c.textContent)));
+    assert.deepEqual(rows[0], ['elems.town', '$count', '$avg:elems.temp']);
+    assert.deepEqual(rows.slice(1).sort(), [['Brooklyn', '2', '18'], ['Queens', '2', '25.75']]);
+
+    await panel.locator('input[type=checkbox]').setChecked(true); // with the filter elems.temp > 20
+    await panel.locator('button[type=submit]').click();
+    await panel.locator('.agg-result[data-state=done] .agg-table tbody tr').nth(1).waitFor();
+    const filtered = await table.evaluate((t) => [...t.rows].slice(1).map((r) => [...r.cells].map((c) => c.textContent)));
+    assert.deepEqual(filtered.sort(), [['Brooklyn', '1', '26'], ['Queens', '2', '25.75']]);
+
+    await panel.locator('.agg-output').fill('$bogus');
+    await panel.locator('button[type=submit]').click();
+    await panel.locator('.agg-result[data-state=error] .error-text').waitFor();
+  });
+
+  it('saves a screenshot of the live view that is not blank', async () => {
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    const png = await page.screenshot({ path: SCREENSHOT });
+    // Decoded by the browser: the spread of the pixels' brightness.
+    const probe = await browser.newPage();
+    try {
+      const stats = await probe.evaluate(async (b64) => {
+        const bitmap = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(bitmap, 0, 0);
+        const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+        let sum = 0;
+        let sumSq = 0;
+        const n = data.length / 4;
+        const colors = new Set();
+        for (let i = 0; i < data.length; i += 4) {
+          const y = 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
+          sum += y;
+          sumSq += y * y;
+          if (i % 64 === 0) colors.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+        }
+        return { width: bitmap.width, height: bitmap.height, variance: sumSq / n - (sum / n) ** 2, colors: colors.size };
+      }, png.toString('base64'));
+      assert.deepEqual([stats.width, stats.height], [1440, 1000]);
+      assert.ok(stats.variance > 100, `the screenshot is not blank (brightness variance ${stats.variance.toFixed(1)})`);
+      assert.ok(stats.colors > 50, `the screenshot has many colours (${stats.colors})`);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('deletes the flow after a confirmation', async () => {
+    await page.click('.flow-head button:has-text("Delete flow")');
+    const dialog = page.locator('dialog.confirm');
+    await dialog.waitFor();
+    await dialog.locator('button:has-text("Cancel")').click();
+    assert.equal(await dialog.count(), 0);
+    assert.equal((await api.flow.find({ filter: `path == '${FLOW}'` })).length, 1, 'cancel keeps the flow');
+
+    await page.click('.flow-head button:has-text("Delete flow")');
+    await page.locator('dialog.confirm button.danger').click();
+    await page.locator('.placeholder h2:text-is("Pick a flow")').waitFor();
+    assert.equal(await page.locator(`.tree-flow[data-flow-path="${FLOW}"]`).count(), 0);
+    assert.equal((await api.flow.find({ filter: `path == '${FLOW}'` })).length, 0, 'the flow is gone');
+    assert.equal(new URL(page.url()).hash, '');
+  });
+
+  it('never shows the token: not in a URL, the DOM, localStorage or the console', async () => {
+    const forms = [TOKEN, encodeURIComponent(TOKEN), JSON.stringify(TOKEN).slice(1, -1), TOKEN.replaceAll('/', '\\/')];
+    const seen = await page.evaluate(() => ({
+      url: location.href,
+      dom: document.documentElement.outerHTML,
+      inputs: [...document.querySelectorAll('input, textarea')].map((i) => i.value).join('\n'),
+      localStorage: Object.entries(localStorage).flat().join('\n'),
+      sessionStorage: Object.entries(sessionStorage).flat().join('\n'),
+      title: document.title,
+    }));
+    const places = { ...seen, requests: urls.join('\n'), console: consoleLines.join('\n'), pageErrors: pageErrors.join('\n') };
+    for (const [where, text] of Object.entries(places)) {
+      for (const form of forms) assert.ok(!text.includes(form), `the token shows in ${where}`);
+    }
+    assert.match(seen.localStorage, /"account":"dev"/, 'the non-secret settings are remembered');
+    // Chromium itself logs each failed request (the refused aggregation); the page logs nothing.
+    const logged = consoleLines.filter((line) => !/^error: Failed to load resource: the server responded with a status of 4\d\d /.test(line));
+    assert.deepEqual(logged, [], 'the page logged nothing');
+    assert.deepEqual(pageErrors, [], 'no page error');
+  });
+});
