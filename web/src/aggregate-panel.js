@@ -39,10 +39,8 @@ export class AggregatePanel {
       const first = numericNames[0];
       this.output.value = `$count, $avg:elems.${first}, $min:elems.${first}, $max:elems.${first}`;
     }
-    if (!this.groupBy.value && !this.groupBy.dataset.touched) {
-      const text = elemNames.find((name) => !numericNames.includes(name));
-      this.groupBy.placeholder = text ? `e.g. elems.${text}` : 'e.g. elems.town';
-    }
+    const text = elemNames.find((name) => !numericNames.includes(name));
+    this.groupBy.placeholder = text ? `e.g. elems.${text}` : 'e.g. elems.town';
   }
 
   async #run() {

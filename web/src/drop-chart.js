@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { h, replace } from './dom.js';
-import { numericElemNames, numericValue } from './format.js';
+import { formatNumber, numericElemNames, numericValue } from './format.js';
 
 const HEIGHT = 240;
 
@@ -63,8 +63,8 @@ export class DropChart {
       return;
     }
     const values = points.map(([, v]) => v);
-    const last = values.at(-1);
-    this.stats.textContent = `last ${last} · min ${Math.min(...values)} · max ${Math.max(...values)} · ${values.length} points`;
+    const stat = (name, v) => `${name} ${formatNumber(v)}`;
+    this.stats.textContent = [stat('last', values.at(-1)), stat('min', Math.min(...values)), stat('max', Math.max(...values)), `${values.length} points`].join(' · ');
     const data = [points.map(([t]) => t), values];
     if (this.#plot && this.#plot.series[1].label === this.#elem) {
       this.#plot.setData(data);

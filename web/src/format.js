@@ -50,6 +50,11 @@ export function numericValue(elem) {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** A number as the table shows it (up to 6 decimals, grouped digits). */
+export function formatNumber(n) {
+  return typeof n === 'bigint' ? n.toString() : numberFormat.format(n);
+}
+
 /** Compact JSON of a plain value (bigints as exact integers), cut to MAX_TEXT. */
 function compact(value) {
   const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
@@ -81,7 +86,7 @@ export function formatElem(elem) {
   const { type, value } = elemTypeAndValue(elem);
   switch (type) {
     case 'integer': case 'long': case 'float':
-      return { type, kind: 'number', text: typeof value === 'bigint' ? value.toString() : numberFormat.format(value) };
+      return { type, kind: 'number', text: formatNumber(value) };
     case 'boolean':
       return { type, kind: 'bool', text: value ? 'true' : 'false' };
     case 'date':

@@ -259,6 +259,8 @@ async function deleteFlow(flow) {
 }
 
 window.addEventListener('hashchange', () => { selectFromHash().catch((err) => toast(describeError(err))); });
+// Flows made elsewhere show up when the user comes back to the tab.
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible' && connection) refreshFlows(); });
 
 // ───────────── start: load the SDK's wasm module, then ask where to connect
 
