@@ -8,6 +8,7 @@ import {
 import { buildFlowTree } from '../../web/src/flow-tree.js';
 import { loadSettings, saveSettings } from '../../web/src/settings.js';
 import { splitList } from '../../web/src/aggregate-panel.js';
+import { inputText } from '../../web/src/post-form.js';
 
 describe('formatElem', () => {
   for (const [elem, type, kind, text] of [
@@ -89,6 +90,13 @@ describe('parseElemInput (the post form)', () => {
     ['1e', '1e', 'string'],
   ]) {
     it(`${JSON.stringify(text)} → ${type}`, () => assert.deepEqual(parseElemInput(text), { value, type }));
+  }
+});
+
+it('inputText writes a value so that parseElemInput reads it back', () => {
+  for (const [value, text] of [['Queens', 'Queens'], ['21', '"21"'], ['true', '"true"'], [21.5, '21.5'], [false, 'false'], [{ a: [1] }, '{"a":[1]}'], [9007199254740993n, '9007199254740993'], [{ n: -9007199254740993n }, '{"n":-9007199254740993}']]) {
+    assert.equal(inputText(value), text);
+    if (!text.includes('900')) assert.deepEqual(parseElemInput(text).value, value);
   }
 });
 

@@ -2,12 +2,13 @@
 // elem (the most common first), typed elems shown readably. Rows are kept
 // by drop id, so an update touches only what changed; new drops flash.
 import { h, replace } from './dom.js';
-import { elemNames, formatDateTime, formatElem, formatTime } from './format.js';
+import { elemNames, formatDateTime, formatElem, formatTime, numericElemNames } from './format.js';
 
 const MAX_ELEM_COLUMNS = 12;
 
 export class DropTable {
   #columns = [];
+  #columnsKey = null;
   #rows = new Map(); // drop id → { tr, drop }
 
   constructor() {
@@ -26,12 +27,15 @@ export class DropTable {
    */
   update(drops, added = [], { empty = 'No drops yet.', caption = '' } = {}) {
     const columns = elemNames(drops).slice(0, MAX_ELEM_COLUMNS);
-    if (columns.join('\u0000') !== this.#columns.join('\u0000')) {
+    const numeric = new Set(numericElemNames(drops));
+    const key = columns.map((name) => `${name}${numeric.has(name) ? '#' : ''}`).join('\u0000');
+    if (key !== this.#columnsKey) {
+      this.#columnsKey = key;
       this.#columns = columns;
       this.#rows.clear();
       replace(this.head,
         h('th', { class: 'col-time', scope: 'col' }, 'time'),
-        columns.map((name) => h('th', { scope: 'col', title: `elems.${name}` }, name)),
+        columns.map((name) => h('th', { scope: 'col', title: `elems.${name}`, class: numeric.has(name) ? 'num' : undefined }, name)),
         h('th', { class: 'col-id', scope: 'col' }, 'id'));
     }
     const fresh = new Set(added.map((d) => d.id));

@@ -55,9 +55,16 @@ export function formatNumber(n) {
   return typeof n === 'bigint' ? n.toString() : numberFormat.format(n);
 }
 
-/** Compact JSON of a plain value (bigints as exact integers), cut to MAX_TEXT. */
+/** JSON text of a value, bigints (integers beyond 2^53) written exactly. */
+export function jsonText(value) {
+  const marker = '\u0000bigint:';
+  const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${marker}${v}` : v));
+  return text === undefined ? String(value) : text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
+}
+
+/** Compact JSON of a plain value, cut to MAX_TEXT. */
 function compact(value) {
-  const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+  const text = jsonText(value);
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 

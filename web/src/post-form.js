@@ -3,7 +3,14 @@
 // is sent as that JSON value, anything else as a string; the type the
 // platform will store is shown beside it.
 import { h, replace } from './dom.js';
-import { describeError, formatTime, parseElemInput, plainValue } from './format.js';
+import { describeError, formatTime, jsonText, parseElemInput, plainValue } from './format.js';
+
+/** The text of a value in the form: a string as it is when it reads back
+ * as that string, anything else (and strings like "21") as JSON. */
+export function inputText(value) {
+  if (typeof value === 'string' && parseElemInput(value).value === value) return value;
+  return jsonText(value);
+}
 
 export class PostForm {
   #rows = [];
@@ -27,7 +34,7 @@ export class PostForm {
   /** Starts again with these elems (name → elem), unless the user has typed. */
   suggest(elems) {
     if (this.#touched) return;
-    this.reset(Object.entries(elems ?? {}).map(([name, elem]) => [name, JSON.stringify(plainValue(elem), (_, v) => (typeof v === 'bigint' ? v.toString() : v))]));
+    this.reset(Object.entries(elems ?? {}).map(([name, elem]) => [name, inputText(plainValue(elem))]));
   }
 
   /** Replaces the rows with [name, valueText] pairs (one empty row for none). */
