@@ -11,8 +11,8 @@
 // CI); --serve keeps serving even without one. FLOWTHINGS_EMULATOR_WEB
 // names another built dashboard than dist/web.
 //
-// Everything after startEmulator() is what an application writes; against
-// the hosted platform, drop the host/wsHost/secure options.
+// Everything after startEmulator() is what an application writes; `host` is
+// required (there is no default: the hosted platform's names are defunct).
 import { init, API, Token, mem, plainElems, FlowThingsNotFound } from 'flowthings-wasm';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
