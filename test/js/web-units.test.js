@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  elemTypeAndValue, formatElem, numericValue, parseElemInput, elemNames, numericElemNames, describeError, plainValue,
+  elemTypeAndValue, formatElem, numericValue, parseElemInput, elemNames, numericElemNames, describeError, plainValue, defaultChartElem,
 } from '../../web/src/format.js';
 import { buildFlowTree } from '../../web/src/flow-tree.js';
 import { loadSettings, saveSettings } from '../../web/src/settings.js';
@@ -73,6 +73,12 @@ describe('numeric elems (the chart)', () => {
     ];
     assert.deepEqual(elemNames(drops), ['temp', 'hum', 'town']);
     assert.deepEqual(numericElemNames(drops), ['temp', 'hum']);
+  });
+
+  it('charts a measurement (fractional values) before a count, when nothing was picked', () => {
+    assert.equal(defaultChartElem([{ elems: { count: 3, temp: 21 } }, { elems: { count: 4, temp: 21.5 } }]), 'temp');
+    assert.equal(defaultChartElem([{ elems: { count: 3, name: 'x' } }]), 'count');
+    assert.equal(defaultChartElem([{ elems: { name: 'x' } }]), '');
   });
 });
 

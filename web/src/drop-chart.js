@@ -3,9 +3,16 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { h, replace } from './dom.js';
-import { formatNumber, numericElemNames, numericValue } from './format.js';
+import { defaultChartElem, formatNumber, formatTime, numericElemNames, numericValue } from './format.js';
 
 const HEIGHT = 240;
+
+/** A tick of the time axis (seconds): the time of day, with milliseconds
+ * only when the ticks are less than a second apart. */
+function timeLabel(seconds, step) {
+  const text = formatTime(seconds * 1000);
+  return step < 1 ? text : text.slice(0, -4);
+}
 
 export class DropChart {
   #plot = null;
@@ -36,7 +43,7 @@ export class DropChart {
   update(drops, preferred) {
     this.#drops = drops;
     const names = numericElemNames(drops);
-    if (!names.includes(this.#elem)) this.#elem = names.includes(preferred) ? preferred : (names[0] ?? '');
+    if (!names.includes(this.#elem)) this.#elem = names.includes(preferred) ? preferred : defaultChartElem(drops);
     if ([...this.select.options].map((o) => o.value).join('\u0000') !== names.join('\u0000')) {
       replace(this.select, names.map((name) => h('option', { value: name }, name)));
     }
@@ -81,7 +88,7 @@ export class DropChart {
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
-      axes: [axis, { ...axis, size: 56 }],
+      axes: [{ ...axis, space: 110, values: (_, ticks, __, ___, step) => ticks.map((t) => timeLabel(t, step)) }, { ...axis, size: 56 }],
       series: [
         {},
         {

@@ -6,6 +6,22 @@ import { elemNames, formatDateTime, formatElem, formatTime, numericElemNames } f
 
 const MAX_ELEM_COLUMNS = 12;
 
+/** Makes rows the children of body, in order, moving as few as it can: a
+ * row that stays where it was is not touched (re-inserting a row would
+ * restart its animation). */
+function place(body, rows) {
+  let at = body.firstChild;
+  for (const row of rows) {
+    if (row === at) at = at.nextSibling;
+    else body.insertBefore(row, at);
+  }
+  while (at) {
+    const next = at.nextSibling;
+    at.remove();
+    at = next;
+  }
+}
+
 export class DropTable {
   #columns = [];
   #columnsKey = null;
@@ -52,14 +68,14 @@ export class DropTable {
       return row.tr;
     });
     this.#rows = keep;
-    if (trs.length) replace(this.body, trs);
+    if (trs.length) place(this.body, trs);
     else replace(this.body, h('tr', { class: 'empty' }, h('td', { colspan: this.#columns.length + 2 }, empty)));
     this.caption.textContent = caption;
   }
 
   #row(drop) {
     const created = drop.creationDate;
-    return h('tr', { dataset: { dropId: drop.id } },
+    return h('tr', { dataset: { dropId: drop.id }, onanimationend: (e) => e.currentTarget.classList.remove('fresh') },
       h('td', { class: 'col-time', title: created === undefined ? '' : formatDateTime(created) }, created === undefined ? '—' : formatTime(created)),
       this.#columns.map((name) => {
         if (!Object.hasOwn(drop.elems ?? {}, name)) return h('td', { class: 'cell-empty' }, '');

@@ -35,6 +35,7 @@ export class FilterBox {
       h('span', { class: 'filter-label' }, 'filter'),
       h('div', { class: 'filter-input-wrap' }, this.input, h('div', { class: 'filter-caret-line' }, this.caret), this.#measure, this.message));
     new ResizeObserver(() => this.#placeCaret()).observe(this.input);
+    this.#showValid(null);
   }
 
   /** The text of the filter applied last ('' for none). */

@@ -20,7 +20,6 @@ export class FlowView {
   #query = null;
   #generation = 0;
   #filter = null;
-  #drops = [];
   #destroyed = false;
 
   /**
@@ -78,7 +77,8 @@ export class FlowView {
         limit: LIVE_LIMIT,
         ws: this.connection.ws,
         onChange: (drops, { added }) => { if (generation === this.#generation) this.#show(drops, added); },
-        onError: (err) => { if (generation === this.#generation) this.#showError(err); },
+        onError: (err) => { if (generation === this.#generation) this.#onQueryError(err); },
+        onStateChange: (state) => { if (generation === this.#generation) this.#onQueryState(state); },
       });
       if (generation !== this.#generation || this.#destroyed) {
         await query.close();
@@ -86,15 +86,30 @@ export class FlowView {
       }
       this.#query = query;
       this.queryError.hidden = true;
-      this.#setBadge('live', 'live');
+      this.#onQueryState(query.state);
       this.#show(query.drops, []);
     } catch (err) {
-      if (generation === this.#generation) this.#showError(err);
+      if (generation === this.#generation) {
+        this.#showError(`The live query could not start: ${describeError(err)}`);
+        this.#setBadge('error', 'error');
+      }
     }
   }
 
+  /** What the query reports while it runs: a gap (the header shows it; the
+   * query finds its drops again by itself), a find that failed and is
+   * retried, or the error that ends it (then the state is closed). */
+  #onQueryError(err) {
+    if (err?.code === 'gap') return;
+    this.#showError(`The live query: ${describeError(err)}`);
+  }
+
+  #onQueryState(state) {
+    if (state === 'live') this.queryError.hidden = true;
+    this.#setBadge(state === 'closed' ? 'error' : state, state === 'closed' ? 'ended' : state);
+  }
+
   #show(drops, added) {
-    this.#drops = drops;
     const filtered = this.#filter !== null;
     this.table.update(drops, added, {
       empty: filtered ? 'No drop matches the filter.' : 'No drops yet: post one, or send some from a device.',
@@ -105,10 +120,9 @@ export class FlowView {
     this.aggregate.suggest(elemNames(drops), numericElemNames(drops));
   }
 
-  #showError(err) {
-    this.queryError.textContent = `The live query failed: ${describeError(err)}`;
+  #showError(message) {
+    this.queryError.textContent = message;
     this.queryError.hidden = false;
-    this.#setBadge('error', 'error');
   }
 
   #setBadge(state, text) {

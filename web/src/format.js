@@ -134,6 +134,15 @@ export function numericElemNames(drops) {
   return elemNames(drops).filter((name) => drops.some((d) => numericValue(d.elems?.[name]) !== undefined));
 }
 
+/** The elem to chart when the user has picked none: the first numeric one
+ * with a fractional value (a measurement rather than a count), else the
+ * first numeric one; '' for none. */
+export function defaultChartElem(drops) {
+  const names = numericElemNames(drops);
+  const measured = names.find((name) => drops.some((d) => !Number.isInteger(numericValue(d.elems?.[name]) ?? 0)));
+  return measured ?? names[0] ?? '';
+}
+
 /**
  * A value as user input would give it: JSON when the text is JSON (a
  * number, true, false, null, "a string", an object or array), else the
