@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build.sh — one entry point for building, testing and demoing flowthings-wasm.
-#   ./build.sh demo    build the npm package and run its Node demo against an emulator it starts
+#   ./build.sh demo [--once]   the Node demo on an emulator; then, in a terminal, the dashboard with live data until Ctrl-C
 #   ./build.sh go-demo run the Go client's demo against an embedded emulator
 #   ./build.sh test    run every test (what CI runs)
 #   ./build.sh build   build the wasm package files and the emulator binary into dist/
@@ -142,12 +142,17 @@ cmd_test() {
   step "all tests passed"
 }
 
+# cmd_demo [--once|--serve]: the Node demo, then the dashboard on the
+# emulator with a live sample flow (examples/demo.js decides by its
+# arguments and whether it runs in a terminal).
 cmd_demo() {
   need_go
   build_wasm
   build_emulator
   need_node
-  node examples/demo.js
+  echo "== building the dashboard (web/ → dist/web)"
+  npx --no-install vite build web --logLevel warn
+  node examples/demo.js "$@"
 }
 
 cmd_fuzz() {
@@ -163,7 +168,7 @@ cmd_fuzz() {
 }
 
 case "${1:-}" in
-  demo)  cmd_demo ;;
+  demo)  shift; cmd_demo "$@" ;;
   go-demo) need_go; go run ./cmd/flowthings-demo ;;
   test)  cmd_test ;;
   build) build_wasm; build_emulator; echo "built dist/flowthings-emulator" ;;
