@@ -6,7 +6,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { init, API, Token } from 'flowthings-wasm';
@@ -44,15 +43,6 @@ export default {
 };
 `);
   return WORKERS[kind].build(dir, { entry });
-}
-
-/** A 127.0.0.1 port nothing listens on. */
-async function closedPort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 let emu;
@@ -181,7 +171,7 @@ for (const kind of Object.keys(WORKERS)) {
     });
 
     test('the platform down is a 502 with a JSON body', async () => {
-      const host = `http://127.0.0.1:${await closedPort()}`;
+      const host = 'http://127.0.0.1:1'; // tcpmux's port: nothing listens there
       const down = await serve({ dir, configName: 'down.capnp', modules, bindings: bindings({ FLOWTHINGS_HOST: host }) });
       try {
         for (const res of [await ingest(down, '{"temp":1}'), await send(down, 'GET', `/flows${flowPath}/latest`)]) {
