@@ -17,10 +17,12 @@ import (
 
 // wsProbeCeiling bounds what the ws probe (everything the wasm bridge will
 // call) adds to the floor, in bytes of wasm compressed by compress/gzip at
-// BestCompression: the 140,171 bytes measured with Go 1.26 plus 5 %. The
-// whole bridge module has about 126 KB on top of the floor for core, filter
-// and the bridge itself. Raise the ceiling only knowingly.
-const wsProbeCeiling = 147_180
+// BestCompression: the 157,799 bytes measured with Go 1.26 plus 5 % (it
+// was 140,171 before subscriptions with backfill: exactly-once delivery,
+// gaps, retries, liveness probes and the handshake bound). The whole
+// bridge module has about 126 KB on top of the floor for core, filter and
+// the bridge itself. Raise the ceiling only knowingly.
+const wsProbeCeiling = 165_690
 
 // TestWasmSize builds the probes of core/internal/wasmprobe for js/wasm with
 // the release flags, logs their sizes and what each adds to the floor, and

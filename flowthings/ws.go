@@ -35,9 +35,6 @@ type Dialer interface {
 // Subscription handlers and WSOptions.OnError run one at a time, in arrival
 // order, on a goroutine of the WebSocket. They may call any method, including
 // Send and Close, but a slow handler delays the ones after it.
-// wsTimers is the number of the engine's timers, which are numbered from 0.
-const wsTimers = int(core.WSTimerReconnect) + 1
-
 type WebSocket struct {
 	cfg       core.Config
 	transport Transport
@@ -57,8 +54,7 @@ type WebSocket struct {
 	waiters map[core.WSCallID]chan wsResult
 	subs    map[core.WSHandlerID]*Subscription // one handler per Subscription
 	lastSub core.WSHandlerID
-	timers  [wsTimers]*time.Timer
-	tgen    [wsTimers]uint64
+	timers  map[core.WSTimer]*wsTimer // armed timers, by the engine's name
 	tasks   []wsTask // handler and OnError calls, run in order by runTasks
 	running bool     // a runTasks goroutine exists
 	done    chan struct{}
@@ -118,6 +114,7 @@ func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, di
 		opened:    make(chan struct{}),
 		waiters:   map[core.WSCallID]chan wsResult{},
 		subs:      map[core.WSHandlerID]*Subscription{},
+		timers:    map[core.WSTimer]*wsTimer{},
 		done:      make(chan struct{}),
 	}
 	ws.life, ws.cancel = context.WithCancel(context.Background())
@@ -208,7 +205,7 @@ func (ws *WebSocket) SubscribeRaw(ctx context.Context, flowIDOrPath string, hand
 	ws.lastSub++
 	s := &Subscription{ws: ws, id: ws.lastSub, resource: flowIDOrPath, handler: handler, done: make(chan struct{})}
 	ws.subs[s.id] = s
-	call, acts := ws.eng.Subscribe(flowIDOrPath, s.id)
+	call, acts := ws.eng.Subscribe(flowIDOrPath, s.id, false)
 	ch := ws.wait(call)
 	ws.apply(acts)
 	ws.mu.Unlock()
@@ -387,24 +384,28 @@ func (ws *WebSocket) dropConn() {
 	}
 }
 
+// wsTimer is one armed timer of the engine; a firing after it was
+// stopped or replaced is ignored.
+type wsTimer struct{ t *time.Timer }
+
 func (ws *WebSocket) setTimer(t core.WSTimer, d time.Duration) {
 	ws.stopTimer(t)
-	g := ws.tgen[t]
-	ws.timers[t] = time.AfterFunc(d, func() {
+	w := &wsTimer{}
+	ws.timers[t] = w
+	w.t = time.AfterFunc(d, func() {
 		ws.mu.Lock()
 		defer ws.mu.Unlock()
-		if ws.tgen[t] == g {
-			ws.timers[t] = nil
+		if ws.timers[t] == w {
+			delete(ws.timers, t)
 			ws.apply(ws.eng.TimerFired(t))
 		}
 	})
 }
 
 func (ws *WebSocket) stopTimer(t core.WSTimer) {
-	ws.tgen[t]++
-	if ws.timers[t] != nil {
-		ws.timers[t].Stop()
-		ws.timers[t] = nil
+	if w := ws.timers[t]; w != nil {
+		w.t.Stop()
+		delete(ws.timers, t)
 	}
 }
 

@@ -145,7 +145,7 @@ func (b *Bridge) WSSend(id float64, frame any) string {
 // WSSubscribe subscribes handler (a number JavaScript picks) to a flow id or path.
 func (b *Bridge) WSSubscribe(id float64, resource string, handler float64) string {
 	return b.wsCall(id, func(e *engine) (core.WSCallID, []core.WSAction) {
-		return e.eng.Subscribe(resource, core.WSHandlerID(handler))
+		return e.eng.Subscribe(resource, core.WSHandlerID(handler), false)
 	})
 }
 
