@@ -55,8 +55,8 @@ type WebSocket struct {
 	subs    map[core.WSHandlerID]*Subscription // one handler per Subscription
 	lastSub core.WSHandlerID
 	timers  map[core.WSTimer]*wsTimer // armed timers, by the engine's name
-	tasks   []wsTask // handler and OnError calls, run in order by runTasks
-	running bool     // a runTasks goroutine exists
+	tasks   []wsTask                  // handler and OnError calls, run in order by runTasks
+	running bool                      // a runTasks goroutine exists
 	done    chan struct{}
 	err     error
 }
