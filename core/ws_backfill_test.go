@@ -43,7 +43,7 @@ func deliveredIDs(acts []WSAction) []string {
 
 func gapsOf(acts []WSAction) []*GapError {
 	var out []*GapError
-	for _, se := range actionsOf[*SubscriptionError](acts) {
+	for _, se := range actionsOf[*ReportError](acts) {
 		var g *GapError
 		if errors.As(se.Err, &g) {
 			out = append(out, g)
@@ -314,7 +314,7 @@ func TestWSBackfillFindFailures(t *testing.T) {
 		require.Len(t, gaps, 1)
 		assert.Equal(t, [2]int64{10, 50}, [2]int64{gaps[0].From, gaps[0].To})
 		assert.ErrorIs(t, gaps[0], unavailable)
-		assert.Contains(t, gaps[0].Error(), "back-filling failed 3 times in a row")
+		assert.Contains(t, gaps[0].Error(), "back-filling kept failing")
 		assert.Equal(t, []string{"1:d6"}, deliveredIDs(e.FrameReceived(ddPush("d6", 60))))
 	})
 	t.Run("a start that keeps failing fails Subscribe", func(t *testing.T) {
@@ -412,7 +412,7 @@ func TestWSBackfillUpdates(t *testing.T) {
 	startSub(t, e, 1, dd("d0", 5))
 	upd := func(id string, cd int64) WSDropInfo {
 		d := dd(id, cd)
-		d.Version, d.LastEditDate = 1, cd+5
+		d.Version = 1
 		d.Value = fmt.Appendf(nil, `{"id":%q,"creationDate":%d,"version":1,"lastEditDate":%d}`, id, cd, cd+5)
 		return d
 	}
@@ -615,7 +615,7 @@ func TestDecodeFindResponse(t *testing.T) {
 		`{"id":"d1","flowId":"f1","path":"/a/b","creationDate":10,"lastEditDate":12,"version":2,"elems":{"id":"x"}},{"id":7},[]]}`))
 	require.NoError(t, err)
 	require.Len(t, ds, 3)
-	assert.Equal(t, WSDropInfo{ID: "d1", FlowID: "f1", Path: "/a/b", CreationDate: 10, LastEditDate: 12, Version: 2,
+	assert.Equal(t, WSDropInfo{ID: "d1", FlowID: "f1", Path: "/a/b", CreationDate: 10, Version: 2,
 		Value: []byte(`{"id":"d1","flowId":"f1","path":"/a/b","creationDate":10,"lastEditDate":12,"version":2,"elems":{"id":"x"}}`)}, ds[0])
 	assert.False(t, ds[1].dated())
 	assert.Equal(t, "[]", string(ds[2].Value))

@@ -187,8 +187,8 @@ const (
 
 // WSAction is one instruction from the engine to its driver: *SendFrame,
 // *Deliver, *Release, *SettleReply, *SetTimer, *CancelTimer, *OpenSession,
-// *CloseSocket, *Find, *CancelFind, *EndSubscription, *SubscriptionError,
-// *ReportError or *Stopped.
+// *CloseSocket, *Find, *CancelFind, *EndSubscription, *ReportError or
+// *Stopped.
 type WSAction interface{ wsAction() }
 
 // SendFrame writes one text frame on the open socket. Frames must be written
@@ -259,36 +259,33 @@ type EndSubscription struct {
 	Err      error
 }
 
-// SubscriptionError carries an error of one subscription that does not end
-// it: a *GapError.
-type SubscriptionError struct {
+// ReportError carries an error that belongs to no call (see
+// WSOptions.OnError). Handler is the subscription it belongs to (a
+// *GapError, which does not end it), 0 for the connection's.
+type ReportError struct {
+	Err      error
 	Resource string
 	Handler  WSHandlerID
-	Err      error
 }
-
-// ReportError carries an error that belongs to no call (see WSOptions.OnError).
-type ReportError struct{ Err error }
 
 // Stopped is the engine's last action: it has stopped for good. Err is nil
 // after Close, the connection error when the first connection failed, or a
 // *ConnectionLostError when the socket was lost and not re-established.
 type Stopped struct{ Err error }
 
-func (*SendFrame) wsAction()         {}
-func (*Deliver) wsAction()           {}
-func (*Release) wsAction()           {}
-func (*SettleReply) wsAction()       {}
-func (*SetTimer) wsAction()          {}
-func (*CancelTimer) wsAction()       {}
-func (*OpenSession) wsAction()       {}
-func (*CloseSocket) wsAction()       {}
-func (*Find) wsAction()              {}
-func (*CancelFind) wsAction()        {}
-func (*EndSubscription) wsAction()   {}
-func (*SubscriptionError) wsAction() {}
-func (*ReportError) wsAction()       {}
-func (*Stopped) wsAction()           {}
+func (*SendFrame) wsAction()       {}
+func (*Deliver) wsAction()         {}
+func (*Release) wsAction()         {}
+func (*SettleReply) wsAction()     {}
+func (*SetTimer) wsAction()        {}
+func (*CancelTimer) wsAction()     {}
+func (*OpenSession) wsAction()     {}
+func (*CloseSocket) wsAction()     {}
+func (*Find) wsAction()            {}
+func (*CancelFind) wsAction()      {}
+func (*EndSubscription) wsAction() {}
+func (*ReportError) wsAction()     {}
+func (*Stopped) wsAction()         {}
 
 const (
 	defaultHeartbeat        = 30 * time.Second
@@ -435,8 +432,10 @@ func (e *WSEngine) Closed(err error) []WSAction {
 	}
 	lost := &ConnectionLostError{Err: err}
 	var out []WSAction
-	for _, t := range [...]WSTimer{WSTimerHeartbeat, WSTimerHandshake, WSTimerStable, WSTimerRetry} {
-		out = e.disarm(out, t)
+	for t := range wsTimerCount {
+		if t != WSTimerReconnect {
+			out = e.disarm(out, t)
+		}
 	}
 	if e.state == WSOpen {
 		out = e.failSent(out, lost)
@@ -507,9 +506,8 @@ func (e *WSEngine) TimerFired(t WSTimer) []WSAction {
 	case WSTimerReconnect: // armed only in WSBackoff
 		return e.openSession(nil)
 	case WSTimerHandshake: // armed only in WSConnecting
-		req, _ := e.cfg.NewSessionRequest()
 		out := []WSAction{&CloseSocket{}} // abandon the attempt
-		return append(out, e.Closed(&TimeoutError{Method: req.Method, Path: req.Path, What: "websocket handshake", After: e.opts.HandshakeTimeout})...)
+		return append(out, e.Closed(&TimeoutError{Method: "POST", Path: "/session", What: "websocket handshake", After: e.opts.HandshakeTimeout})...)
 	case WSTimerStable:
 		e.attempts = 0
 		return nil
@@ -611,8 +609,15 @@ func (e *WSEngine) reply(in wsInbound, frame []byte) []WSAction {
 // issued reports whether msgID is one the engine sent: msgIds count up
 // from 1, so this needs no memory of past calls.
 func (e *WSEngine) issued(msgID string) bool {
-	n, err := strconv.ParseUint(msgID, 10, 64)
-	return err == nil && n >= 1 && n <= e.lastMsgID && strconv.FormatUint(n, 10) == msgID
+	var n uint64
+	for i := 0; i < len(msgID); i++ {
+		c := msgID[i]
+		if c < '0' || c > '9' || i == 0 && c == '0' || n > e.lastMsgID {
+			return false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n >= 1 && n <= e.lastMsgID
 }
 
 // frameError reports a frame the engine cannot use. As with REST

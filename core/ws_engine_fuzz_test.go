@@ -67,8 +67,6 @@ func (m *wsFuzzModel) apply(what string, acts []WSAction) {
 			}
 		case *ReportError:
 			_ = a.Err.Error()
-		case *SubscriptionError:
-			_ = a.Err.Error()
 		case *Find:
 			m.finds = append(m.finds, a.ID)
 		case *EndSubscription, *SetTimer, *CancelTimer, *OpenSession, *CloseSocket, *CancelFind, *Release:

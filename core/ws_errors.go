@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// incomparable makes a struct type incomparable, so that the compiler
+// writes no equality function for it: the wasm module would carry it for
+// nothing (errors are compared by identity, through their pointers).
+type incomparable [0]func()
+
 // The kinds of the WebSocket engine's own errors (see Kind).
 const (
 	KindGap     Kind = "gap"     // *GapError
@@ -42,6 +47,7 @@ func (e *ConnectionLostError) Unwrap() error { return e.Err }
 // WSOptions.HandshakeTimeout, or any frame from a server that went silent
 // for two heartbeat intervals.
 type TimeoutError struct {
+	_ incomparable
 	// Method and Path name the request that timed out; both are empty when
 	// it was not one request (a silent socket).
 	Method, Path string
@@ -51,11 +57,11 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	s := "flowthings: "
+	what := e.What
 	if e.Method != "" {
-		s += e.Method + " " + e.Path + ": "
+		what = e.Method + " " + e.Path + ": " + what
 	}
-	return s + e.What + " timed out after " + strconv.FormatInt(e.After.Milliseconds(), 10) + " ms"
+	return "flowthings: " + what + " timed out after " + strconv.FormatInt(e.After.Milliseconds(), 10) + " ms"
 }
 
 // Timeout reports true, as net.Error's does.
@@ -70,6 +76,7 @@ func (e *TimeoutError) Timeout() bool { return true }
 // know where the gap ends; From is 0 when the subscription had never seen a
 // drop of its flow.
 type GapError struct {
+	_ incomparable
 	// Resource is the flow id or path of the subscription.
 	Resource string
 	From, To int64
@@ -80,17 +87,15 @@ type GapError struct {
 }
 
 func (e *GapError) Error() string {
-	s := "flowthings: subscription to " + quote(e.Resource) + ": drops created from " + strconv.FormatInt(e.From, 10)
+	to, cause := " on", ""
 	if e.To > 0 {
-		s += " to " + strconv.FormatInt(e.To, 10)
-	} else {
-		s += " on"
+		to = " to " + strconv.FormatInt(e.To, 10)
 	}
-	s += " (epoch ms) may be missing: " + e.Reason
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		cause = ": " + e.Err.Error()
 	}
-	return s
+	return "flowthings: subscription to " + quote(e.Resource) + ": drops created from " + strconv.FormatInt(e.From, 10) +
+		to + " (epoch ms) may be missing: " + e.Reason + cause
 }
 
 func (e *GapError) Unwrap() error { return e.Err }

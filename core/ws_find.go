@@ -15,10 +15,12 @@ import (
 // and in one Release once the engine no longer needs it.
 type WSDropInfo struct {
 	ID, FlowID, Path string
-	// CreationDate and LastEditDate are epoch milliseconds by the
-	// platform's clock; 0 when the drop has none.
-	CreationDate, LastEditDate int64
-	Version                    int64
+	// CreationDate is epoch milliseconds by the platform's clock; 0 when
+	// the drop has none.
+	CreationDate int64
+	// Version counts the changes made to the drop (the platform bumps it on
+	// every update; 0 for a new drop).
+	Version int64
 
 	Ref   uint64 // the driver's handle on the drop; 0 when Value carries it
 	Value []byte // the drop's raw JSON, or nil with a Ref
@@ -29,29 +31,17 @@ type WSDropInfo struct {
 func (d *WSDropInfo) dated() bool { return d.ID != "" && d.CreationDate > 0 }
 
 // updated reports a push of a change to a drop rather than of a new one.
-func (d *WSDropInfo) updated() bool { return d.Version > 0 || d.LastEditDate > d.CreationDate }
+func (d *WSDropInfo) updated() bool { return d.Version > 0 }
 
-// dropInfoOf reads the control fields of a drop's raw JSON, in one pass.
-// Anything that is not an object yields only Value.
+// dropInfoOf reads the control fields of a drop's raw JSON. Anything
+// that is not an object yields only Value.
 func dropInfoOf(v []byte) WSDropInfo {
 	d := WSDropInfo{Value: v}
-	eachJSONMember(v, func(name, value []byte) bool {
-		switch string(name) {
-		case `"id"`:
-			d.ID, _ = jsonText(value)
-		case `"flowId"`:
-			d.FlowID, _ = jsonText(value)
-		case `"path"`:
-			d.Path, _ = jsonText(value)
-		case `"creationDate"`:
-			d.CreationDate, _ = jsonInt(value)
-		case `"lastEditDate"`:
-			d.LastEditDate, _ = jsonInt(value)
-		case `"version"`:
-			d.Version, _ = jsonInt(value)
-		}
-		return true
-	})
+	d.ID, _ = jsonText(jsonMember(v, "id"))
+	d.FlowID, _ = jsonText(jsonMember(v, "flowId"))
+	d.Path, _ = jsonText(jsonMember(v, "path"))
+	d.CreationDate, _ = jsonInt(jsonMember(v, "creationDate"))
+	d.Version, _ = jsonInt(jsonMember(v, "version"))
 	return d
 }
 
@@ -100,31 +90,27 @@ type wsCursor struct {
 // too. A flow named by its path is found in the account the path names,
 // which may be another that shared it.
 func (e *WSEngine) findRequest(resource string, kind int, c wsCursor) (Request, error) {
-	params := Params{"sort": "creationDate", "limit": e.opts.BackfillPage, "start": c.start}
+	var hints, only any = "true", nil
+	order, filter := "asc", "creationDate >= "
 	if kind == findKindAnchor {
-		params["order"] = "desc"
-		params["only"] = "id,creationDate"
-		if c.dated {
-			// Drops created meanwhile in a newer millisecond would come
-			// first, newest first, and push the rest past the next offset.
-			params["filter"] = "creationDate <= " + strconv.FormatInt(c.cd, 10)
-		}
-	} else {
-		params["order"] = "asc"
-		params["hints"] = true
-		if c.dated {
-			params["filter"] = "creationDate >= " + strconv.FormatInt(c.cd, 10)
-		}
+		// Newest first, only what marks them. Drops created meanwhile in a
+		// newer millisecond would come first and push the rest past the
+		// next offset: later pages ask for the mark's millisecond and older.
+		order, hints, only, filter = "desc", nil, "id,creationDate", "creationDate <= "
 	}
-	op := Op{Service: ServiceDrop, Name: OpFindMany, Params: params}
+	if !c.dated {
+		filter = ""
+	} else {
+		filter += strconv.FormatInt(c.cd, 10)
+	}
+	op := Op{Service: ServiceDrop, Name: OpFindMany, FlowID: resource, Params: Params{"sort": "creationDate", "order": order,
+		"limit": strconv.Itoa(e.opts.BackfillPage), "start": strconv.Itoa(c.start), "hints": hints, "only": only, "filter": filter}}
 	cfg := e.cfg
 	if resource != "" && resource[0] == '/' {
-		op.Path = resource
+		op.FlowID, op.Path = "", resource
 		if owner, _, _ := strings.Cut(resource[1:], "/"); owner != "" {
 			cfg.Namespace = owner
 		}
-	} else {
-		op.FlowID = resource
 	}
 	return cfg.BuildOp(op)
 }

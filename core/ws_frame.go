@@ -32,8 +32,8 @@ type WSDrop struct {
 	// Resource is the flow id of the drop (a push frame's resource).
 	Resource string
 	// Value is the raw JSON of the drop, the same shape as a REST read,
-	// when the driver passed it (each handler gets its own copy); nil when
-	// the driver passed a Ref instead.
+	// when the driver passed it (the Delivers of one drop share it: do not
+	// change it); nil when the driver passed a Ref instead.
 	Value []byte
 	// Ref is the driver's handle on the drop, when it passed one.
 	Ref uint64

@@ -1,10 +1,5 @@
 package core
 
-import (
-	"slices"
-	"strconv"
-)
-
 // Subscriptions, and how those with backfill deliver every drop exactly
 // once.
 //
@@ -86,14 +81,13 @@ type wsSub struct {
 	failures int   // finds that failed in a row
 	lastErr  error // the last one's error
 
-	// Back-fill: what must be found again (a copy of the mark when it
-	// started), and whether it was.
+	// Back-fill: what must be found again (the mark when it started), and
+	// whether it was.
 	boundary wsMark
 	verified bool
 	gap      *GapError // reported, with its end, before the next drop
 
-	held    []wsHeld // pushes that arrived while starting or back-filling
-	heldIDs map[string]bool
+	held []wsHeld // pushes that arrived while starting or back-filling
 }
 
 // wsHeld is a push a subscription holds. The subscriptions holding one
@@ -117,6 +111,8 @@ func (m *wsMark) done(d *WSDropInfo) bool {
 }
 
 // add accounts for d.
+//
+//go:noinline
 func (m *wsMark) add(d *WSDropInfo) {
 	switch {
 	case !m.set || d.CreationDate > m.cd:
@@ -124,15 +120,6 @@ func (m *wsMark) add(d *WSDropInfo) {
 	case d.CreationDate == m.cd:
 		m.ids[d.ID] = true
 	}
-}
-
-func (m *wsMark) clone() wsMark {
-	c := *m
-	c.ids = make(map[string]bool, len(m.ids))
-	for id := range m.ids {
-		c.ids[id] = true
-	}
-	return c
 }
 
 // Subscribe subscribes handler to the drops of a flow, named by its id or,
@@ -264,7 +251,9 @@ func (e *WSEngine) activate(out []WSAction, s *wsSub) []WSAction {
 		return e.findPage(out, s)
 	}
 	s.phase = wsBackfilling
-	s.boundary = s.mark.clone()
+	// The ids are shared: what back-fill adds at the boundary's
+	// millisecond it has found anyway.
+	s.boundary = s.mark
 	s.verified = len(s.boundary.ids) == 0
 	s.cursor = wsCursor{dated: s.mark.set, cd: s.mark.cd}
 	return e.findPage(out, s)
@@ -290,7 +279,7 @@ func (e *WSEngine) suspend(out []WSAction, s *wsSub) []WSAction {
 
 func (e *WSEngine) dropHeld(out []WSAction, s *wsSub) []WSAction {
 	held := s.held
-	s.held, s.heldIDs = nil, nil
+	s.held = nil
 	for _, h := range held {
 		out = unhold(out, h)
 	}
@@ -298,6 +287,8 @@ func (e *WSEngine) dropHeld(out []WSAction, s *wsSub) []WSAction {
 }
 
 // settleCalls settles the Subscribe calls waiting on s.
+//
+//go:noinline
 func (e *WSEngine) settleCalls(out []WSAction, s *wsSub, body []byte, err error) []WSAction {
 	for _, c := range s.calls {
 		out = e.settle(out, c, body, err)
@@ -350,7 +341,10 @@ func (e *WSEngine) dropSub(out []WSAction, s *wsSub, call WSCallID) ([]WSAction,
 }
 
 // push offers a pushed drop to every subscription of its resource (the
-// flow id), of the drop's flowId and of its path.
+// flow id), of the drop's flowId and of its path: delivered, held until the
+// subscription has started or back-filled, or dropped as accounted for
+// already (or, with backfill, before the resource is subscribed: back-fill
+// will find it).
 func (e *WSEngine) push(resource string, d WSDropInfo) []WSAction {
 	var hs []WSHandlerID
 	for i, key := range [...]string{resource, d.FlowID, d.Path} {
@@ -367,30 +361,18 @@ func (e *WSEngine) push(resource string, d WSDropInfo) []WSAction {
 	var out []WSAction
 	holders := new(int)
 	for _, h := range hs {
-		out = e.offer(out, e.subs[h], &d, holders)
+		switch s := e.subs[h]; {
+		case s.phase == wsLive || !s.backfill:
+			out = e.accept(out, s, &d)
+		case s.phase == wsStarting || s.phase == wsBackfilling:
+			s.held = append(s.held, wsHeld{drop: d, holders: holders})
+			*holders++
+		}
 	}
 	if *holders > 0 {
 		return out
 	}
 	return release(out, d.Ref)
-}
-
-// offer hands a pushed drop to s: delivered, held until s has started or
-// back-filled, or dropped as accounted for already (or, with backfill,
-// before the resource is subscribed: back-fill will find it).
-func (e *WSEngine) offer(out []WSAction, s *wsSub, d *WSDropInfo, holders *int) []WSAction {
-	switch {
-	case s.phase == wsLive || !s.backfill:
-		return e.accept(out, s, d)
-	case s.phase == wsStarting || s.phase == wsBackfilling:
-		s.held = append(s.held, wsHeld{drop: *d, holders: holders})
-		if s.heldIDs == nil {
-			s.heldIDs = map[string]bool{}
-		}
-		s.heldIDs[d.ID] = true
-		*holders++
-	}
-	return out
 }
 
 // accept delivers d to s unless s accounted for it already.
@@ -403,21 +385,29 @@ func (e *WSEngine) accept(out []WSAction, s *wsSub, d *WSDropInfo) []WSAction {
 		} else {
 			s.mark.add(d)
 			if s.gap != nil {
-				gap := s.gap
-				s.gap = nil
-				gap.To = d.CreationDate
-				out = append(out, &SubscriptionError{Resource: s.res.key, Handler: s.handler, Err: gap})
+				out = e.reportGap(out, s, d.CreationDate)
 			}
 		}
 	}
-	drop := WSDrop{Resource: d.FlowID, Value: slices.Clone(d.Value), Ref: d.Ref}
+	drop := WSDrop{Resource: d.FlowID, Value: d.Value, Ref: d.Ref}
 	if drop.Resource == "" {
 		drop.Resource = s.res.key
 	}
 	return append(out, &Deliver{Handler: s.handler, Drop: drop})
 }
 
+// reportGap reports the gap s found, which ends where the drop created at
+// to is; to 0 says it is not known.
+func (e *WSEngine) reportGap(out []WSAction, s *wsSub, to int64) []WSAction {
+	gap := s.gap
+	s.gap = nil
+	gap.To = to
+	return append(out, &ReportError{Err: gap, Resource: s.res.key, Handler: s.handler})
+}
+
 // release emits Release for a drop the driver passed by Ref.
+//
+//go:noinline
 func release(out []WSAction, ref uint64) []WSAction {
 	if ref == 0 {
 		return out
@@ -427,6 +417,8 @@ func release(out []WSAction, ref uint64) []WSAction {
 
 // unhold drops one hold of a held push, and releases it when it was the
 // last.
+//
+//go:noinline
 func unhold(out []WSAction, h wsHeld) []WSAction {
 	if *h.holders--; *h.holders > 0 {
 		return out
@@ -511,8 +503,7 @@ func (e *WSEngine) findFailed(out []WSAction, s *wsSub, err error) []WSAction {
 	}
 	// Back-filling keeps failing: what it was to fetch is lost to s.
 	s.failures = 0
-	s.gap = &GapError{Resource: s.res.key, From: s.boundary.cd, Reason: "back-filling failed " +
-		strconv.Itoa(e.opts.BackfillAttempts) + " times in a row", Err: err}
+	s.gap = newGap(s, "back-filling kept failing", err)
 	return e.goLive(out, s)
 }
 
@@ -551,11 +542,13 @@ func (e *WSEngine) fillPage(out []WSAction, s *wsSub, drops []WSDropInfo) []WSAc
 				s.verified = true
 			case d.CreationDate > s.boundary.cd:
 				s.verified = true
-				out = append(out, &SubscriptionError{Resource: s.res.key, Handler: s.handler, Err: &GapError{
-					Resource: s.res.key, From: s.boundary.cd, To: d.CreationDate, Reason: evicted}})
+				s.gap = newGap(s, evicted, nil)
+				out = e.reportGap(out, s, d.CreationDate)
 			}
 		}
-		caughtUp = caughtUp || s.heldIDs[d.ID]
+		// The first push held arrived on the new socket: back-fill has
+		// reached what is pushed.
+		caughtUp = caughtUp || len(s.held) > 0 && d.ID == s.held[0].drop.ID
 		out = e.accept(out, s, d)
 		out = release(out, d.Ref)
 	}
@@ -573,9 +566,14 @@ func (e *WSEngine) fillPage(out []WSAction, s *wsSub, drops []WSDropInfo) []WSAc
 		return e.findPage(out, s)
 	}
 	if !s.verified {
-		s.gap = &GapError{Resource: s.res.key, From: s.boundary.cd, Reason: evicted}
+		s.gap = newGap(s, evicted, nil)
 	}
 	return e.goLive(out, s)
+}
+
+// newGap is the gap of s from its boundary on.
+func newGap(s *wsSub, reason string, err error) *GapError {
+	return &GapError{Resource: s.res.key, From: s.boundary.cd, Reason: reason, Err: err}
 }
 
 const evicted = "the flow no longer holds the drops delivered last (its capacity or time to live removed them)"
@@ -584,7 +582,7 @@ const evicted = "the flow no longer holds the drops delivered last (its capacity
 func (e *WSEngine) goLive(out []WSAction, s *wsSub) []WSAction {
 	s.phase = wsLive
 	held := s.held
-	s.held, s.heldIDs = nil, nil
+	s.held = nil
 	for _, h := range held {
 		out = e.accept(out, s, &h.drop)
 		out = unhold(out, h)

@@ -1,5 +1,5 @@
 // Package exercise calls what the wasm bridge will call of core and filter,
-// with inputs from the command line so that nothing is folded away, and
+// with inputs from wasmprobe.Inputs so that nothing is folded away, and
 // prints every result so that nothing is dropped as unused.
 package exercise
 
@@ -137,8 +137,6 @@ func do(acts []core.WSAction) {
 			println("find", a.ID, a.Request.URL)
 		case *core.CancelFind:
 			println("cancel find", a.ID)
-		case *core.SubscriptionError:
-			report("subscription "+a.Resource, a.Err)
 		case *core.SettleReply:
 			report("settle", a.Err)
 			println("settle", a.Call, string(a.Body))

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,7 +72,7 @@ func openWS(t *testing.T, b *bridge.Bridge, cfg float64, options *bridge.Obj) fl
 	t.Helper()
 	id := ok(t, b.WSNew(cfg, options))["id"].(float64)
 	acts := actions(t, b.WSConnect(id))
-	require.Equal(t, []string{"open"}, types(acts))
+	require.Equal(t, "open", acts[0]["type"])
 	m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
 	require.Equal(t, []any{}, m["actions"])
 	actions(t, b.WSOpened(id))
@@ -82,12 +82,16 @@ func openWS(t *testing.T, b *bridge.Bridge, cfg float64, options *bridge.Obj) fl
 func TestWSLifecycle(t *testing.T) {
 	b := bridge.New()
 	cfg := configure(t, b)
-	id := ok(t, b.WSNew(cfg, o("heartbeatMs", 5000.0, "reconnect", false)))["id"].(float64)
+	id := ok(t, b.WSNew(cfg, o("heartbeatMs", 5000.0, "reconnect", false, "handshakeMs", 2000.0)))["id"].(float64)
 
-	// Connect: the session request, as Build gives requests.
-	acts := actions(t, b.WSConnect(id))
-	require.Equal(t, []string{"open"}, types(acts))
+	// Connect: the session request, as Build gives requests, and the
+	// handshake's bound.
+	result := b.WSConnect(id)
+	assert.Equal(t, "connecting", ok(t, result)["state"])
+	acts := actions(t, result)
+	require.Equal(t, []string{"open", "setTimer"}, types(acts))
 	assert.Equal(t, 0.0, acts[0]["attempt"])
+	assert.Equal(t, 2000.0, acts[1]["ms"])
 	req := acts[0]["request"].(map[string]any)
 	assert.Equal(t, "POST", req["method"])
 	assert.Equal(t, "https://ws.test/session", req["url"])
@@ -98,18 +102,21 @@ func TestWSLifecycle(t *testing.T) {
 
 	// The session: the socket's URL.
 	m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, `{"head":{"status":200,"ok":true},"body":{"id":"s 1"}}`))
-	assert.Equal(t, map[string]any{"url": "wss://ws.test/session/s%201/ws", "actions": []any{}}, m)
+	assert.Equal(t, map[string]any{"url": "wss://ws.test/session/s%201/ws", "state": "connecting", "actions": []any{}}, m)
 
-	// Open: the heartbeat.
-	acts = actions(t, b.WSOpened(id))
-	jsonEq(t, `[{"type":"setTimer","timer":0,"ms":5000}]`, acts)
+	// Open: the handshake's bound goes, the heartbeat and the stability
+	// timer come.
+	result = b.WSOpened(id)
+	assert.Equal(t, "open", ok(t, result)["state"])
+	jsonEq(t, `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":0,"ms":5000},{"type":"setTimer","timer":3,"ms":10000}]`, actions(t, result))
+	actions(t, b.WSFrame(id, `{"type":"heartbeat"}`)) // the server is alive
 	acts = actions(t, b.WSTimer(id, 0))
 	jsonEq(t, `[{"type":"send","frame":"{\"type\":\"heartbeat\"}"},{"type":"setTimer","timer":0,"ms":5000}]`, acts)
 	assert.Empty(t, actions(t, b.WSTimer(id, 1)), "a timer not armed")
 	assert.Empty(t, actions(t, b.WSTimer(id, 7)), "no such timer")
 
-	// Subscribe, confirm, receive pushes.
-	subCall, acts := call(t, b.WSSubscribe(id, "f1", 7))
+	// Subscribe (without backfill), confirm, receive pushes.
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 7, false))
 	require.Len(t, acts, 1)
 	f, msgID := sent(t, acts[0])
 	assert.Equal(t, map[string]any{"msgId": msgID, "object": "drop", "type": "subscribe", "flowId": "f1"}, f)
@@ -122,7 +129,7 @@ func TestWSLifecycle(t *testing.T) {
 	assert.IsType(t, map[string]any{}, acts[0]["value"], "the drop is embedded as JSON, not as text")
 
 	// A second handler on the same flow by path shares the socket's subscription.
-	pathCall, acts := call(t, b.WSSubscribe(id, "/alice/x", 8))
+	pathCall, acts := call(t, b.WSSubscribe(id, "/alice/x", 8, false))
 	_, msgID = sent(t, acts[0])
 	actions(t, b.WSFrame(id, reply(msgID, `{}`)))
 	acts = actions(t, b.WSFrame(id, push))
@@ -188,15 +195,17 @@ func TestWSLifecycle(t *testing.T) {
 	acts = actions(t, b.WSFrame(id, push))
 	assert.Equal(t, []string{"deliver"}, types(acts), "only handler 7 is left")
 
-	// Close: the socket, the timer, the subscription, the end.
-	acts = actions(t, b.WSClose(id))
-	assert.Equal(t, []string{"closeSocket", "cancelTimer", "endSubscription", "stopped"}, types(acts))
+	// Close: the socket, the timers, the subscription, the end.
+	result = b.WSClose(id)
+	assert.Equal(t, "closed", ok(t, result)["state"])
+	acts = actions(t, result)
+	assert.Equal(t, []string{"closeSocket", "cancelTimer", "cancelTimer", "endSubscription", "stopped"}, types(acts))
 	assert.Equal(t, 0.0, acts[1]["timer"])
-	assert.Equal(t, "f1", acts[2]["resource"])
-	assert.Equal(t, 7.0, acts[2]["handler"])
-	assert.Equal(t, "closed", acts[2]["error"].(map[string]any)["kind"])
-	assert.Nil(t, acts[3]["error"])
-	assert.Contains(t, acts[3], "error", "stopped always has an error member")
+	assert.Equal(t, "f1", acts[3]["resource"])
+	assert.Equal(t, 7.0, acts[3]["handler"])
+	assert.Equal(t, "closed", acts[3]["error"].(map[string]any)["kind"])
+	assert.Nil(t, acts[4]["error"])
+	assert.Contains(t, acts[4], "error", "stopped always has an error member")
 
 	// Calls after the close fail at once.
 	lateCall, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
@@ -205,7 +214,7 @@ func TestWSLifecycle(t *testing.T) {
 	assert.Equal(t, "closed", acts[0]["error"].(map[string]any)["kind"])
 	assert.Empty(t, actions(t, b.WSClose(id)), "close twice")
 	assert.Empty(t, actions(t, b.WSOpened(id)))
-	assert.Empty(t, actions(t, b.WSClosed(id, "late")))
+	assert.Empty(t, actions(t, b.WSClosed(id, o("code", "transport", "message", "late"))))
 }
 
 func TestWSNewOptions(t *testing.T) {
@@ -219,18 +228,17 @@ func TestWSNewOptions(t *testing.T) {
 		opened  string // the actions of WSOpened
 		url     string
 	}{
-		{"no options", cfg, nil, `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
-		{"empty options", cfg, o(), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
-		{"options not an object are none", cfg, "x", `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
-		{"heartbeat", cfg, o("heartbeatMs", 250.0), `[{"type":"setTimer","timer":0,"ms":250}]`, "wss://ws.test/session/s-1/ws"},
-		{"no heartbeat", cfg, o("heartbeatMs", 0.0), `[]`, "wss://ws.test/session/s-1/ws"},
-		{"null heartbeat", cfg, o("heartbeatMs", nil), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
-		{"insecure", insecure, o("reconnect", true, "backoffMinMs", 10.0, "backoffMaxMs", 20.0, "maxAttempts", 3.0),
-			`[{"type":"setTimer","timer":0,"ms":30000}]`, "ws://ws.test/session/s-1/ws"},
+		{"empty options", cfg, o(), `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":0,"ms":30000},{"type":"setTimer","timer":3,"ms":10000}]`, "wss://ws.test/session/s-1/ws"},
+		{"heartbeat", cfg, o("heartbeatMs", 250.0, "handshakeMs", 0.0), `[{"type":"setTimer","timer":0,"ms":250},{"type":"setTimer","timer":3,"ms":10000}]`, "wss://ws.test/session/s-1/ws"},
+		{"no heartbeat", cfg, o("heartbeatMs", 0.0, "stableMs", 5.0), `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":3,"ms":5}]`, "wss://ws.test/session/s-1/ws"},
+		{"null heartbeat", cfg, o("heartbeatMs", nil, "handshakeMs", nil), `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":0,"ms":30000},{"type":"setTimer","timer":3,"ms":10000}]`, "wss://ws.test/session/s-1/ws"},
+		{"insecure", insecure, o("reconnect", true, "backoffMinMs", 10.0, "backoffMaxMs", 20.0, "maxAttempts", 3.0, "handshakeMs", 0.0,
+			"backfillPage", 10.0, "backfillAttempts", 2.0),
+			`[{"type":"setTimer","timer":0,"ms":30000},{"type":"setTimer","timer":3,"ms":10000}]`, "ws://ws.test/session/s-1/ws"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			id := ok(t, b.WSNew(tc.cfg, tc.options))["id"].(float64)
+			id := ok(t, via(t, b, "wsNew", tc.cfg, tc.options))["id"].(float64)
 			acts := actions(t, b.WSConnect(id))
 			m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
 			assert.Equal(t, tc.url, m["url"])
@@ -248,19 +256,21 @@ func TestWSNewOptions(t *testing.T) {
 		{"backoffMin a boolean", o("backoffMinMs", true), "backoffMinMs"},
 		{"backoffMax an array", o("backoffMaxMs", []any{}), "backoffMaxMs"},
 		{"maxAttempts a string", o("maxAttempts", "3"), "maxAttempts"},
+		{"handshakeMs a string", o("handshakeMs", "3"), "handshakeMs"},
+		{"backfillPage fractional", o("backfillPage", 0.5), "backfillPage"},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			inputError(t, b.WSNew(cfg, bad.options), bad.field)
 		})
 	}
-	inputError(t, b.WSNew(999, nil), "api")
+	inputError(t, b.WSNew(999, o()), "api")
 }
 
 func TestWSReconnect(t *testing.T) {
 	b := bridge.New()
 	cfg := configure(t, b)
-	id := openWS(t, b, cfg, o("reconnect", true, "backoffMinMs", 100.0, "backoffMaxMs", 100.0, "heartbeatMs", 0.0))
-	subCall, acts := call(t, b.WSSubscribe(id, "f1", 1))
+	id := openWS(t, b, cfg, o("reconnect", true, "backoffMinMs", 100.0, "backoffMaxMs", 100.0, "heartbeatMs", 0.0, "stableMs", 100.0, "handshakeMs", 0.0))
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 1, false))
 	_, msgID := sent(t, acts[0])
 	actions(t, b.WSFrame(id, reply(msgID, `{}`)))
 	_ = subCall
@@ -268,15 +278,17 @@ func TestWSReconnect(t *testing.T) {
 	require.Len(t, acts, 1)
 
 	// Lost: the sent call fails, the loss is reported, a backoff is armed.
-	acts = actions(t, b.WSClosed(id, "network down"))
-	assert.Equal(t, []string{"settle", "report", "setTimer"}, types(acts))
-	assert.Equal(t, pending, acts[0]["call"])
-	d := acts[0]["error"].(map[string]any)
+	result := b.WSClosed(id, o("code", "transport", "message", "network down"))
+	assert.Equal(t, "reconnecting", ok(t, result)["state"])
+	acts = actions(t, result)
+	assert.Equal(t, []string{"cancelTimer", "settle", "report", "setTimer"}, types(acts))
+	assert.Equal(t, pending, acts[1]["call"])
+	d := acts[1]["error"].(map[string]any)
 	assert.Equal(t, "connectionLost", d["kind"])
 	assert.Contains(t, d["message"], "network down")
-	assert.Equal(t, "connectionLost", acts[1]["error"].(map[string]any)["kind"])
-	assert.Equal(t, 1.0, acts[2]["timer"])
-	ms := acts[2]["ms"].(float64)
+	assert.Equal(t, "connectionLost", acts[2]["error"].(map[string]any)["kind"])
+	assert.Equal(t, 1.0, acts[3]["timer"])
+	ms := acts[3]["ms"].(float64)
 	assert.True(t, ms >= 50 && ms <= 100, "jittered backoff %v", ms)
 
 	// Calls while reconnecting are queued.
@@ -289,10 +301,10 @@ func TestWSReconnect(t *testing.T) {
 	assert.Equal(t, 1.0, acts[0]["attempt"])
 	ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
 	acts = actions(t, b.WSOpened(id))
-	require.Equal(t, []string{"send", "send"}, types(acts))
-	f, _ := sent(t, acts[0])
+	require.Equal(t, []string{"setTimer", "send", "send"}, types(acts))
+	f, _ := sent(t, acts[1])
 	assert.Equal(t, "subscribe", f["type"])
-	f, msgID = sent(t, acts[1])
+	f, msgID = sent(t, acts[2])
 	assert.Equal(t, "f2", f["id"])
 	acts = actions(t, b.WSFrame(id, reply(msgID, `{"id":"f2"}`)))
 	assert.Equal(t, queued, acts[0]["call"])
@@ -320,26 +332,27 @@ func TestWSSessionFailure(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			id := ok(t, b.WSNew(cfg, nil))["id"].(float64)
+			id := ok(t, b.WSNew(cfg, o()))["id"].(float64)
 			queued, _ := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
 			acts := actions(t, b.WSConnect(id))
 			result := b.WSSession(id, metaOf(acts[0]), tc.status, tc.text)
 			assert.NotContains(t, result, token, "the token never shows")
 			m := ok(t, result)
 			assert.NotContains(t, m, "url")
+			assert.Equal(t, "closed", m["state"])
 			acts = actions(t, result)
-			require.Equal(t, []string{"settle", "stopped"}, types(acts))
-			assert.Equal(t, queued, acts[0]["call"])
-			assert.Equal(t, "connectionLost", acts[0]["error"].(map[string]any)["kind"])
-			d := acts[1]["error"].(map[string]any)
+			require.Equal(t, []string{"cancelTimer", "settle", "stopped"}, types(acts))
+			assert.Equal(t, queued, acts[1]["call"])
+			assert.Equal(t, "connectionLost", acts[1]["error"].(map[string]any)["kind"])
+			d := acts[2]["error"].(map[string]any)
 			assert.Equal(t, tc.kind, d["kind"], "the first connection's failure is the result")
 			assert.Equal(t, "/session", d["path"])
 		})
 	}
 
 	// A refused reconnect stops the engine for good.
-	id := openWS(t, b, cfg, o("reconnect", true, "heartbeatMs", 0.0))
-	actions(t, b.WSClosed(id, "lost"))
+	id := openWS(t, b, cfg, o("reconnect", true, "heartbeatMs", 0.0, "handshakeMs", 0.0))
+	actions(t, b.WSClosed(id, o("code", "transport", "message", "lost")))
 	acts := actions(t, b.WSTimer(id, 1))
 	acts = actions(t, b.WSSession(id, metaOf(acts[0]), 403, `{"head":{"status":403,"ok":false}}`))
 	require.Equal(t, []string{"stopped"}, types(acts))
@@ -357,8 +370,6 @@ func TestWSCallsRejected(t *testing.T) {
 		frame any
 		field string
 	}{
-		{"not an object", "find", "frame"},
-		{"null", nil, "frame"},
 		{"object a number", o("object", 1.0, "type", "find"), "object"},
 		{"type an array", o("object", "flow", "type", []any{}), "type"},
 		{"flowId a number", o("object", "drop", "type", "find", "flowId", 1.0), "flowId"},
@@ -369,9 +380,11 @@ func TestWSCallsRejected(t *testing.T) {
 		{"option an object", o("object", "flow", "type", "findmany", "options", o("x", o())), "param x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inputError(t, b.WSSend(id, tc.frame), tc.field)
+			inputError(t, via(t, b, "wsSend", id, tc.frame), tc.field)
 		})
 	}
+	argumentError(t, via(t, b, "wsSend", id, "find"), "wsSend", "frame")
+	argumentError(t, via(t, b, "wsSend", id, nil), "wsSend", "frame")
 	// Frames the engine refuses settle at once.
 	for _, tc := range []struct {
 		name  string
@@ -391,7 +404,7 @@ func TestWSCallsRejected(t *testing.T) {
 			assert.Equal(t, tc.field, d["field"])
 		})
 	}
-	c, acts := call(t, b.WSSubscribe(id, "", 1))
+	c, acts := call(t, b.WSSubscribe(id, "", 1, true))
 	assert.Equal(t, c, acts[0]["call"])
 	assert.Equal(t, "resource", acts[0]["error"].(map[string]any)["field"])
 	c, acts = call(t, b.WSUnsubscribe(id, "never", 1))
@@ -412,7 +425,9 @@ func TestWSUnknownEngine(t *testing.T) {
 			"timer":       b.WSTimer(unknown, 0),
 			"frame":       b.WSFrame(unknown, `{}`),
 			"send":        b.WSSend(unknown, o("object", "flow", "type", "find", "id", "x")),
-			"subscribe":   b.WSSubscribe(unknown, "f1", 1),
+			"subscribe":   b.WSSubscribe(unknown, "f1", 1, true),
+			"push":        b.WSPush(unknown, "f1", o()),
+			"found":       b.WSFound(unknown, 1, o()),
 			"unsubscribe": b.WSUnsubscribe(unknown, "f1", 1),
 			"cancel":      b.WSCancel(unknown, 1),
 			"close":       b.WSClose(unknown),
@@ -451,5 +466,97 @@ func TestWSTokenNeverShows(t *testing.T) {
 			assert.NotContains(t, result, token)
 			assert.NotContains(t, result, token[:8], "not even a prefix")
 		})
+	}
+}
+
+// Subscriptions with backfill, with JavaScript keeping the drops: pushes
+// and found drops cross as control fields and a ref.
+func TestWSBackfill(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	id := openWS(t, b, cfg, o("reconnect", true, "heartbeatMs", 0.0, "handshakeMs", 0.0, "backoffMinMs", 10.0))
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 7, true))
+	_, msgID := sent(t, acts[0])
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	require.Equal(t, []string{"find"}, types(acts))
+	find := acts[0]["find"].(float64)
+	req := acts[0]["request"].(map[string]any)
+	assert.Equal(t, "GET", req["method"])
+	assert.Contains(t, req["url"], "/drop/f1?limit=500&only=id%2CcreationDate&order=desc&sort=creationDate&start=0")
+
+	// A push while starting is held; the start settles the call, then
+	// delivers it by ref and releases it.
+	drop := func(id string, cd, ref float64) *bridge.Obj {
+		return o("id", id, "flowId", "f1", "path", "/alice/x", "creationDate", cd, "ref", ref)
+	}
+	assert.Empty(t, actions(t, b.WSPush(id, "f1", drop("d2", 20, 1))))
+	acts = actions(t, b.WSFound(id, find, o("drops", []any{o("id", "d1", "creationDate", 10.0)})))
+	jsonEq(t, `[{"type":"settle","call":`+strconv.Itoa(int(subCall))+`,"body":{}},`+
+		`{"type":"deliver","handler":7,"resource":"f1","ref":1},{"type":"release","ref":1}]`, acts)
+
+	// A reconnect back-fills through a find; it failed transiently, then
+	// the drops found are gone past the mark: a gap with its range.
+	acts = actions(t, b.WSClosed(id, o("code", "transport", "message", "reset")))
+	acts = actions(t, b.WSTimer(id, 1))
+	ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
+	acts = actions(t, b.WSOpened(id))
+	_, msgID = sent(t, acts[len(acts)-1])
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	find = acts[0]["find"].(float64)
+	assert.Contains(t, acts[0]["request"].(map[string]any)["url"], "filter=creationDate%20%3E%3D%2020")
+	acts = actions(t, b.WSFound(id, find, o("error", o("code", "timeout", "message", "timed out"))))
+	assert.Equal(t, []string{"report", "setTimer"}, types(acts))
+	assert.Equal(t, "timeout", acts[0]["error"].(map[string]any)["kind"], "the code JavaScript gave")
+	acts = actions(t, b.WSTimer(id, 4))
+	find = acts[0]["find"].(float64)
+	acts = actions(t, b.WSFound(id, find, o("drops", []any{"junk"})))
+	assert.Equal(t, []string{"report", "setTimer"}, types(acts), "an item without control fields is a malformed find")
+	assert.Equal(t, "malformedResponse", acts[0]["error"].(map[string]any)["kind"])
+	find = actions(t, b.WSTimer(id, 4))[0]["find"].(float64)
+	acts = actions(t, b.WSFound(id, find, o("drops", []any{drop("d9", 90, 2)})))
+	assert.Equal(t, []string{"report", "deliver", "release"}, types(acts))
+	assert.Equal(t, 20.0, acts[0]["from"])
+	assert.Equal(t, 90.0, acts[0]["to"])
+	assert.Equal(t, "gap", acts[0]["error"].(map[string]any)["kind"])
+
+	// A refusal of a find ends the subscription with the platform's error.
+	acts = actions(t, b.WSClosed(id, nil))
+	acts = actions(t, b.WSTimer(id, 1))
+	ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
+	acts = actions(t, b.WSOpened(id))
+	_, msgID = sent(t, acts[len(acts)-1])
+	find = actions(t, b.WSFrame(id, reply(msgID, `{}`)))[0]["find"].(float64)
+	acts = actions(t, b.WSFound(id, find, o("error", o("code", "notFound", "message", "flowthings: GET /drop/f1: 404",
+		"status", 404.0, "method", "GET", "path", "/drop/f1"))))
+	assert.Equal(t, []string{"endSubscription", "send"}, types(acts))
+	d := acts[0]["error"].(map[string]any)
+	assert.Equal(t, "notFound", d["kind"])
+	assert.Equal(t, "flowthings: GET /drop/f1: 404", d["message"])
+	assert.Equal(t, 404.0, d["status"])
+	assert.Equal(t, "/drop/f1", d["path"])
+
+	// Close cancels what is in flight.
+	subCall, acts = call(t, b.WSSubscribe(id, "f2", 8, true))
+	_, msgID = sent(t, acts[0])
+	find = actions(t, b.WSFrame(id, reply(msgID, `{}`)))[0]["find"].(float64)
+	acts = actions(t, b.WSClose(id))
+	assert.Contains(t, acts, map[string]any{"type": "cancelFind", "find": find})
+}
+
+// A failed first connection keeps the code JavaScript gave its failure.
+func TestWSFirstConnectionFailure(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	for _, code := range []string{"transport", "timeout", ""} {
+		id := ok(t, b.WSNew(cfg, o()))["id"].(float64)
+		actions(t, b.WSConnect(id))
+		acts := actions(t, b.WSClosed(id, o("code", code, "message", "no luck")))
+		d := acts[len(acts)-1]["error"].(map[string]any)
+		want := code
+		if want == "" {
+			want = "transport"
+		}
+		assert.Equal(t, want, d["kind"])
+		assert.Equal(t, "no luck", d["message"])
 	}
 }
