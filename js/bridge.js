@@ -112,9 +112,8 @@ export function wsOpened(engine) { return callModule('wsOpened', engine); }
 /**
  * WSClosed reports that the socket, or the connection attempt, ended: reason
  * is null for a clean close by the server, else the failure {code, message[,
- * status, method, path, errors, messages]} as JavaScript has it (a transport
- * error, a timeout, a platform error), so that what the engine reports keeps
- * its code.
+ * status, method, path, account]} as JavaScript has it (a transport error, a
+ * timeout, a platform error), so that what the engine reports keeps its code.
  * @param {number} engine
  * @param {object | null} reason
  */
@@ -137,9 +136,9 @@ export function wsFrame(engine, frame) { return callModule('wsFrame', engine, fr
 
 /**
  * WSPush feeds a push frame JavaScript parsed: its resource and its drop's
- * control fields {id, flowId, path, creationDate, lastEditDate, version, ref};
- * ref is JavaScript's handle on the drop, which comes back in deliver and
- * release actions.
+ * control fields {id, flowId, path, creationDate, version, ref}; ref is
+ * JavaScript's handle on the drop, which comes back in deliver and release
+ * actions.
  * @param {number} engine
  * @param {string} resource
  * @param {object} drop
