@@ -156,11 +156,13 @@ export interface WebSocketLike {
 /** A WebSocket class: called as `new WebSocket(url)`. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-/** The options of `new API(token, options)`; each falls back to `defaults`. */
+/** The options of `new API(token, options)`; each but `host` falls back to `defaults`. */
 export interface APIOptions {
-  /** The REST host (default `api.flowthings.io`); may carry a port. */
-  host?: string | undefined;
-  /** The WebSocket host (default `ws.flowthings.io`). */
+  /** The REST host, with an optional port: required (the local emulator's
+   * is `127.0.0.1:4000`, with `secure: false`); there is no default, the
+   * hosted `api.flowthings.io` is defunct. */
+  host: string;
+  /** The WebSocket host (default: `host`). */
   wsHost?: string | undefined;
   /** https/wss (default) or http/ws. */
   secure?: boolean | undefined;
@@ -182,10 +184,8 @@ export interface APIOptions {
   WebSocket?: WebSocketConstructor | undefined;
 }
 
-/** The hosted platform's defaults; every option of `new API` falls back to these. */
+/** The defaults of the options of `new API` (none for `host`, which is required; `wsHost` defaults to `host`). */
 export declare const defaults: {
-  readonly host: 'api.flowthings.io';
-  readonly wsHost: 'ws.flowthings.io';
   readonly secure: true;
   readonly version: '0.1';
   readonly params: Readonly<Params>;
@@ -481,7 +481,7 @@ export type TokenLike = { readonly account: string; readonly token: string };
  *
  * ```js
  * await init();
- * const api = new API(new Token('alice', '<token>'));
+ * const api = new API(new Token('alice', '<token>'), { host: '127.0.0.1:4000', secure: false });
  * const flow = await api.flow.create({ path: '/alice/sensors' });
  * await api.drop(flow.id).create({ elems: { temp: 21 } });
  * const hot = await api.drop(flow.id).find(mem.elems.temp.gt(30), { limit: 10 });
@@ -489,8 +489,9 @@ export type TokenLike = { readonly account: string; readonly token: string };
  */
 export declare class API implements APIShape<'promise'> {
   #private;
-  /** Throws a `FlowThingsError` (`code: 'input'`) without a token or with a bad option. */
-  constructor(token: Token | TokenLike, options?: APIOptions);
+  /** Throws a `FlowThingsError` (`code: 'input'`) without a token or a
+   * host, or with a bad or unknown option. */
+  constructor(token: Token | TokenLike, options: APIOptions);
   readonly flow: MutableService;
   readonly drop: DropServices;
   readonly track: MutableService;
@@ -840,7 +841,7 @@ export declare class Token {
  *   `forbidden`, `notFound`, `server`, `platform`;
  * - `internal` (a bug in the module), `unknown`, `error` (the default). */
 export type FlowThingsErrorCode =
-  | 'init' | 'input' | 'credentials' | 'unsupported' | 'transport' | 'timeout' | 'aborted' | 'malformedResponse'
+  | 'init' | 'input' | 'credentials' | 'unsupported' | 'transport' | 'redirect' | 'timeout' | 'aborted' | 'malformedResponse'
   | 'connectionLost' | 'closed' | 'unsubscribed' | 'frame' | 'overflow'
   | 'badRequest' | 'forbidden' | 'notFound' | 'server' | 'platform'
   | 'internal' | 'unknown' | 'error';
@@ -861,6 +862,7 @@ export interface FlowThingsErrorDetails {
   excerpt?: string | undefined;
   service?: string | undefined;
   operation?: string | undefined;
+  target?: string | undefined;
 }
 
 export interface FlowThingsExceptionDetails extends FlowThingsErrorDetails {
@@ -888,6 +890,8 @@ export declare class FlowThingsError extends Error {
   excerpt?: string;
   service?: string;
   operation?: string;
+  /** A refused redirect (`code: 'redirect'`): the origin it pointed to. */
+  target?: string;
 }
 
 /** The platform answered with a failure status (or an `ok: false`

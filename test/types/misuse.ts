@@ -21,11 +21,17 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   // @ts-expect-error a token is a Token or { account, token }
   new API('account:token');
   // @ts-expect-error the transport resolves to { status: number, … }
-  new API(new Token('a', 't'), { transport: async () => ({ status: '200', body: '' }) });
+  new API(new Token('a', 't'), { host: 'h', transport: async () => ({ status: '200', body: '' }) });
   // @ts-expect-error the WebSocket option is a constructor
-  new API(new Token('a', 't'), { WebSocket: {} });
+  new API(new Token('a', 't'), { host: 'h', WebSocket: {} });
   // @ts-expect-error version undefined would be sent as /vundefined/ (exactOptionalPropertyTypes)
-  new API(new Token('a', 't'), { version: undefined });
+  new API(new Token('a', 't'), { host: 'h', version: undefined });
+  // @ts-expect-error host is required: nothing defaults to the defunct hosted platform
+  new API(new Token('a', 't'), { secure: false });
+  // @ts-expect-error the options, with their host, are required
+  new API(new Token('a', 't'));
+  // @ts-expect-error an unknown option is a typo
+  new API(new Token('a', 't'), { hots: '127.0.0.1:4000' });
   // @ts-expect-error Token needs an account and a token
   new Token('a');
   // @ts-expect-error env is an object of strings

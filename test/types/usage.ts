@@ -85,10 +85,9 @@ export async function main(): Promise<void> {
   await init({}); // idempotent
 
   // ── defaults, Token, options ──
-  const host: 'api.flowthings.io' = defaults.host;
   const version: string = defaults.version;
   const timeout: number = defaults.timeoutMs;
-  check(host === 'api.flowthings.io' && version === '0.1' && timeout === 30000 && defaults.secure, 'defaults');
+  check(!('host' in defaults) && version === '0.1' && timeout === 30000 && defaults.secure, 'defaults');
 
   const token = new Token('acc', 'secret');
   const account: string = token.account;
@@ -108,12 +107,12 @@ export async function main(): Promise<void> {
   }
 
   const options: APIOptions = {
-    host: 'api.flowthings.io', wsHost: 'ws.flowthings.io', secure: true, version: '0.1', namespace: 'acc',
+    host: 'api.test', wsHost: 'ws.test', secure: true, version: '0.1', namespace: 'acc',
     params: { hints: false }, timeoutMs: 5000, transport, WebSocket: FakeSocket,
   };
   const api = new API(token, options);
-  const plain = new API({ account: 'acc', token: 'secret' }, { transport, version: 2 });
-  new API(token); // the runtime's fetch, defaults
+  const plain = new API({ account: 'acc', token: 'secret' }, { host: 'api.test', transport, version: 2 });
+  new API(token, { host: '127.0.0.1:4000', secure: false }); // the runtime's fetch, defaults
 
   // ── find: string → object, string[] → map, filters/params → array ──
   const one: StoredObject = await api.flow.find('f1');
