@@ -499,8 +499,8 @@ func TestWSEngineLiveness(t *testing.T) {
 
 // The handshake is bounded by the engine's timer, on the first connection
 // and on every reconnect.
-func TestWSEngineHandshakeTimeout(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSOptions{HandshakeTimeout: 5 * time.Second, Reconnect: true, Rand: seq(0)})
+func TestWSEngineTimeout(t *testing.T) {
+	e := NewWSEngine(wsTestCfg, WSOptions{Timeout: 5 * time.Second, Reconnect: true, Rand: seq(0)})
 	e.Connect()
 	acts := e.TimerFired(WSTimerHandshake)
 	assert.Equal(t, &CloseSocket{}, acts[0], "the attempt is abandoned")
@@ -510,7 +510,7 @@ func TestWSEngineHandshakeTimeout(t *testing.T) {
 	require.ErrorAs(t, st[0].Err, &te)
 	assert.Equal(t, "flowthings: POST /session: websocket handshake timed out after 5000 ms", te.Error())
 
-	e = openEngine(t, WSOptions{HandshakeTimeout: 5 * time.Second, Reconnect: true, Rand: seq(0)})
+	e = openEngine(t, WSOptions{Timeout: 5 * time.Second, Reconnect: true, Rand: seq(0)})
 	e.Closed(errors.New("EOF"))
 	assert.Equal(t, WSStatusReconnecting, e.Status())
 	acts = e.TimerFired(WSTimerReconnect)
@@ -522,7 +522,7 @@ func TestWSEngineHandshakeTimeout(t *testing.T) {
 	assert.Contains(t, e.Opened(), WSAction(&CancelTimer{Timer: WSTimerHandshake}))
 	assert.Nil(t, e.TimerFired(WSTimerHandshake), "disarmed once open")
 
-	e = NewWSEngine(wsTestCfg, WSOptions{HandshakeTimeout: -1})
+	e = NewWSEngine(wsTestCfg, WSOptions{Timeout: -1})
 	assert.Len(t, e.Connect(), 1, "no bound")
 }
 

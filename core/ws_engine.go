@@ -68,9 +68,10 @@ type WSOptions struct {
 	// socket is open. 0 means 30 s; a negative value disables heartbeats,
 	// and with them the detection of a silent server.
 	Heartbeat time.Duration
-	// HandshakeTimeout bounds each connection attempt, from the session
-	// request to the open socket. 0 means 30 s; a negative value, none.
-	HandshakeTimeout time.Duration
+	// Timeout bounds each connection attempt, from the session request to
+	// the open socket (the engine's handshake timer), and each find the
+	// driver performs for backfill. 0 means 30 s; a negative value, none.
+	Timeout time.Duration
 
 	// Reconnect enables automatic reconnection once a socket that was open
 	// is lost: the engine waits a backoff, opens a new session and
@@ -289,7 +290,7 @@ func (*Stopped) wsAction()         {}
 
 const (
 	defaultHeartbeat        = 30 * time.Second
-	defaultHandshakeTimeout = 30 * time.Second
+	defaultTimeout          = 30 * time.Second
 	defaultBackoffMin       = time.Second
 	defaultBackoffMax       = 30 * time.Second
 	defaultStableAfter      = 10 * time.Second
@@ -325,7 +326,7 @@ type wsCallRef struct {
 // NewWSEngine returns an idle engine for cfg.
 func NewWSEngine(cfg Config, opts WSOptions) *WSEngine {
 	opts.Heartbeat = orDefault(opts.Heartbeat, defaultHeartbeat)
-	opts.HandshakeTimeout = orDefault(opts.HandshakeTimeout, defaultHandshakeTimeout)
+	opts.Timeout = orDefault(opts.Timeout, defaultTimeout)
 	opts.StableAfter = orDefault(opts.StableAfter, defaultStableAfter)
 	if opts.BackoffMin <= 0 {
 		opts.BackoffMin = defaultBackoffMin
@@ -365,6 +366,9 @@ func orDefault(d, def time.Duration) time.Duration {
 // State reports where the engine is in its lifecycle.
 func (e *WSEngine) State() WSState { return e.state }
 
+// Options returns the options the engine runs with, defaults applied.
+func (e *WSEngine) Options() WSOptions { return e.opts }
+
 // Connect starts the first connection: it emits OpenSession, or Stopped when
 // the Config cannot open a session. Later calls do nothing.
 func (e *WSEngine) Connect() []WSAction {
@@ -381,8 +385,8 @@ func (e *WSEngine) openSession(out []WSAction) []WSAction {
 	}
 	e.state = WSConnecting
 	out = append(out, &OpenSession{Request: req, Attempt: e.attempts})
-	if e.opts.HandshakeTimeout > 0 {
-		out = e.setTimer(out, WSTimerHandshake, e.opts.HandshakeTimeout)
+	if e.opts.Timeout > 0 {
+		out = e.setTimer(out, WSTimerHandshake, e.opts.Timeout)
 	}
 	return out
 }
@@ -507,7 +511,7 @@ func (e *WSEngine) TimerFired(t WSTimer) []WSAction {
 		return e.openSession(nil)
 	case WSTimerHandshake: // armed only in WSConnecting
 		out := []WSAction{&CloseSocket{}} // abandon the attempt
-		return append(out, e.Closed(&TimeoutError{Method: "POST", Path: "/session", What: "websocket handshake", After: e.opts.HandshakeTimeout})...)
+		return append(out, e.Closed(&TimeoutError{Method: "POST", Path: "/session", What: "websocket handshake", After: e.opts.Timeout})...)
 	case WSTimerStable:
 		e.attempts = 0
 		return nil

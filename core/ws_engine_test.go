@@ -187,7 +187,7 @@ func TestWSEngineHeartbeatOption(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := NewWSEngine(wsTestCfg, WSOptions{Heartbeat: tt.opt, StableAfter: -1, HandshakeTimeout: -1})
+			e := NewWSEngine(wsTestCfg, WSOptions{Heartbeat: tt.opt, StableAfter: -1, Timeout: -1})
 			e.Connect()
 			assert.Equal(t, tt.want, e.Opened())
 		})

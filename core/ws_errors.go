@@ -44,7 +44,7 @@ func (e *ConnectionLostError) Unwrap() error { return e.Err }
 
 // TimeoutError is something the WebSocket engine waited for in vain: the
 // connection handshake (POST /session and the upgrade) within
-// WSOptions.HandshakeTimeout, or any frame from a server that went silent
+// WSOptions.Timeout, or any frame from a server that went silent
 // for two heartbeat intervals.
 type TimeoutError struct {
 	_ incomparable

@@ -48,7 +48,7 @@ func (b *Bridge) WSNew(cfgID float64, o *Obj) string {
 		key  string
 		dst  *time.Duration
 		none bool // 0 from JavaScript means none
-	}{{"heartbeatMs", &opts.Heartbeat, true}, {"handshakeMs", &opts.HandshakeTimeout, true},
+	}{{"heartbeatMs", &opts.Heartbeat, true}, {"handshakeMs", &opts.Timeout, true},
 		{"backoffMinMs", &opts.BackoffMin, false}, {"backoffMaxMs", &opts.BackoffMax, false}, {"stableMs", &opts.StableAfter, false}} {
 		n, err := integer(o, x.key)
 		if err != nil {
