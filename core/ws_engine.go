@@ -3,7 +3,6 @@ package core
 import (
 	"math/rand/v2"
 	"strconv"
-	"time"
 )
 
 // WSEngine is the WebSocket protocol (docs/protocol.md §8) as a transport-free
@@ -67,11 +66,11 @@ type WSOptions struct {
 	// Heartbeat is the interval of {"type":"heartbeat"} frames while the
 	// socket is open. 0 means 30 s; a negative value disables heartbeats,
 	// and with them the detection of a silent server.
-	Heartbeat time.Duration
+	Heartbeat Duration
 	// Timeout bounds each connection attempt, from the session request to
 	// the open socket (the engine's handshake timer), and each find the
 	// driver performs for backfill. 0 means 30 s; a negative value, none.
-	Timeout time.Duration
+	Timeout Duration
 
 	// Reconnect enables automatic reconnection once a socket that was open
 	// is lost: the engine waits a backoff, opens a new session and
@@ -82,11 +81,11 @@ type WSOptions struct {
 	// connection attempts: attempt n waits min(BackoffMax, BackoffMin·2ⁿ⁻¹),
 	// jittered to between half and all of it. Retries of subscribes and
 	// finds wait the same way. Defaults 1 s and 30 s.
-	BackoffMin, BackoffMax time.Duration
+	BackoffMin, BackoffMax Duration
 	// StableAfter is how long a socket must stay open before the engine
 	// counts the connection as good again: a socket that opens and drops
 	// sooner is a failed attempt, so the backoff keeps growing. 0 means 10 s.
-	StableAfter time.Duration
+	StableAfter Duration
 	// MaxAttempts stops the engine after that many consecutive failed
 	// connection attempts. 0 means no limit.
 	MaxAttempts int
@@ -219,7 +218,7 @@ type SettleReply struct {
 // TimerFired. Stale firings are ignored, so a driver need not be exact.
 type SetTimer struct {
 	Timer WSTimer
-	After time.Duration
+	After Duration
 }
 
 // CancelTimer disarms a timer.
@@ -289,11 +288,11 @@ func (*ReportError) wsAction()     {}
 func (*Stopped) wsAction()         {}
 
 const (
-	defaultHeartbeat        = 30 * time.Second
-	defaultTimeout          = 30 * time.Second
-	defaultBackoffMin       = time.Second
-	defaultBackoffMax       = 30 * time.Second
-	defaultStableAfter      = 10 * time.Second
+	defaultHeartbeat        = 30 * Second
+	defaultTimeout          = 30 * Second
+	defaultBackoffMin       = Second
+	defaultBackoffMax       = 30 * Second
+	defaultStableAfter      = 10 * Second
 	defaultBackfillAttempts = 10
 )
 
@@ -356,7 +355,7 @@ func NewWSEngine(cfg Config, opts WSOptions) *WSEngine {
 	}
 }
 
-func orDefault(d, def time.Duration) time.Duration {
+func orDefault(d, def Duration) Duration {
 	if d == 0 {
 		return def
 	}
@@ -459,7 +458,7 @@ func (e *WSEngine) Closed(err error) []WSAction {
 }
 
 // backoff is the jittered delay before attempt n (n ≥ 1).
-func (e *WSEngine) backoff(n int) time.Duration {
+func (e *WSEngine) backoff(n int) Duration {
 	d := e.opts.BackoffMin
 	for i := 1; i < n && d < e.opts.BackoffMax; i++ {
 		d *= 2
@@ -469,7 +468,7 @@ func (e *WSEngine) backoff(n int) time.Duration {
 	if j < 0 || j >= 1 {
 		j = 0
 	}
-	return d/2 + time.Duration(j*float64(d/2))
+	return d/2 + Duration(j*float64(d/2))
 }
 
 // failSent fails every sent CRUD request; the engine's own requests go
@@ -765,7 +764,7 @@ func (e *WSEngine) newCall() WSCallID {
 	return e.lastCall
 }
 
-func (e *WSEngine) setTimer(out []WSAction, t WSTimer, d time.Duration) []WSAction {
+func (e *WSEngine) setTimer(out []WSAction, t WSTimer, d Duration) []WSAction {
 	e.armed[t] = true
 	return append(out, &SetTimer{Timer: t, After: d})
 }

@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"strconv"
-	"time"
 )
 
 // incomparable makes a struct type incomparable, so that the compiler
@@ -53,7 +52,7 @@ type TimeoutError struct {
 	Method, Path string
 	// What did not finish in time.
 	What  string
-	After time.Duration
+	After Duration
 }
 
 func (e *TimeoutError) Error() string {
@@ -61,7 +60,7 @@ func (e *TimeoutError) Error() string {
 	if e.Method != "" {
 		what = e.Method + " " + e.Path + ": " + what
 	}
-	return "flowthings: " + what + " timed out after " + strconv.FormatInt(e.After.Milliseconds(), 10) + " ms"
+	return "flowthings: " + what + " timed out after " + strconv.FormatInt(int64(e.After/Millisecond), 10) + " ms"
 }
 
 // Timeout reports true, as net.Error's does.

@@ -1,10 +1,6 @@
 package bridge
 
-import (
-	"time"
-
-	"github.com/flowthings/flowthings-wasm/core"
-)
+import "github.com/flowthings/flowthings-wasm/core"
 
 // The WebSocket engine (core.WSEngine) runs here; JavaScript owns the
 // socket, the session request, the finds, the timers and the drops. It
@@ -46,7 +42,7 @@ func (b *Bridge) WSNew(cfgID float64, o *Obj) string {
 	var opts core.WSOptions
 	for _, x := range []struct {
 		key  string
-		dst  *time.Duration
+		dst  *core.Duration
 		none bool // 0 from JavaScript means none
 	}{{"heartbeatMs", &opts.Heartbeat, true}, {"handshakeMs", &opts.Timeout, true},
 		{"backoffMinMs", &opts.BackoffMin, false}, {"backoffMaxMs", &opts.BackoffMax, false}, {"stableMs", &opts.StableAfter, false}} {
@@ -54,7 +50,7 @@ func (b *Bridge) WSNew(cfgID float64, o *Obj) string {
 		if err != nil {
 			return failure(err)
 		}
-		*x.dst = time.Duration(n) * time.Millisecond
+		*x.dst = core.Duration(n) * core.Millisecond
 		if x.none && n == 0 && o.Get(x.key) != nil {
 			*x.dst = -1
 		}
@@ -299,7 +295,7 @@ func actionsOf(acts []core.WSAction) []byte {
 				o.raw("body", a.Body)
 			}
 		case *core.SetTimer:
-			o = action("setTimer").num("timer", float64(a.Timer)).num("ms", float64(a.After.Milliseconds()))
+			o = action("setTimer").num("timer", float64(a.Timer)).num("ms", float64(a.After/core.Millisecond))
 		case *core.CancelTimer:
 			o = action("cancelTimer").num("timer", float64(a.Timer))
 		case *core.OpenSession:
