@@ -20,10 +20,11 @@ afterEach(async () => {
   open.clear();
 });
 
-/** A transport answering session POSTs with sessions s-1, s-2, … */
+/** A transport answering session POSTs with sessions s-1, s-2, …, and the
+ * finds of backfill as an empty flow would. */
 function sessions() {
   let n = 0;
-  return recorder(() => response({ id: `s-${++n}` }, { status: 201 }));
+  return recorder((req) => (req.method === 'GET' ? response([]) : response({ id: `s-${++n}` }, { status: 201 })));
 }
 
 /**
@@ -385,14 +386,27 @@ describe('unsubscribe', () => {
 });
 
 describe('heartbeats', () => {
-  it('send {"type":"heartbeat"} every heartbeatMs while open', async () => {
+  it('send {"type":"heartbeat"} every heartbeatMs while open, and probe a silent server with a request', async () => {
     const { ws, socket } = await connected({ heartbeatMs: 10 });
-    await until(() => socket.sent.length >= 2, { what: 'two heartbeats' });
-    assert.deepEqual(socket.sent.slice(0, 2), ['{"type":"heartbeat"}', '{"type":"heartbeat"}']);
+    await until(() => socket.sent.length >= 2, { what: 'a heartbeat and a probe' });
+    assert.equal(socket.sent[0], '{"type":"heartbeat"}');
+    // Nothing came in during an interval: a request every server answers.
+    const probe = socket.frames.find((f) => f.type === 'findmany');
+    assert.deepEqual(probe, { msgId: probe.msgId, object: 'flow', type: 'findmany', options: { limit: '1', only: 'id' } });
+    socket.reply(probe.msgId, [], { status: 403, ok: false });
     await ws.close();
     const count = socket.sent.length;
     await sleep(30);
     assert.equal(socket.sent.length, count, 'no heartbeat after close');
+  });
+  it('a server that stays silent for two intervals is left: the connection reconnects', async () => {
+    const errors = [];
+    const { ws, WS } = await connected({ heartbeatMs: 10, onError: (_, e) => errors.push(e) });
+    await until(() => WS.sockets.length === 2, { what: 'a new socket' });
+    assert.equal(ws.state, 'reconnecting');
+    const lost = errors.find((e) => e.code === 'connectionLost');
+    assert.match(lost.message, /waiting for any frame from the server timed out after 20 ms/);
+    assert.equal(WS.sockets[0].closedByClient, 1000);
   });
   it('heartbeats from the server are ignored', async () => {
     const errors = [];
@@ -438,19 +452,21 @@ describe('errors that belong to no call', () => {
 });
 
 describe('disconnect and reconnect', () => {
-  it('a disconnect rejects every pending reply with code connectionLost', async () => {
-    const { ws, socket } = await connected({ reconnect: true });
+  it('a disconnect rejects every pending reply with code connectionLost; a subscribe waits for the next socket', async () => {
+    const { ws, WS, socket } = await connected({ reconnect: true });
     await subscribed(ws, socket, 'f1', () => {});
     const call = ws.send({ object: 'flow', type: 'find', id: 'x' });
     const sub = ws.subscribe('f2', () => {});
     socket.drop(1006);
-    for (const p of [call, sub]) {
-      await assert.rejects(p, (err) => {
-        assert.ok(err instanceof FlowThingsError);
-        assert.equal(err.code, 'connectionLost');
-        return true;
-      });
-    }
+    await assert.rejects(call, (err) => {
+      assert.ok(err instanceof FlowThingsError);
+      assert.equal(err.code, 'connectionLost');
+      return true;
+    });
+    await until(() => WS.sockets.length === 2, { what: 'a new socket' });
+    WS.last.open();
+    for (const f of WS.last.frames) WS.last.reply(f.msgId, {});
+    assert.equal((await sub).resource, 'f2', 'subscribing is idempotent: it is not lost with a socket');
   });
   it('with reconnect a new session opens after backoff and everything is re-subscribed', async () => {
     const errors = [];
@@ -462,8 +478,8 @@ describe('disconnect and reconnect', () => {
     socket.drop(1006);
     assert.equal(ws.state, 'reconnecting');
     await until(() => WS.sockets.length === 2, { what: 'a new socket' });
-    assert.equal(transport.calls.length, 2, 'a new session');
-    assert.equal(transport.calls[1].method, 'POST');
+    const posts = transport.calls.filter((c) => c.method === 'POST');
+    assert.equal(posts.length, 2, 'a new session');
     const second = WS.last;
     assert.equal(second.url, 'wss://api.test/session/s-2/ws');
     assert.equal(second.sent.length, 0);
@@ -473,6 +489,7 @@ describe('disconnect and reconnect', () => {
     assert.deepEqual(subs.map((f) => f.flowId ?? f.path).sort(), ['/acct/p', 'f1'], 'one frame per flow');
     for (const f of subs) second.reply(f.msgId, {});
     pushDrop(second, drop('f1', 'd7'));
+    await until(() => got.length === 2, { what: 'd7, once back-fill is done' });
     assert.deepEqual(got.sort(), ['a:d7', 'b:d7']);
     assert.ok(errors.some((e) => e.code === 'connectionLost'), 'the loss is reported');
   });
@@ -531,6 +548,7 @@ describe('disconnect and reconnect', () => {
     open.add(ws);
     WS.last.drop(1006);
     await until(() => transport.calls.length >= 4, { what: 'three reconnect attempts' });
+    assert.ok(transport.calls.every((c) => c.method === 'POST'));
     assert.equal(ws.state, 'reconnecting');
     for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 3, `attempt ${i} waited ${times[i] - times[i - 1]} ms`);
   });
