@@ -29,6 +29,7 @@ import { init, API, Token } from '../js/node.js';
 import { build, decodeHead, release } from '../js/bridge.js'; // internals, for the breakdown only
 import { Client } from '../js/api.js';
 import { buildEmpty, coldStart, goWasmBuild, COLD_TARGET } from './cold/run.mjs';
+import { wsBench } from './ws.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const LIMIT_RAW = 3_100_000; // build.sh WASM_MAX_RAW
@@ -342,6 +343,7 @@ async function main() {
     await speedSection(emu, api, flowIds, dropFlow, manyIds);
     await coldSection(emu, tmp, flowIds[0]);
     await breakdownSection(emu, flowIds[0], dropFlow);
+    await wsBench({ log, summary }); // bench/ws.js: WebSocket fan-in and memory
   } finally {
     await emu?.stop();
     rmSync(tmp, { recursive: true, force: true });

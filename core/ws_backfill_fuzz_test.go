@@ -78,11 +78,11 @@ func (m *bfServer) apply(what string, acts []WSAction) {
 			}
 			id := string(fastjson.MustParseBytes(v).GetStringBytes("id"))
 			m.delivered[a.Handler] = append(m.delivered[a.Handler], id)
-		case *Release:
-			m.refs[a.Ref]++
-			if m.refs[a.Ref] != 1 {
-				m.t.Fatalf("%s: ref %d released %d times", what, a.Ref, m.refs[a.Ref])
+			if a.Last {
+				m.released(what, a.Drop.Ref)
 			}
+		case *Release:
+			m.released(what, a.Ref)
 		case *SettleReply:
 			m.settled[a.Call]++
 			if m.settled[a.Call] > 1 {
@@ -120,6 +120,14 @@ func (m *bfServer) apply(what string, acts []WSAction) {
 		default:
 			m.t.Fatalf("%s: unknown action %T", what, a)
 		}
+	}
+}
+
+func (m *bfServer) released(what string, ref uint64) {
+	m.t.Helper()
+	m.refs[ref]++
+	if m.refs[ref] != 1 {
+		m.t.Fatalf("%s: ref %d released %d times", what, ref, m.refs[ref])
 	}
 }
 
@@ -168,7 +176,7 @@ func (m *bfServer) deliver(n int, byRef bool) {
 		if byRef && string(v.GetStringBytes("type")) == "message" {
 			d := dropInfoOf(v.Get("value").MarshalTo(nil))
 			d.Value, d.Ref = nil, m.newRef(d.ID)
-			m.apply("push by ref", m.e.PushReceived(flowA, d))
+			m.apply("push by ref", m.e.PushesReceived(WSPush{Resource: flowA, Drop: d}))
 			continue
 		}
 		m.apply("frame", m.e.FrameReceived(f))

@@ -131,7 +131,7 @@ func TestWSBackfillStart(t *testing.T) {
 				"only": {"id,creationDate"}}, q)
 			var got []WSAction
 			for _, d := range tt.pushed {
-				got = append(got, e.PushReceived(flowA, d)...)
+				got = append(got, e.PushesReceived(WSPush{Resource: flowA, Drop: d})...)
 			}
 			assert.Empty(t, deliveredIDs(got), "held until the start")
 			acts = e.FindDone(find.ID, tt.newest, nil)
@@ -226,7 +226,7 @@ func TestWSBackfillAfterReconnect(t *testing.T) {
 				"limit": {fmt.Sprint(e.opts.BackfillPage)}, "start": {"0"}, "filter": {"creationDate >= 20"}}, q)
 			var got []WSAction
 			for _, d := range tt.held {
-				got = append(got, e.PushReceived(flowA, d)...)
+				got = append(got, e.PushesReceived(WSPush{Resource: flowA, Drop: d})...)
 			}
 			assert.Empty(t, deliveredIDs(got), "held while back-filling")
 			for i, page := range tt.pages {
@@ -383,23 +383,23 @@ func TestWSBackfillRefsReleasedOnce(t *testing.T) {
 
 	d2 := dd("d2", 20)
 	d2.Value, d2.Ref = nil, 7
-	acts := e.PushReceived(flowA, d2)
+	acts := e.PushesReceived(WSPush{Resource: flowA, Drop: d2})
 	assert.Equal(t, []WSAction{&Deliver{Handler: 2, Drop: WSDrop{Resource: flowA, Ref: 7}}}, acts, "held by 1: not released")
 	acts = e.FindDone(find.ID, drops(dd("d1", 10)), nil)
-	assert.Equal(t, []WSAction{&Deliver{Handler: 1, Drop: WSDrop{Resource: flowA, Ref: 7}}, &Release{Ref: 7}}, acts)
+	assert.Equal(t, []WSAction{&Deliver{Handler: 1, Drop: WSDrop{Resource: flowA, Ref: 7}, Last: true}}, acts, "released by its last Deliver")
 
 	// A find's drops are released too, and so are those of a find the
 	// engine no longer wants.
 	find, _ = onlyFind(t, lose(t, e))
 	acts = e.FindDone(find.ID, []WSDropInfo{{ID: "d2", CreationDate: 20, Ref: 8}, {ID: "d3", FlowID: flowA, CreationDate: 30, Ref: 9}}, nil)
-	assert.Equal(t, []WSAction{&Release{Ref: 8}, &Deliver{Handler: 1, Drop: WSDrop{Resource: flowA, Ref: 9}}, &Release{Ref: 9}}, acts)
+	assert.Equal(t, []WSAction{&Release{Ref: 8}, &Deliver{Handler: 1, Drop: WSDrop{Resource: flowA, Ref: 9}, Last: true}}, acts)
 	assert.Equal(t, []WSAction{&Release{Ref: 10}}, e.FindDone(find.ID, []WSDropInfo{{ID: "d4", Ref: 10}}, nil), "stale")
 	assert.Empty(t, e.FindDone(0, nil, nil))
 
 	// Holds dropped with a socket are released.
 	find, _ = onlyFind(t, lose(t, e))
 	d5 := WSDropInfo{ID: "d5", FlowID: flowA, CreationDate: 50, Ref: 11}
-	assert.Equal(t, []string{"2:ref11"}, deliveredIDs(e.PushReceived("", d5)))
+	assert.Equal(t, []string{"2:ref11"}, deliveredIDs(e.PushesReceived(WSPush{Resource: "", Drop: d5})))
 	acts = e.Closed(errors.New("EOF"))
 	assert.Contains(t, acts, WSAction(&Release{Ref: 11}))
 	assert.Contains(t, acts, WSAction(&CancelFind{ID: find.ID}))
@@ -418,10 +418,10 @@ func TestWSBackfillUpdates(t *testing.T) {
 	}
 	var got []WSAction
 	got = append(got, e.FrameReceived(ddPush("d1", 10))...)
-	got = append(got, e.PushReceived(flowA, upd("d1", 10))...) // a change of a delivered drop
-	got = append(got, e.PushReceived(flowA, upd("d0", 5))...)  // of one that predates the subscription
-	got = append(got, e.PushReceived(flowA, upd("d2", 20))...) // of one never delivered: delivers it
-	got = append(got, e.FrameReceived(ddPush("d2", 20))...)    // its creation, late: a duplicate
+	got = append(got, e.PushesReceived(WSPush{Resource: flowA, Drop: upd("d1", 10)})...) // a change of a delivered drop
+	got = append(got, e.PushesReceived(WSPush{Resource: flowA, Drop: upd("d0", 5)})...)  // of one that predates the subscription
+	got = append(got, e.PushesReceived(WSPush{Resource: flowA, Drop: upd("d2", 20)})...) // of one never delivered: delivers it
+	got = append(got, e.FrameReceived(ddPush("d2", 20))...)                              // its creation, late: a duplicate
 	got = append(got, e.FrameReceived(push(flowA, `{"n":1}`))...)
 	assert.Equal(t, []string{"1:d1", "1:d1", "1:d0", "1:d2", "1:ref0"}, deliveredIDs(got))
 	u, c := upd("d", 1), dd("d", 1)
@@ -434,7 +434,7 @@ func TestWSBackfillUnsubscribeAndClose(t *testing.T) {
 		e := backfillEngine(t, WSOptions{})
 		call, acts := e.Subscribe(flowA, 1, true)
 		find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
-		e.PushReceived(flowA, WSDropInfo{ID: "d1", CreationDate: 1, Ref: 5})
+		e.PushesReceived(WSPush{Resource: flowA, Drop: WSDropInfo{ID: "d1", CreationDate: 1, Ref: 5}})
 		unsub, acts := e.Unsubscribe(flowA, 1)
 		assert.ErrorIs(t, settledOf(t, acts)[call].Err, ErrUnsubscribed)
 		assert.Contains(t, acts, WSAction(&CancelFind{ID: find.ID}))

@@ -195,14 +195,17 @@ type WSAction interface{ wsAction() }
 // in the order they were emitted.
 type SendFrame struct{ Frame []byte }
 
-// Deliver hands a drop to a subscription's handler.
+// Deliver hands a drop to a subscription's handler. Last says the engine
+// is done with the drop's Ref: no Deliver or Release of it follows.
 type Deliver struct {
 	Handler WSHandlerID
 	Drop    WSDrop
+	Last    bool
 }
 
 // Release says the engine no longer needs the drop the driver passed with
-// Ref: no Deliver of it follows. Each Ref is released once.
+// Ref: no Deliver of it follows. Each Ref is released once: by a Release,
+// or by a Deliver marked Last.
 type Release struct{ Ref uint64 }
 
 // SettleReply completes a call: Body is the reply's raw JSON body on
@@ -556,25 +559,36 @@ func (e *WSEngine) FrameReceived(frame []byte) []WSAction {
 	case in.ignore:
 		return nil
 	case in.push:
-		return e.push(in.resource, in.drop)
+		return e.push(nil, in.resource, in.drop)
 	}
 	return e.reply(in, frame)
 }
 
-// PushReceived feeds a push frame that the driver decoded itself (the
-// JavaScript driver parses every frame once, for its handlers): the
-// frame's resource and the control fields of its value, with a Ref. A
-// frame that is not a push, or whose value is not an object, goes to
-// FrameReceived instead.
-func (e *WSEngine) PushReceived(resource string, d WSDropInfo) []WSAction {
-	if e.state != WSOpen {
-		return release(nil, d.Ref)
+// WSPush is a push frame that the driver decoded itself: the frame's
+// resource and the control fields of its value.
+type WSPush struct {
+	Resource string
+	Drop     WSDropInfo
+}
+
+// PushesReceived feeds push frames that the driver decoded itself (the
+// JavaScript driver parses every frame once, for its handlers), in the
+// order they arrived: several at once when one read brought several. A
+// frame that is not a push goes to FrameReceived instead.
+func (e *WSEngine) PushesReceived(pushes ...WSPush) []WSAction {
+	out := make([]WSAction, 0, 2*len(pushes))
+	for _, p := range pushes {
+		if e.state != WSOpen {
+			out = release(out, p.Drop.Ref)
+			continue
+		}
+		e.heard = true
+		if p.Resource == "" {
+			p.Resource = p.Drop.FlowID
+		}
+		out = e.push(out, p.Resource, p.Drop)
 	}
-	e.heard = true
-	if resource == "" {
-		resource = d.FlowID
-	}
-	return e.push(resource, d)
+	return out
 }
 
 func (e *WSEngine) reply(in wsInbound, frame []byte) []WSAction {

@@ -147,7 +147,7 @@ func TestWSEngineLifecycle(t *testing.T) {
 	assert.Nil(t, e.Opened())
 	assert.Nil(t, e.Closed(errors.New("late")))
 	assert.Nil(t, e.FrameReceived(push(flowA, drop(flowA, pathA))))
-	assert.Equal(t, []WSAction{&Release{Ref: 3}}, e.PushReceived(flowA, WSDropInfo{ID: "d1", Ref: 3}))
+	assert.Equal(t, []WSAction{&Release{Ref: 3}}, e.PushesReceived(WSPush{Resource: flowA, Drop: WSDropInfo{ID: "d1", Ref: 3}}))
 	assert.Nil(t, e.TimerFired(WSTimerHeartbeat))
 	call, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: flowA})
 	assert.Equal(t, []WSAction{&SettleReply{Call: call, Err: ErrWebSocketClosed}}, acts)
@@ -496,14 +496,16 @@ func TestWSEngineFanOut(t *testing.T) {
 	assert.Equal(t, acts[0].Drop, acts[2].Drop)
 
 	// A push decoded by the driver: delivered by Ref, then released once.
-	all := e.PushReceived("", WSDropInfo{ID: "d7", FlowID: flowA, Path: pathA, Ref: 42})
+	all := e.PushesReceived(WSPush{Resource: "", Drop: WSDropInfo{ID: "d7", FlowID: flowA, Path: pathA, Ref: 42}})
 	assert.Equal(t, []WSAction{
 		&Deliver{Handler: 1, Drop: WSDrop{Resource: flowA, Ref: 42}},
 		&Deliver{Handler: 2, Drop: WSDrop{Resource: flowA, Ref: 42}},
-		&Deliver{Handler: 3, Drop: WSDrop{Resource: flowA, Ref: 42}},
-		&Release{Ref: 42},
+		&Deliver{Handler: 3, Drop: WSDrop{Resource: flowA, Ref: 42}, Last: true},
 	}, all)
-	assert.Equal(t, []WSAction{&Release{Ref: 43}}, e.PushReceived("f9", WSDropInfo{ID: "d8", FlowID: "f9", Ref: 43}), "nobody's")
+	// Several pushes at once, in order.
+	two := e.PushesReceived(WSPush{Drop: WSDropInfo{ID: "d9", FlowID: flowB, Ref: 44}}, WSPush{Resource: "f9", Drop: WSDropInfo{ID: "d8", Ref: 45}})
+	assert.Equal(t, []WSAction{&Deliver{Handler: 4, Drop: WSDrop{Resource: flowB, Ref: 44}, Last: true}, &Release{Ref: 45}}, two)
+	assert.Equal(t, []WSAction{&Release{Ref: 43}}, e.PushesReceived(WSPush{Resource: "f9", Drop: WSDropInfo{ID: "d8", FlowID: "f9", Ref: 43}}), "nobody's")
 
 	e.Unsubscribe(flowA, 3)
 	assert.Equal(t, []WSHandlerID{1, 2}, deliveredTo(e.FrameReceived(push(flowA, drop(flowA, pathA)))))

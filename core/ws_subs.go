@@ -99,10 +99,13 @@ type wsHeld struct {
 
 // wsMark is the newest creationDate accounted for and the ids of that
 // millisecond's drops; unset, nothing is (the flow was empty at the start).
+// shared says a back-fill's boundary holds ids too: the next millisecond
+// gets a map of its own instead of emptying this one.
 type wsMark struct {
-	set bool
-	cd  int64
-	ids map[string]bool
+	set    bool
+	cd     int64
+	ids    map[string]bool
+	shared bool
 }
 
 // done reports whether d is accounted for already.
@@ -116,7 +119,14 @@ func (m *wsMark) done(d *WSDropInfo) bool {
 func (m *wsMark) add(d *WSDropInfo) {
 	switch {
 	case !m.set || d.CreationDate > m.cd:
-		*m = wsMark{set: true, cd: d.CreationDate, ids: map[string]bool{d.ID: true}}
+		if m.ids == nil || m.shared {
+			m.ids, m.shared = map[string]bool{}, false
+		}
+		for id := range m.ids { // a new millisecond: the last one's ids go
+			delete(m.ids, id)
+		}
+		m.set, m.cd = true, d.CreationDate
+		m.ids[d.ID] = true
 	case d.CreationDate == m.cd:
 		m.ids[d.ID] = true
 	}
@@ -254,6 +264,7 @@ func (e *WSEngine) activate(out []WSAction, s *wsSub) []WSAction {
 	// The ids are shared: what back-fill adds at the boundary's
 	// millisecond it has found anyway.
 	s.boundary = s.mark
+	s.mark.shared = true
 	s.verified = len(s.boundary.ids) == 0
 	s.cursor = wsCursor{dated: s.mark.set, cd: s.mark.cd}
 	return e.findPage(out, s)
@@ -345,8 +356,9 @@ func (e *WSEngine) dropSub(out []WSAction, s *wsSub, call WSCallID) ([]WSAction,
 // subscription has started or back-filled, or dropped as accounted for
 // already (or, with backfill, before the resource is subscribed: back-fill
 // will find it).
-func (e *WSEngine) push(resource string, d WSDropInfo) []WSAction {
-	var hs []WSHandlerID
+func (e *WSEngine) push(out []WSAction, resource string, d WSDropInfo) []WSAction {
+	var few [4]WSHandlerID
+	hs := few[:0]
 	for i, key := range [...]string{resource, d.FlowID, d.Path} {
 		if key == "" || i > 0 && key == resource || i == 2 && key == d.FlowID {
 			continue
@@ -358,21 +370,24 @@ func (e *WSEngine) push(resource string, d WSDropInfo) []WSAction {
 		}
 	}
 	sortSmall(hs)
-	var out []WSAction
-	holders := new(int)
+	start := len(out)
+	var holders *int
 	for _, h := range hs {
 		switch s := e.subs[h]; {
 		case s.phase == wsLive || !s.backfill:
 			out = e.accept(out, s, &d)
 		case s.phase == wsStarting || s.phase == wsBackfilling:
+			if holders == nil {
+				holders = new(int)
+			}
 			s.held = append(s.held, wsHeld{drop: d, holders: holders})
 			*holders++
 		}
 	}
-	if *holders > 0 {
+	if holders != nil {
 		return out
 	}
-	return release(out, d.Ref)
+	return released(out, start, d.Ref)
 }
 
 // accept delivers d to s unless s accounted for it already.
@@ -415,6 +430,23 @@ func release(out []WSAction, ref uint64) []WSAction {
 	return append(out, &Release{Ref: ref})
 }
 
+// released ends the engine's use of ref, whose actions begin at out[start]:
+// its last Deliver is marked Last, or a Release follows when there is none.
+//
+//go:noinline
+func released(out []WSAction, start int, ref uint64) []WSAction {
+	if ref == 0 {
+		return out
+	}
+	for i := len(out) - 1; i >= start; i-- {
+		if d, ok := out[i].(*Deliver); ok && d.Drop.Ref == ref {
+			d.Last = true
+			return out
+		}
+	}
+	return append(out, &Release{Ref: ref})
+}
+
 // unhold drops one hold of a held push, and releases it when it was the
 // last.
 //
@@ -424,6 +456,15 @@ func unhold(out []WSAction, h wsHeld) []WSAction {
 		return out
 	}
 	return release(out, h.drop.Ref)
+}
+
+// unheld is unhold after h was offered to its holder: the actions from
+// out[start] on are its.
+func unheld(out []WSAction, start int, h wsHeld) []WSAction {
+	if *h.holders--; *h.holders > 0 {
+		return out
+	}
+	return released(out, start, h.drop.Ref)
 }
 
 // findPage asks for the next page of the find of s.
@@ -549,8 +590,9 @@ func (e *WSEngine) fillPage(out []WSAction, s *wsSub, drops []WSDropInfo) []WSAc
 		// The first push held arrived on the new socket: back-fill has
 		// reached what is pushed.
 		caughtUp = caughtUp || len(s.held) > 0 && d.ID == s.held[0].drop.ID
+		start := len(out)
 		out = e.accept(out, s, d)
-		out = release(out, d.Ref)
+		out = released(out, start, d.Ref)
 	}
 	n := len(drops)
 	if n == e.opts.BackfillPage && !caughtUp {
@@ -584,8 +626,9 @@ func (e *WSEngine) goLive(out []WSAction, s *wsSub) []WSAction {
 	held := s.held
 	s.held = nil
 	for _, h := range held {
+		start := len(out)
 		out = e.accept(out, s, &h.drop)
-		out = unhold(out, h)
+		out = unheld(out, start, h)
 	}
 	return out
 }

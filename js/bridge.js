@@ -158,26 +158,24 @@ export function wsTimer(engine, timer) { return callModule('wsTimer', engine, ti
 
 /**
  * WSFrame feeds one text frame read from the socket that is not a push of a
- * drop (JavaScript passes those with WSPush).
+ * drop (JavaScript passes those with WSPushes).
  * @param {number} engine
  * @param {string} frame
  */
 export function wsFrame(engine, frame) { return callModule('wsFrame', engine, frame); }
 
 /**
- * WSPush feeds a push frame JavaScript parsed: its resource and its drop's
- * control fields {id, flowId, path, creationDate, version, ref}; ref is
- * JavaScript's handle on the drop, which comes back in deliver and release
- * actions.
+ * WSPushes feeds the push frames JavaScript parsed, in the order they arrived
+ * (several at once, when a read brought several).
  * @param {number} engine
- * @param {string} resource
- * @param {object} drop
+ * @param {string} pushes
  */
-export function wsPush(engine, resource, drop) { return callModule('wsPush', engine, resource, drop); }
+export function wsPushes(engine, pushes) { return callModule('wsPushes', engine, pushes); }
 
 /**
- * WSFound reports the outcome of a "find" action: {drops: [control fields, as
- * WSPush's, in order]} or {error: the failure, as WSClosed's reason}.
+ * WSFound reports the outcome of a "find" action: {drops: [control fields {id,
+ * flowId, path, creationDate, version, ref}, in order]} or {error: the
+ * failure, as WSClosed's reason}.
  * @param {number} engine
  * @param {number} find
  * @param {object} outcome

@@ -8,7 +8,7 @@
 // (so a big push never goes through the module), and carries out the
 // engine's actions. The engine's result says the connection's state.
 import {
-  release, wsCancel, wsClose, wsClosed, wsConnect, wsFound, wsFrame, wsNew, wsOpened, wsPush, wsSend, wsSession, wsSubscribe,
+  release, wsCancel, wsClose, wsClosed, wsConnect, wsFound, wsFrame, wsNew, wsOpened, wsPushes, wsSend, wsSession, wsSubscribe,
   wsTimer, wsUnsubscribe,
 } from './bridge.js';
 import { WHOLE_TEXT_MAX } from './runtime.js';
@@ -144,12 +144,24 @@ class Held {
   }
 }
 
+const text = (v) => (typeof v === 'string' ? v : '');
+const number = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
 /** The control fields of a drop the engine needs, and the handle on it. */
 function dropFields(drop, ref) {
   const d = isPlainObject(drop) ? drop : {};
-  const text = (v) => (typeof v === 'string' ? v : '');
-  const number = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   return { id: text(d.id), flowId: text(d.flowId), path: text(d.path), creationDate: number(d.creationDate), version: number(d.version), ref };
+}
+
+/** A push as wsPushes reads it: its resource and its drop's id, flowId,
+ * path, creationDate, version and the ref, each ended by "|", which is in
+ * no id and no path (a field that holds one anyway is left out: the engine
+ * then delivers the drop without counting it). */
+function pushText(resource, drop, ref) {
+  const d = isPlainObject(drop) ? drop : {};
+  const field = (v) => (v.includes('|') ? '' : v);
+  const whole = (v) => (Number.isSafeInteger(v) && v >= 0 ? v : '');
+  return `${field(resource)}|${field(text(d.id))}|${field(text(d.flowId))}|${field(text(d.path))}|${whole(d.creationDate)}|${whole(d.version)}|${ref}|`;
 }
 
 /** countDeliveries counts the deliver actions of each ref when some drop
@@ -191,6 +203,8 @@ class Connection {
   #held = new Map(); // ref → Held: drops the engine may deliver
   #lastRef = 0;
   #finds = new Map(); // find → its AbortController
+  #inbox = []; // frames read and parsed, for the engine at the next microtask
+  #flushing = false;
   #timeoutMs;
   #maxFrameBytes;
   #abortError = null; // why the connection was aborted by the caller's signal
@@ -293,6 +307,7 @@ class Connection {
             const left = (deliveries?.get(a.ref) ?? 1) - 1;
             deliveries?.set(a.ref, left);
             drop = this.#held.get(a.ref)?.take(left > 0);
+            if (a.last) this.#held.delete(a.ref);
           }
           this.#subs.get(a.handler)?._deliver(drop);
           break;
@@ -430,6 +445,7 @@ class Connection {
     socket.onerror = (ev) => { failure = ev?.message ?? ev?.error?.message ?? 'websocket error'; };
     socket.onclose = (ev) => {
       if (gen !== this.#gen) return;
+      this.#flush(); // what was read before the close comes first
       this.#socket = null;
       const clean = ev.code === 1000 && !failure;
       const why = `socket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''}${failure ? `; ${failure}` : ''})`;
@@ -437,9 +453,10 @@ class Connection {
     };
   }
 
-  /** One frame from the socket: parsed once; a push goes to the message
-   * listeners and, as its control fields, to the engine, which delivers
-   * it; anything else goes to the engine as text. */
+  /** One frame from the socket: parsed once, and queued for the engine.
+   * The frames one read brings (often many pushes) go to the engine
+   * together at the next microtask, in order: one call into the module
+   * for all the pushes in a row. */
   #frame(data) {
     if (typeof data !== 'string') {
       this._report(new FlowThingsError('flowthings: ignored a binary websocket frame', { code: 'frame' }));
@@ -450,6 +467,7 @@ class Connection {
       // (and with backfill, what the frame carried is found again).
       const message = `a frame of ${data.length} characters is larger than maxFrameBytes (${this.#maxFrameBytes})`;
       this._report(new FlowThingsError(`flowthings: ${message}`, { code: 'frame' }));
+      this.#flush();
       this.#dropSocket();
       this.#event(wsClosed, { code: 'frame', message });
       return;
@@ -457,19 +475,41 @@ class Connection {
     let msg;
     try { msg = parse(data); } catch { /* the engine reports what is wrong */ }
     if (!isPlainObject(msg) || msg.type !== 'message' || msg.value === undefined || msg.value === null) {
-      this.#event(wsFrame, data);
-      return;
+      this.#inbox.push(data);
+    } else {
+      const held = new Held(msg.value);
+      const ref = ++this.#lastRef;
+      this.#held.set(ref, held);
+      this.#inbox.push({ resource: text(msg.resource), held, push: pushText(text(msg.resource), msg.value, ref) });
     }
-    const resource = typeof msg.resource === 'string' ? msg.resource : '';
-    const held = new Held(msg.value);
-    const ref = ++this.#lastRef;
-    this.#held.set(ref, held);
-    this.#event(wsPush, resource, dropFields(msg.value, ref));
-    // Every push, subscribed or not, after the subscriptions had theirs.
-    if (this.#listeners.get('message').size > 0 || this.#messages.size > 0) {
-      const m = { resource, value: held.take(false) };
-      for (const q of this.#messages) q.push(m);
-      this.#emit('message', m);
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  /** Hands the frames read to the engine, in order: text frames one by one,
+   * pushes in a row together; then the message listeners get every push,
+   * subscribed or not, after the subscriptions had theirs. */
+  #flush() {
+    this.#flushing = false;
+    const inbox = this.#inbox;
+    this.#inbox = [];
+    for (let i = 0; i < inbox.length;) {
+      if (typeof inbox[i] === 'string') {
+        this.#event(wsFrame, inbox[i++]);
+        continue;
+      }
+      const pushes = [];
+      while (i < inbox.length && typeof inbox[i] !== 'string') pushes.push(inbox[i++]);
+      this.#event(wsPushes, pushes.map((p) => p.push).join(''));
+      if (this.#listeners.get('message').size > 0 || this.#messages.size > 0) {
+        for (const p of pushes) {
+          const m = { resource: p.resource, value: p.held.take(false) };
+          for (const q of this.#messages) q.push(m);
+          this.#emit('message', m);
+        }
+      }
     }
   }
 
@@ -503,6 +543,7 @@ class Connection {
 
   #stop(error) {
     this.#stopped = true;
+    this.#inbox = [];
     this.#dropSocket();
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();

@@ -2,10 +2,12 @@
 // fake WebSocket and a transport that plays the platform's REST finds:
 // backfill across reconnects, gaps, the handshake's bounds, the options
 // checked, events, and frames too big.
+// Frames reach the engine at the next microtask (the pushes one read
+// brings go together): tests await tick() after pushing.
 import { describe, it, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { init, API, Token, FlowThingsError } from '../../js/node.js';
-import { recorder, response, sleep, until, deferred } from './helpers/transport.js';
+import { recorder, response, sleep, until, deferred, tick } from './helpers/transport.js';
 import { fakeWebSocket } from './helpers/fake-websocket.js';
 
 const TOKEN = 'tok-WS-backfill-5d1c9e';
@@ -89,6 +91,7 @@ describe('subscriptions with backfill', () => {
     assert.equal(anchor.searchParams.get('order'), 'desc');
     WS.last.push(add('d1', 100));
     WS.last.push(add('d2', 101));
+    await tick();
     // Lost: drops are written meanwhile; the first finds fail.
     WS.last.drop(1006);
     add('d3', 101);
@@ -98,8 +101,10 @@ describe('subscriptions with backfill', () => {
     WS.last.open();
     ackSubscribes(WS.last);
     WS.last.push(add('d5', 103)); // pushed on the new socket, before back-fill is done
+    await tick();
     await until(() => got.length === 5, { what: 'the missed drops' });
     WS.last.push(add('d6', 104));
+    await tick();
     assert.deepEqual(got, ['d1', 'd2', 'd3', 'd4', 'd5', 'd6']);
     const fill = new URL(transport.calls.filter((c) => c.method === 'GET').at(-1).url).searchParams;
     assert.equal(fill.get('filter'), 'creationDate >= 101', 'from the newest drop delivered');
@@ -113,6 +118,7 @@ describe('subscriptions with backfill', () => {
     const got = [];
     await subscribe(ws, WS.last, 'f1', (d) => got.push(d.id), { onError: (e) => gaps.push(e) });
     WS.last.push(add('d1', 100));
+    await tick();
     WS.last.drop(1006);
     add('d2', 200);
     add('d3', 300);
@@ -137,6 +143,7 @@ describe('subscriptions with backfill', () => {
     const got = [];
     await subscribe(ws, WS.last, 'f1', (d) => got.push(d.id), { backfill: false });
     WS.last.push(add('d1', 100));
+    await tick();
     assert.deepEqual(got, ['d1']);
     assert.equal(transport.calls.filter((c) => c.method === 'GET').length, 0);
   });
@@ -145,6 +152,7 @@ describe('subscriptions with backfill', () => {
     const got = [];
     await subscribe(ws, WS.last, 'f1', (d) => got.push(d));
     WS.last.push(JSON.stringify(add('d1', 100)).replace('"elems":{}', '"elems":{"n":{"type":"long","value":9223372036854775807}}'));
+    await tick();
     assert.equal(got[0].elems.n.value, 9223372036854775807n);
   });
   it('each subscription of a flow gets its own object', async () => {
@@ -153,6 +161,7 @@ describe('subscriptions with backfill', () => {
     await subscribe(ws, WS.last, 'f1', (d) => { d.elems.mutated = true; seen.push(d); });
     await ws.subscribe('f1', (d) => seen.push(d));
     WS.last.push(add('d1', 100));
+    await tick();
     assert.equal(seen.length, 2);
     assert.notEqual(seen[0], seen[1]);
     assert.deepEqual(seen[1].elems, {});
@@ -192,6 +201,7 @@ describe('ws.on / ws.off', () => {
     ws.on('error', (e) => events.push(`error:${e.code}`));
     WS.last.push(add('d1', 100)); // no subscription: the message listeners still get it
     WS.last.push('not json');
+    await tick();
     WS.last.drop(1006);
     await until(() => WS.sockets.length === 2);
     WS.last.open();
@@ -205,6 +215,7 @@ describe('ws.on / ws.off', () => {
     const { ws, WS, add } = await connected();
     const it = ws.messages();
     WS.last.push(add('d1', 100));
+    await tick();
     assert.deepEqual((await it.next()).value, { resource: 'f1', value: add('d1', 100).value });
   });
 });
@@ -283,6 +294,7 @@ describe('frames too big', () => {
     ws.on('error', (e) => errors.push(e));
     await subscribe(ws, WS.last, 'f1', (d) => got.push(d.id));
     WS.last.push(add('d1', 100, { big: 'x'.repeat(2000) }));
+    await tick();
     assert.equal(errors[0].code, 'frame');
     assert.match(errors[0].message, /larger than maxFrameBytes \(1000\)/);
     await until(() => WS.sockets.length === 2);

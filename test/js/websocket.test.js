@@ -1,5 +1,7 @@
 // The WebSocket driver against a fake WebSocket: lifecycle, subscriptions,
 // replies, pushes, heartbeats, disconnects and reconnects.
+// Frames reach the engine at the next microtask (the pushes one read
+// brings go together): tests await tick() after pushing.
 import { describe, it, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -183,6 +185,7 @@ describe('subscribe', () => {
     pushDrop(socket, drop('f1', 'd1', { n: 1 }));
     pushDrop(socket, drop('f1', 'd2', { n: 2 }));
     pushDrop(socket, drop('f2', 'other'));
+    await tick();
     assert.deepEqual(got, [drop('f1', 'd1', { n: 1 }), drop('f1', 'd2', { n: 2 })]);
   });
   it('a subscription by path gets the drops pushed for its flow', async () => {
@@ -190,6 +193,7 @@ describe('subscribe', () => {
     const got = [];
     await subscribed(ws, socket, '/acct/f1', (d) => got.push(d.id));
     pushDrop(socket, drop('f1', 'd1')); // the drop's path is /acct/f1
+    await tick();
     assert.deepEqual(got, ['d1']);
   });
   it('two subscriptions of one flow share one subscribe frame and each gets a drop once', async () => {
@@ -204,6 +208,7 @@ describe('subscribe', () => {
     assert.deepEqual(sa.reply, { shared: true });
     assert.deepEqual(sb.reply, { shared: true });
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(a, ['d1']);
     assert.deepEqual(b, ['d1']);
     // A third subscription after the first was confirmed sends no frame either.
@@ -218,6 +223,7 @@ describe('subscribe', () => {
     await subscribed(ws, socket, 'f1', (d) => { d.elems.mutated = true; seen.push(d); });
     await ws.subscribe('f1', (d) => seen.push(d));
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(seen[1].elems, {});
   });
   it('the subscription is an async iterable of drops', async () => {
@@ -225,6 +231,7 @@ describe('subscribe', () => {
     const sub = await subscribed(ws, socket, 'f1');
     pushDrop(socket, drop('f1', 'd1'));
     pushDrop(socket, drop('f1', 'd2'));
+    await tick();
     const got = [];
     const iterating = (async () => {
       for await (const d of sub) {
@@ -234,6 +241,7 @@ describe('subscribe', () => {
     })();
     await tick();
     pushDrop(socket, drop('f1', 'd3'));
+    await tick();
     await iterating;
     assert.deepEqual(got, ['d1', 'd2', 'd3']);
   });
@@ -243,6 +251,7 @@ describe('subscribe', () => {
     const got = [];
     const iterating = (async () => { for await (const d of sub) got.push(d.id); })();
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     const un = sub.unsubscribe();
     socket.replyLast({});
     await un;
@@ -254,6 +263,7 @@ describe('subscribe', () => {
     const { ws, socket } = await connected({ onMessage: (w, resource, value) => seen.push([w, resource, value]) });
     await subscribed(ws, socket, 'f1', () => {});
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(seen, [[ws, 'f1', drop('f1', 'd1')]]);
   });
 });
@@ -267,6 +277,7 @@ describe('ws.messages()', () => {
     const messages = ws.messages();
     pushDrop(socket, drop('f1', 'd1'));
     pushDrop(socket, drop('f2', 'd2'));
+    await tick();
     assert.deepEqual(await messages.next(), { value: { resource: 'f1', value: drop('f1', 'd1') }, done: false });
     assert.deepEqual(await messages.next(), { value: { resource: 'f2', value: drop('f2', 'd2') }, done: false });
     await messages.return();
@@ -359,6 +370,7 @@ describe('unsubscribe', () => {
     await sa.unsubscribe();
     assert.equal(socket.sent.length, before, 'another handler is left: no frame');
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(a, [], 'an unsubscribed handler gets nothing');
     const last = sb.unsubscribe();
     const frame = socket.lastFrame;
@@ -412,6 +424,7 @@ describe('heartbeats', () => {
     const errors = [];
     const { socket } = await connected({ onError: (_, e) => errors.push(e) });
     socket.push({ type: 'heartbeat' });
+    await tick();
     assert.deepEqual(errors, []);
   });
 });
@@ -423,6 +436,7 @@ describe('errors that belong to no call', () => {
     socket.push('this is not json');
     socket.push({ neither: 'push nor reply' });
     socket.push({ head: { msgId: 'never-sent', status: 200, ok: true, errors: [] }, body: {} });
+    await tick();
     assert.equal(errors.length, 3);
     for (const [w, e] of errors) {
       assert.equal(w, ws);
@@ -435,6 +449,7 @@ describe('errors that belong to no call', () => {
     const errors = [];
     const { socket } = await connected({ onError: (_, e) => errors.push(e) });
     socket.onmessage({ data: new ArrayBuffer(4) });
+    await tick();
     assert.equal(errors.length, 1);
     assert.equal(errors[0].code, 'frame');
   });
@@ -445,6 +460,7 @@ describe('errors that belong to no call', () => {
     await subscribed(ws, socket, 'f1', () => { throw new Error('handler bug'); });
     await ws.subscribe('f1', (d) => got.push(d.id));
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(got, ['d1']);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].message, 'handler bug');
@@ -489,6 +505,7 @@ describe('disconnect and reconnect', () => {
     assert.deepEqual(subs.map((f) => f.flowId ?? f.path).sort(), ['/acct/p', 'f1'], 'one frame per flow');
     for (const f of subs) second.reply(f.msgId, {});
     pushDrop(second, drop('f1', 'd7'));
+    await tick();
     await until(() => got.length === 2, { what: 'd7, once back-fill is done' });
     assert.deepEqual(got.sort(), ['a:d7', 'b:d7']);
     assert.ok(errors.some((e) => e.code === 'connectionLost'), 'the loss is reported');

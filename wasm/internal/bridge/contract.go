@@ -62,7 +62,7 @@ func (b *Bridge) Functions() []Function {
 		Func2("wsClosed", NumberArg("engine"), ObjectOrNullArg("reason"), b.WSClosed),
 		Func2("wsTimer", NumberArg("engine"), NumberArg("timer"), b.WSTimer),
 		Func2("wsFrame", NumberArg("engine"), StringArg("frame"), b.WSFrame),
-		Func3("wsPush", NumberArg("engine"), StringArg("resource"), ObjectArg("drop"), b.WSPush),
+		Func2("wsPushes", NumberArg("engine"), StringArg("pushes"), b.WSPushes),
 		Func3("wsFound", NumberArg("engine"), NumberArg("find"), ObjectArg("outcome"), b.WSFound),
 		Func2("wsSend", NumberArg("engine"), ObjectArg("frame"), b.WSSend),
 		Func4("wsSubscribe", NumberArg("engine"), StringArg("resource"), NumberArg("handler"), BoolArg("backfill"), b.WSSubscribe),

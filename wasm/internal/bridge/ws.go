@@ -1,18 +1,24 @@
 package bridge
 
-import "github.com/flowthings/flowthings-wasm/core"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/flowthings/flowthings-wasm/core"
+)
 
 // The WebSocket engine (core.WSEngine) runs here; JavaScript owns the
 // socket, the session request, the finds, the timers and the drops. It
 // parses every frame itself: pushes come in as their control fields and a
-// ref (WSPush), other frames as text (WSFrame); drops found by a find come
+// ref (WSPushes), other frames as text (WSFrame); drops found by a find come
 // in the same way (WSFound). Every event returns {state, actions} (and
 // {call} when it starts one): the connection's state as users see it
 // (connecting, open, reconnecting, closed) and the engine's actions as
 // plain objects, in order:
 //
 //	{type:"send", frame}                       write frame (text) on the socket
-//	{type:"deliver", handler, resource, ref}   hand drop ref to handler ({value}, JSON, when it came as text)
+//	{type:"deliver", handler, ref[, last]}     hand drop ref to handler ({resource, value}, JSON, when it came as text);
+//	                                           last: drop ref is no longer needed after this
 //	{type:"release", ref}                      drop ref is no longer needed
 //	{type:"settle", call, body} | {type:"settle", call, error}
 //	{type:"setTimer", timer, ms}               {type:"cancelTimer", timer}
@@ -144,21 +150,62 @@ func (b *Bridge) WSTimer(id, timer float64) string {
 }
 
 // WSFrame feeds one text frame read from the socket that is not a push of
-// a drop (JavaScript passes those with WSPush).
+// a drop (JavaScript passes those with WSPushes).
 func (b *Bridge) WSFrame(id float64, frame string) string {
 	return b.wsEvent(id, func(e *engine) []core.WSAction { return e.eng.FrameReceived([]byte(frame)) })
 }
 
-// WSPush feeds a push frame JavaScript parsed: its resource and its drop's
-// control fields {id, flowId, path, creationDate, version, ref}; ref is JavaScript's handle on the drop, which comes back in
-// deliver and release actions.
-func (b *Bridge) WSPush(id float64, resource string, drop *Obj) string {
-	d := dropOf(drop)
-	return b.wsEvent(id, func(e *engine) []core.WSAction { return e.eng.PushReceived(resource, d) })
+// WSPushes feeds the push frames JavaScript parsed, in the order they
+// arrived (several at once, when a read brought several). pushes is one
+// text, written so that reading it copies nothing: per push, seven fields,
+// each ended by "|": its resource, the drop's id, flowId, path,
+// creationDate and version, and a ref (JavaScript's handle on the drop,
+// which comes back in deliver and release actions). A field that is
+// empty, or not a whole number where one is due, is none: the engine then
+// delivers the drop without counting it. ("|" is in no id and no path.)
+func (b *Bridge) WSPushes(id float64, pushes string) string {
+	e, err := b.engine(id)
+	if err != nil {
+		return failure(err)
+	}
+	batch := make([]core.WSPush, 0, strings.Count(pushes, "|")/7)
+	for rest := pushes; rest != ""; {
+		var f [7]string
+		for i := range f {
+			f[i], rest = cutField(rest, '|')
+		}
+		batch = append(batch, core.WSPush{Resource: f[0], Drop: core.WSDropInfo{ID: f[1], FlowID: f[2], Path: f[3],
+			CreationDate: digits(f[4]), Version: digits(f[5]), Ref: uint64(digits(f[6]))}})
+	}
+	return result(newObject(), e, e.eng.PushesReceived(batch...))
+}
+
+// cutField returns the text before the first sep and the text after it.
+func cutField(s string, sep byte) (field, rest string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == sep {
+			return s[:i], s[i+1:]
+		}
+	}
+	return s, ""
+}
+
+// digits reads a non-negative integer written in decimal digits; anything
+// else is 0.
+func digits(s string) int64 {
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' || n > (1<<62)/10 {
+			return 0
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
 }
 
 // WSFound reports the outcome of a "find" action: {drops: [control
-// fields, as WSPush's, in order]} or {error: the failure, as WSClosed's
+// fields {id, flowId, path, creationDate, version, ref}, in order]} or {error: the failure, as WSClosed's
 // reason}.
 func (b *Bridge) WSFound(id, find float64, outcome *Obj) string {
 	var drops []core.WSDropInfo
@@ -271,22 +318,36 @@ func hostErrorOf(o *Obj) error {
 	return e
 }
 
+// actionsOf writes acts as a JSON array, one object per action, through
+// one scratch object: a push's actions cost no allocation each.
 func actionsOf(acts []core.WSAction) []byte {
-	out := make([][]byte, 0, len(acts))
-	for _, a := range acts {
+	out := append(make([]byte, 0, 2+64*len(acts)), '[')
+	scratch := &object{}
+	action := func(typ string) *object {
+		scratch.b = append(scratch.b[:0], '{')
+		return scratch.str("type", typ)
+	}
+	for i, a := range acts {
 		var o *object
 		switch a := a.(type) {
 		case *core.SendFrame:
 			o = action("send").str("frame", string(a.Frame))
 		case *core.Deliver:
-			o = action("deliver").num("handler", float64(a.Handler)).str("resource", a.Drop.Resource)
-			if a.Drop.Ref != 0 {
-				o.num("ref", float64(a.Drop.Ref))
-			} else {
-				o.raw("value", a.Drop.Value)
+			if a.Drop.Ref != 0 { // a push's action: written without the object writer, it is the most frequent
+				out = appendComma(out, i)
+				out = strconv.AppendUint(append(out, `{"type":"deliver","handler":`...), uint64(a.Handler), 10)
+				out = strconv.AppendUint(append(out, `,"ref":`...), a.Drop.Ref, 10)
+				if a.Last {
+					out = append(out, `,"last":true`...)
+				}
+				out = append(out, '}')
+				continue
 			}
+			o = action("deliver").num("handler", float64(a.Handler)).str("resource", a.Drop.Resource).raw("value", a.Drop.Value)
 		case *core.Release:
-			o = action("release").num("ref", float64(a.Ref))
+			out = appendComma(out, i)
+			out = append(strconv.AppendUint(append(out, `{"type":"release","ref":`...), a.Ref, 10), '}')
+			continue
 		case *core.SettleReply:
 			o = action("settle").num("call", float64(a.Call))
 			if a.Err != nil {
@@ -316,12 +377,17 @@ func actionsOf(acts []core.WSAction) []byte {
 		case *core.Stopped:
 			o = action("stopped").raw("error", errorOrNil(a.Err))
 		}
-		out = append(out, o.bytes())
+		out = append(appendComma(out, i), o.bytes()...)
 	}
-	return array(out)
+	return append(out, ']')
 }
 
-func action(typ string) *object { return newObject().str("type", typ) }
+func appendComma(b []byte, i int) []byte {
+	if i > 0 {
+		return append(b, ',')
+	}
+	return b
+}
 
 func errorOrNil(err error) []byte {
 	if err == nil {

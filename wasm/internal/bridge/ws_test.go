@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
@@ -426,7 +427,7 @@ func TestWSUnknownEngine(t *testing.T) {
 			"frame":       b.WSFrame(unknown, `{}`),
 			"send":        b.WSSend(unknown, o("object", "flow", "type", "find", "id", "x")),
 			"subscribe":   b.WSSubscribe(unknown, "f1", 1, true),
-			"push":        b.WSPush(unknown, "f1", o()),
+			"pushes":      b.WSPushes(unknown, ""),
 			"found":       b.WSFound(unknown, 1, o()),
 			"unsubscribe": b.WSUnsubscribe(unknown, "f1", 1),
 			"cancel":      b.WSCancel(unknown, 1),
@@ -489,10 +490,17 @@ func TestWSBackfill(t *testing.T) {
 	drop := func(id string, cd, ref float64) *bridge.Obj {
 		return o("id", id, "flowId", "f1", "path", "/alice/x", "creationDate", cd, "ref", ref)
 	}
-	assert.Empty(t, actions(t, b.WSPush(id, "f1", drop("d2", 20, 1))))
+	pushes := func(ps ...string) string {
+		text := ""
+		for _, p := range ps {
+			text += strings.ReplaceAll(p, " ", "|") + "|"
+		}
+		return text
+	}
+	assert.Empty(t, actions(t, b.WSPushes(id, pushes("f1 d2 f1 /alice/x 20 0 1"))))
 	acts = actions(t, b.WSFound(id, find, o("drops", []any{o("id", "d1", "creationDate", 10.0)})))
 	jsonEq(t, `[{"type":"settle","call":`+strconv.Itoa(int(subCall))+`,"body":{}},`+
-		`{"type":"deliver","handler":7,"resource":"f1","ref":1},{"type":"release","ref":1}]`, acts)
+		`{"type":"deliver","handler":7,"ref":1,"last":true}]`, acts)
 
 	// A reconnect back-fills through a find; it failed transiently, then
 	// the drops found are gone past the mark: a gap with its range.
@@ -514,7 +522,8 @@ func TestWSBackfill(t *testing.T) {
 	assert.Equal(t, "malformedResponse", acts[0]["error"].(map[string]any)["kind"])
 	find = actions(t, b.WSTimer(id, 4))[0]["find"].(float64)
 	acts = actions(t, b.WSFound(id, find, o("drops", []any{drop("d9", 90, 2)})))
-	assert.Equal(t, []string{"report", "deliver", "release"}, types(acts))
+	assert.Equal(t, []string{"report", "deliver"}, types(acts))
+	assert.Equal(t, true, acts[1]["last"], "the drop is released with its delivery")
 	assert.Equal(t, 20.0, acts[0]["from"])
 	assert.Equal(t, 90.0, acts[0]["to"])
 	assert.Equal(t, "gap", acts[0]["error"].(map[string]any)["kind"])
@@ -534,6 +543,10 @@ func TestWSBackfill(t *testing.T) {
 	assert.Equal(t, "flowthings: GET /drop/f1: 404", d["message"])
 	assert.Equal(t, 404.0, d["status"])
 	assert.Equal(t, "/drop/f1", d["path"])
+
+	// Several pushes in one batch, in order; a malformed one is reported.
+	acts = actions(t, b.WSPushes(id, pushes("f1 d3 f1 /alice/x 21 0 3", "f1 d4 f1 /alice/x 22 x 4", "f1 d5 f1 /alice/x")))
+	jsonEq(t, `[{"type":"release","ref":3},{"type":"release","ref":4}]`, acts)
 
 	// Close cancels what is in flight.
 	subCall, acts = call(t, b.WSSubscribe(id, "f2", 8, true))

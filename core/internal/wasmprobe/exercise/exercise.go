@@ -109,7 +109,7 @@ func WS() {
 	call, acts := eng.Subscribe(wasmprobe.Arg(5, "f1"), 1, true)
 	do(acts)
 	do(eng.FindDone(1, []core.WSDropInfo{{ID: wasmprobe.Arg(6, "d1"), CreationDate: 1}}, nil))
-	do(eng.PushReceived(wasmprobe.Arg(5, "f1"), core.WSDropInfo{ID: wasmprobe.Arg(7, "d2"), CreationDate: 2, Ref: 1}))
+	do(eng.PushesReceived(core.WSPush{Resource: wasmprobe.Arg(5, "f1"), Drop: core.WSDropInfo{ID: wasmprobe.Arg(7, "d2"), CreationDate: 2, Ref: 1}}))
 	_, acts = eng.Send(core.WSFrame{Object: core.ServiceDrop, Type: "findmany", FlowID: wasmprobe.Arg(5, "f1"),
 		Options: core.Params{"filter": wasmprobe.Arg(4, "elems.temp > 20"), "limit": 5}})
 	do(acts)
