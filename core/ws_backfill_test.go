@@ -326,14 +326,18 @@ func TestWSBackfillFindFailures(t *testing.T) {
 		acts = e.FindDone(find.ID, nil, transport)
 		assert.Equal(t, transport, settledOf(t, acts)[call].Err)
 	})
-	t.Run("a drop without id or creationDate is a malformed response", func(t *testing.T) {
+	t.Run("a drop without id or creationDate is a malformed page of back-fill; the start skips it", func(t *testing.T) {
 		e := backfillEngine(t, WSOptions{})
-		_, acts := e.Subscribe(flowA, 1, true)
+		call, acts := e.Subscribe(flowA, 1, true)
 		find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
-		acts = e.FindDone(find.ID, drops(WSDropInfo{ID: "d1", Ref: 9}), nil)
+		acts = e.FindDone(find.ID, drops(WSDropInfo{ID: "d1", Ref: 9}, dd("d2", 20)), nil)
+		assert.NoError(t, settledOf(t, acts)[call].Err)
+		assert.Contains(t, acts, WSAction(&Release{Ref: 9}))
+		find, _ = onlyFind(t, lose(t, e))
+		acts = e.FindDone(find.ID, drops(WSDropInfo{ID: "d3", Ref: 10}), nil)
 		var mr *MalformedResponseError
 		require.ErrorAs(t, actionsOf[*ReportError](acts)[0].Err, &mr)
-		assert.Contains(t, acts, WSAction(&Release{Ref: 9}))
+		assert.Contains(t, acts, WSAction(&Release{Ref: 10}))
 	})
 }
 

@@ -494,7 +494,7 @@ func (e *WSEngine) FindDone(id WSFindID, drops []WSDropInfo, err error) []WSActi
 			s = sub
 		}
 	}
-	if s != nil && err == nil {
+	if s != nil && err == nil && s.phase == wsBackfilling {
 		err = checkFound(drops)
 	}
 	if s == nil || err != nil {
@@ -516,7 +516,8 @@ func (e *WSEngine) FindDone(id WSFindID, drops []WSDropInfo, err error) []WSActi
 	return e.fillPage(nil, s, drops)
 }
 
-// checkFound refuses a find whose drops lack what exactly-once needs.
+// checkFound refuses a page of back-fill whose drops lack what
+// exactly-once needs (the start only marks the drops it can).
 func checkFound(drops []WSDropInfo) error {
 	for i := range drops {
 		if !drops[i].dated() {
@@ -554,6 +555,10 @@ func (e *WSEngine) findFailed(out []WSAction, s *wsSub, err error) []WSAction {
 func (e *WSEngine) startPage(out []WSAction, s *wsSub, drops []WSDropInfo) []WSAction {
 	for i := range drops {
 		d := &drops[i]
+		if !d.dated() { // nothing to mark it by: not a drop of the platform's
+			out = release(out, d.Ref)
+			continue
+		}
 		if !s.mark.set {
 			s.mark = wsMark{set: true, cd: d.CreationDate, ids: map[string]bool{}}
 		}
