@@ -298,6 +298,19 @@ func TestElemType(t *testing.T) {
 	}
 }
 
+func TestElemTypes(t *testing.T) {
+	types := ElemTypes()
+	require.Len(t, types, 19)
+	for _, name := range types {
+		assert.True(t, IsElemType(name), name)
+	}
+	for _, name := range []string{"", "flowref", "Float", "double"} {
+		assert.False(t, IsElemType(name), name)
+	}
+	types[0] = "changed"
+	assert.Equal(t, "boolean", ElemTypes()[0], "ElemTypes returns a copy")
+}
+
 func TestInspect(t *testing.T) {
 	w := foo.Within(5, KM).Of(1, 2).(WithinExpr)
 	e := And(Exists(foo), Not(Or(bar.Eq(1), w)))

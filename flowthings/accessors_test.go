@@ -126,3 +126,31 @@ func goFiles(t *testing.T) []string {
 	}
 	return out
 }
+
+// TestModelsUpToDate regenerates what internal/genmodels writes (the
+// ElemType constants, js/elemtypes.js and js/models.d.ts) and compares.
+func TestModelsUpToDate(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs go run")
+	}
+	goDir, jsDir := t.TempDir(), t.TempDir()
+	for _, name := range goFiles(t) {
+		data, err := os.ReadFile(name)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(goDir, name), data, 0o644))
+	}
+	out, err := exec.CommandContext(t.Context(), "go", "run", "./internal/genmodels", goDir, jsDir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for generated, committed := range map[string]string{
+		filepath.Join(goDir, "elemtype.go"):  "elemtype.go",
+		filepath.Join(jsDir, "elemtypes.js"): filepath.Join("..", "js", "elemtypes.js"),
+		filepath.Join(jsDir, "models.d.ts"):  filepath.Join("..", "js", "models.d.ts"),
+	} {
+		want, err := os.ReadFile(generated)
+		require.NoError(t, err)
+		got, err := os.ReadFile(committed)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "%s is stale: run go generate ./flowthings", committed)
+	}
+}

@@ -20,7 +20,7 @@
 // its Extra, as raw JSON, and sent back unchanged: a drop read, changed and
 // saved keeps everything the platform sent. Drop.Elems reads typed
 // ({"type","value"}) and plain elems alike and keeps 64-bit integers exact;
-// core.Typed writes an explicit elem type.
+// Typed writes an explicit elem type.
 //
 // The services are MutableService[T] (Read, ReadOrElse, ReadMany, FindMany,
 // Create, Update, Modify, UpdateMany, ModifyMany, Save, Delete) except
@@ -62,3 +62,4 @@
 package flowthings
 
 //go:generate go run ./internal/genaccessors
+//go:generate go run ./internal/genmodels

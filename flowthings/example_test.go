@@ -66,7 +66,7 @@ func ExampleElems() {
 	_, missing := d.Elems.String("nope")
 	fmt.Println(temp, count, seen.Format("2006-01-02"), volts, missing)
 
-	d.Elems["contact"] = core.Typed(core.ElemEmail, "alice@example.com")
+	d.Elems["contact"] = flowthings.Typed(flowthings.ElemEmail, "alice@example.com")
 	fmt.Println(d.Elems.Type("contact"), d.Elems.Type("count") == "")
 	// Output:
 	// 21.5 9007199254740993 2011-04-11 15.4 false

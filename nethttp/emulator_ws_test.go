@@ -73,7 +73,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 	restDrop, _, err := c.Drop(flowID).Read(ctx, written[0], core.Params{"hints": true})
 	require.NoError(t, err)
 	assert.Equal(t, restDrop, pushed)
-	assert.Equal(t, core.ElemInteger, pushed.Elems.Type("i"))
+	assert.Equal(t, flowthings.ElemInteger, pushed.Elems.Type("i"))
 
 	// CRUD frames.
 	find := flowthings.WSFrame(flowthings.WSFind, flowthings.ServiceFlow)
