@@ -153,12 +153,14 @@ func (a AgeBuilder) compare(op CmpOp, v float64) Expr {
 // Exists builds EXISTS m.
 func Exists(m Member) Expr { return ExistsExpr{Member: m} }
 
-// Has builds HAS typeName; typeName is a §6 type name in any case.
+// Has builds HAS typeName; typeName is a §6 type name in any case. Another
+// name makes an invalid expression whose error lists the type names.
 func Has(typeName string) Expr {
-	if t, ok := ElemType(typeName); ok {
-		typeName = t
+	t, ok := ElemType(typeName)
+	if !ok {
+		return invalid{unknownElemType(typeName)}
 	}
-	return HasExpr{Type: typeName}
+	return HasExpr{Type: t}
 }
 
 // MatchesAny builds MATCHES /pattern/flags: any string value matches.

@@ -165,7 +165,7 @@ func TestValidateErrors(t *testing.T) {
 		{"upper-case flag", MatchesAny("x", "I"), "unknown regex flag 'I'"},
 		{"lone trailing backslash", foo.Matches(`x\`, ""), "ends with a lone backslash"},
 		{"three trailing backslashes", MatchesAny(`x\\\`, ""), "ends with a lone backslash"},
-		{"unknown type", Has("nope"), `unknown element type "nope"`},
+		{"unknown type", Has("nope"), `unknown element type "nope" (want one of boolean, integer, long, float, string, text, email, url, date, id, flowRef, dropRef, map, sortedMap, list, set, sortedSet, media, location)`},
 		{"non-canonical type", HasExpr{Type: "Boolean"}, `unknown element type "Boolean"`},
 		{"unknown time unit", Age().Unit("weeks").Gt(1), `unknown time unit "WEEKS"`},
 		{"Inf age", Age().Gt(math.Inf(1)), "not finite"},
