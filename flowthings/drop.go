@@ -88,7 +88,7 @@ func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filt
 	return callTyped[[]*Drop](ctx, &Service{c: d.c}, op)
 }
 
-// Drop is a drop (docs/protocol.md §3.3). Elems is sent as {} when nil.
+// Drop is a drop (docs/protocol.md §3.3).
 type Drop struct {
 	ID           *string   `json:"id,omitempty"`
 	CreationDate *EpochMs  `json:"creationDate,omitempty"`
@@ -97,7 +97,7 @@ type Drop struct {
 	LastEditorID *string   `json:"lastEditorId,omitempty"`
 	FlowID       *string   `json:"flowId,omitempty"`
 	Path         *string   `json:"path,omitempty"`
-	Elems        Elems     `json:"elems"`
+	Elems        Elems     `json:"elems"` // required, may be {} (nil is sent as {})
 	Location     *Location `json:"location,omitempty"`
 	FHash        *string   `json:"fhash,omitempty"`
 	Version      *int64    `json:"version,omitempty"`

@@ -114,7 +114,7 @@ export interface Device {
 }
 
 /**
- * Drop is a drop (docs/protocol.md §3.3). Elems is sent as {} when nil.
+ * Drop is a drop (docs/protocol.md §3.3).
  *
  * F is the form of its elems: 'typed' (v0.1 replies), 'plain' (hints off,
  * v4.0) or 'either' (what a write may give).
@@ -127,7 +127,8 @@ export interface Drop<F extends ElemsForm = 'either'> {
   lastEditorId?: string | undefined;
   flowId?: string | undefined;
   path?: string | undefined;
-  elems?: Elems<F> | undefined;
+  /** required, may be {} (nil is sent as {}) */
+  elems: Elems<F>;
   location?: Location | undefined;
   fhash?: string | undefined;
   version?: number | undefined;

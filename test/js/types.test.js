@@ -68,7 +68,12 @@ describe('index.d.ts', () => {
     const config = path.join(tmp, 'tsconfig.json');
     writeFileSync(config, JSON.stringify({
       extends: path.join(typesDir, 'tsconfig.json'),
-      compilerOptions: { paths: { 'flowthings-wasm': [path.join(root, 'js', 'index.d.ts')] } },
+      compilerOptions: {
+        paths: {
+          'flowthings-wasm': [path.join(root, 'js', 'index.d.ts')],
+          'flowthings-wasm/flowthings.wasm': [path.join(root, 'js', 'wasm.d.ts')],
+        },
+      },
       files: [copy],
     }));
     const { code, out } = await runTsc(['-p', config]);
@@ -108,7 +113,13 @@ describe('index.d.ts', () => {
     const entry = pathToFileURL(path.join(root, 'js', 'node.js')).href;
     const js = readFileSync(file, 'utf8');
     assert.match(js, /from 'flowthings-wasm'/);
-    writeFileSync(file, js.replaceAll("from 'flowthings-wasm'", `from ${JSON.stringify(entry)}`));
+    // Node has no default import of a .wasm file: its URL stands in, as an
+    // esbuild or webpack file loader gives it.
+    const wasmURL = pathToFileURL(path.join(root, 'dist', 'flowthings.wasm')).href;
+    assert.match(js, /import (\w+) from 'flowthings-wasm\/flowthings.wasm';/);
+    writeFileSync(file, js
+      .replace(/import (\w+) from 'flowthings-wasm\/flowthings.wasm';/, (_, name) => `const ${name} = ${JSON.stringify(wasmURL)};`)
+      .replaceAll("from 'flowthings-wasm'", `from ${JSON.stringify(entry)}`));
     const { main } = await import(pathToFileURL(file).href);
     t.diagnostic('running usage.ts main()');
     await main();

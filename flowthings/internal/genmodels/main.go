@@ -145,6 +145,7 @@ type structType struct {
 type fieldType struct {
 	name, json, doc string
 	typ             ast.Expr
+	always          bool // no omitempty: always sent and received
 }
 
 // load reads the typed objects of package flowthings (the structs with an
@@ -201,10 +202,10 @@ func (m *model) addStruct(name, doc string, st *ast.StructType) {
 			if !id.IsExported() {
 				continue
 			}
-			tag := ""
+			tag, opts := "", ""
 			if fl.Tag != nil {
 				raw, _ := strconv.Unquote(fl.Tag.Value)
-				tag, _, _ = strings.Cut(reflect.StructTag(raw).Get("json"), ",")
+				tag, opts, _ = strings.Cut(reflect.StructTag(raw).Get("json"), ",")
 			}
 			if tag == "-" {
 				continue
@@ -219,7 +220,8 @@ func (m *model) addStruct(name, doc string, st *ast.StructType) {
 			if ident, ok := fl.Type.(*ast.Ident); ok && ident.Name == "Elems" {
 				s.generic = true
 			}
-			s.fields = append(s.fields, fieldType{name: id.Name, json: tag, doc: doc, typ: fl.Type})
+			always := !slices.Contains(strings.Split(opts, ","), "omitempty")
+			s.fields = append(s.fields, fieldType{name: id.Name, json: tag, doc: doc, typ: fl.Type, always: always})
 		}
 	}
 	if hasExtra {
@@ -393,7 +395,11 @@ func (m *model) typescript() ([]byte, error) {
 				return nil, fmt.Errorf("%s.%s: %w", s.name, f.name, err)
 			}
 			tsDoc(&body, f.doc, "  ")
-			fmt.Fprintf(&body, "  %s?: %s | undefined;\n", f.json, t)
+			if f.always {
+				fmt.Fprintf(&body, "  %s: %s;\n", f.json, t)
+			} else {
+				fmt.Fprintf(&body, "  %s?: %s | undefined;\n", f.json, t)
+			}
 		}
 		body.WriteString("}\n")
 	}
