@@ -1,8 +1,6 @@
 package core
 
 import (
-	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/flowthings/flowthings-wasm/filter"
@@ -10,9 +8,10 @@ import (
 
 // FilterText renders a filter param value: a string (sent as it is), a
 // filter.Expr, any other filter expression with String() string, or a list
-// of these ([]string, []any, []filter.Expr, …), AND-ed left to right as
-// "(a) && (b)". Empty strings and nil entries are skipped; a list of one
-// renders as that one filter, without parentheses.
+// of these ([]string, []any or []filter.Expr), AND-ed left to right as
+// "(a) && (b)".
+// Empty strings and nil entries are skipped; a list of one renders as that
+// one filter, without parentheses.
 //
 // A filter.Expr is rendered with filter.Render, which validates it: the
 // builders of package filter never fail, they record a bad construction (an
@@ -20,6 +19,11 @@ import (
 // error becomes an *InputError that wraps it, so errors.Is(err,
 // filter.ErrInvalid) holds. Other expressions may report the same way
 // through an Err() error method.
+//
+// The lists are these three slice types, not any slice (put other
+// expressions in a []any): telling slices apart in general takes
+// reflection, which with fmt added about 100 KB of gzip to the wasm module,
+// which links this function.
 func FilterText(v any) (string, error) {
 	switch v := v.(type) {
 	case nil:
@@ -32,34 +36,53 @@ func FilterText(v any) (string, error) {
 			return "", &InputError{Field: "filter", Reason: err.Error(), Err: err}
 		}
 		return s, nil
-	}
-	if isNilPointer(v) {
-		return "", &InputError{Field: "filter", Reason: "nil filter expression " + typeName(v)}
+	case []string:
+		return andAll(len(v), func(i int) any { return v[i] })
+	case []any:
+		return andAll(len(v), func(i int) any { return v[i] })
+	case []filter.Expr:
+		return andAll(len(v), func(i int) any { return v[i] })
 	}
 	if e, ok := v.(interface{ Err() error }); ok {
 		if err := e.Err(); err != nil {
 			return "", &InputError{Field: "filter", Reason: err.Error(), Err: err}
 		}
 	}
-	if s, ok := v.(fmt.Stringer); ok {
-		return s.String(), nil
+	if s, ok := v.(stringer); ok {
+		return stringOf(s)
 	}
-	// Lists of any kind ([]string, []any, []filter.Expr, …) go through
-	// reflection: one path for all of them keeps the wasm build small.
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
-		parts := make([]string, 0, rv.Len())
-		for i := range rv.Len() {
-			s, err := FilterText(rv.Index(i).Interface())
-			if err != nil {
-				return "", err
-			}
-			if s != "" {
-				parts = append(parts, s)
-			}
+	return "", &InputError{Field: "filter", Reason: "unsupported value " + describe(v) +
+		": want filter text, a filter expression or a list of them ([]string, []any, []filter.Expr)"}
+}
+
+// stringer is fmt.Stringer, without importing fmt.
+type stringer = interface{ String() string }
+
+// stringOf renders a filter expression of another package. A nil pointer
+// of a type whose String method does not handle nil panics: that is
+// reported as an error.
+func stringOf(s stringer) (text string, err error) {
+	defer func() {
+		if recover() != nil {
+			err = &InputError{Field: "filter", Reason: "the filter expression's String method failed (a nil pointer?)"}
 		}
-		return and(parts), nil
+	}()
+	return s.String(), nil
+}
+
+// andAll renders the n filters item(0)…item(n-1) AND-ed.
+func andAll(n int, item func(int) any) (string, error) {
+	parts := make([]string, 0, n)
+	for i := range n {
+		s, err := FilterText(item(i))
+		if err != nil {
+			return "", err
+		}
+		if s != "" {
+			parts = append(parts, s)
+		}
 	}
-	return "", &InputError{Field: "filter", Reason: "unsupported value type " + typeName(v)}
+	return and(parts), nil
 }
 
 func and(parts []string) string {
@@ -78,13 +101,15 @@ func and(parts []string) string {
 	return b.String()
 }
 
-func isNilPointer(v any) bool {
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Func:
-		return rv.IsNil()
+// describe names the kind of an unsupported value.
+func describe(v any) string {
+	switch v.(type) {
+	case bool:
+		return "(a boolean)"
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, uintptr, float32, float64:
+		return "(a number)"
+	case map[string]any, map[string]string:
+		return "(a map)"
 	}
-	return false
+	return "(of an unsupported type)"
 }
-
-func typeName(v any) string { return fmt.Sprintf("%T", v) }

@@ -144,5 +144,5 @@ func paramText(key string, v any) (text string, send bool, err error) {
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64), true, nil
 	}
-	return "", false, &InputError{Field: "param " + key, Reason: "unsupported value type " + typeName(v)}
+	return "", false, &InputError{Field: "param " + key, Reason: "unsupported value " + describe(v)}
 }

@@ -85,7 +85,7 @@ func TestFilterText(t *testing.T) {
 			`(a IN ['x','y']) && (b =~ /^\/a\//i)`},
 		{"mixed any", []any{"a == 1", nil, filter.Has("boolean")}, "(a == 1) && (HAS boolean)"},
 		{"filterStringer", filterStringer("custom > 1"), "custom > 1"},
-		{"filterStringer slice", []filterStringer{"x > 1", "y > 2"}, "(x > 1) && (y > 2)"},
+		{"filterStringers in a list", []any{filterStringer("x > 1"), filterStringer("y > 2")}, "(x > 1) && (y > 2)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,6 +126,7 @@ func TestFilterTextErrors(t *testing.T) {
 		{"nil pointer", nilStringer, false},
 		{"number", 42, false},
 		{"map", map[string]any{}, false},
+		{"a slice of another type", []filterStringer{"x > 1"}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,7 @@
 // runtime's fetch or the `transport` option, and has the module check the
 // envelope, while the data itself stays on the JavaScript side: bodies are
 // parsed once, by the host's JSON.parse.
-import { call } from './runtime.js';
+import { build, configure, decode, decodeHead, raw, release } from './bridge.js';
 import { FlowThingsError } from './errors.js';
 import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
@@ -23,7 +23,7 @@ export const defaults = Object.freeze({
 
 // The module keeps each API's configuration until the API is collected.
 const released = new FinalizationRegistry((id) => {
-  try { call('release', id); } catch { /* the module is gone */ }
+  try { release(id); } catch { /* the module is gone */ }
 });
 
 function inputError(reason, field) {
@@ -96,7 +96,7 @@ export class Client {
       throw inputError('signal and timeoutMs belong to a call\'s params (or timeoutMs to the API options), not to the default params', 'params');
     }
     const [params] = splitParams(o.params);
-    this.cfg = call('configure', {
+    this.cfg = configure({
       account: token.account, token: token.token, namespace: o.namespace, host: o.host, wsHost: o.wsHost,
       secure: o.secure, version: String(o.version), params,
     }).id;
@@ -127,7 +127,7 @@ export class Client {
     if (request) {
       this.built.delete(key); // most recently used goes last
     } else {
-      request = deepFreeze(call('build', this.cfg, op).request);
+      request = deepFreeze(build(this.cfg, op).request);
       if (this.built.size >= BUILT_KEPT) this.built.delete(this.built.keys().next().value);
     }
     this.built.set(key, request);
@@ -136,9 +136,11 @@ export class Client {
 
   /** raw performs a call outside the typed operations. */
   async raw(method, path, data, params, wsHost) {
+    if (typeof method !== 'string') throw inputError('method must be an HTTP method name such as GET or MPUT', 'method');
+    if (typeof path !== 'string') throw inputError('path must be a string that starts with "/"', 'path');
     const [query, control] = splitParams(params);
     const body = data === undefined ? null : toJSON(data, 'data');
-    const { request } = call('raw', this.cfg, method, path, body, query, wsHost);
+    const { request } = raw(this.cfg, method, path, body, query, wsHost);
     return this.perform(request, control, query.refs);
   }
 
@@ -157,11 +159,11 @@ export class Client {
     try { parsed = JSON.parse(text); } catch { /* the module explains */ }
     const head = parsed?.head;
     if (isPlainObject(parsed) && isPlainObject(head)) {
-      if (!plainSuccess(status, head)) call('decodeHead', this.cfg, meta, status, JSON.stringify(head));
+      if (!plainSuccess(status, head)) decodeHead(this.cfg, meta, status, JSON.stringify(head));
       // As core.DecodeResponse: an absent or null body is {}.
       return { body: parsed.body ?? {}, references: isPlainObject(head.references) ? head.references : null };
     }
-    const r = call('decode', this.cfg, meta, status, String(text ?? ''));
+    const r = decode(this.cfg, meta, status, String(text ?? ''));
     return { body: r.body, references: r.references };
   }
 
@@ -249,7 +251,7 @@ class Service {
     try {
       return await this.read(id, params);
     } catch (err) {
-      if (err instanceof FlowThingsError && call('fallsBack', err.code)) return fallback;
+      if (err instanceof FlowThingsError && err.code === 'notFound') return fallback; // as core.ReadOrElseFallback
       throw err;
     }
   }

@@ -1,8 +1,8 @@
 // Filters, built synchronously as plain trees and rendered by the Go filter
 // package inside the wasm module, so that String(f) is byte for byte the
 // platform text the Go SDK sends. The tree format is documented in
-// wasm/bridge/filter.go.
-import { call } from './runtime.js';
+// wasm/internal/bridge/filter.go.
+import { parseFilter as parseFilterText, renderFilter } from './bridge.js';
 import { FlowThingsError } from './errors.js';
 
 const TREE = Symbol('flowthings.filter.tree');
@@ -24,7 +24,7 @@ export class Filter {
   AND(f) { return this.and(f); }
   OR(f) { return this.or(f); }
   toString() {
-    this.#text ??= call('renderFilter', this.#tree).text; // private fields stay writable when frozen
+    this.#text ??= renderFilter(this.#tree).text; // private fields stay writable when frozen
     return this.#text;
   }
   toJSON() { return this.toString(); }
@@ -190,7 +190,7 @@ export const NOT = (f) => new Filter({ t: 'not', x: treeOf(f) });
  * FlowThingsError with `position` (byte offset) and `expected`. */
 export function parseFilter(text) {
   if (typeof text !== 'string') throw bad('parseFilter takes a string');
-  const { text: canonical } = call('parseFilter', text);
+  const { text: canonical } = parseFilterText(text);
   return new Filter({ t: 'text', text: canonical }, canonical);
 }
 

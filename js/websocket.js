@@ -3,7 +3,9 @@
 // reconnection with backoff, re-subscribing — runs in the wasm module's
 // engine (core.WSEngine); this file owns the socket, the session request
 // and the timers, and carries out the engine's actions.
-import { call } from './runtime.js';
+import {
+  release, wsCancel, wsClose, wsClosed, wsConnect, wsFrame, wsNew, wsOpened, wsSend, wsSession, wsSubscribe, wsTimer, wsUnsubscribe,
+} from './bridge.js';
 import { FlowThingsError, errorFrom } from './errors.js';
 import { isPlainObject, filterText } from './filter.js';
 
@@ -128,18 +130,18 @@ class Connection {
       throw new FlowThingsError('flowthings: no WebSocket implementation: pass the `WebSocket` option of new API (on Node 20, the ws package\'s WebSocket)', { code: 'input', field: 'WebSocket' });
     }
     const { reconnect = true, heartbeatMs = 30000, backoffMinMs, backoffMaxMs, maxAttempts } = options;
-    this.#engine = call('wsNew', client.cfg, { reconnect, heartbeatMs, backoffMinMs, backoffMaxMs, maxAttempts }).id;
+    this.#engine = wsNew(client.cfg, { reconnect, heartbeatMs, backoffMinMs, backoffMaxMs, maxAttempts }).id;
     this.opened = new Promise((resolve, reject) => { this.#settleOpened = { resolve, reject }; });
     this.opened.catch(() => {});
     this.#done = new Promise((resolve, reject) => { this.#settleDone = { resolve, reject }; });
     this.#done.catch(() => {});
-    this.#event('wsConnect');
+    this.#event(wsConnect);
   }
   #settleDone;
 
-  /** Runs one engine event and carries out its actions. */
-  #event(name, ...args) {
-    this.#apply(call(name, this.#engine, ...args).actions);
+  /** Runs one engine event (a bridge.js stub) and carries out its actions. */
+  #event(event, ...args) {
+    this.#apply(event(this.#engine, ...args).actions);
   }
 
   #setState(state) {
@@ -174,7 +176,7 @@ class Connection {
         case 'setTimer':
           clearTimeout(this.#timers[a.timer]);
           if (a.timer === TIMER_RECONNECT) this.#setState('reconnecting');
-          this.#timers[a.timer] = setTimeout(() => { this.#timers[a.timer] = undefined; this.#event('wsTimer', a.timer); }, a.ms);
+          this.#timers[a.timer] = setTimeout(() => { this.#timers[a.timer] = undefined; this.#event(wsTimer, a.timer); }, a.ms);
           break;
         case 'cancelTimer':
           clearTimeout(this.#timers[a.timer]);
@@ -245,12 +247,12 @@ class Connection {
     try {
       res = await this.#client.send(request, {});
     } catch (err) {
-      if (gen === this.#gen) this.#event('wsClosed', err.message);
+      if (gen === this.#gen) this.#event(wsClosed, err.message);
       return;
     }
     if (gen !== this.#gen) return;
     const meta = { method: request.method, path: request.path, account: request.account };
-    const session = call('wsSession', this.#engine, meta, res.status, String(res.body ?? ''));
+    const session = wsSession(this.#engine, meta, res.status, String(res.body ?? ''));
     if (!session.url) {
       this.#apply(session.actions);
       return;
@@ -259,7 +261,7 @@ class Connection {
     try {
       socket = new this.#WebSocket(session.url);
     } catch (err) {
-      this.#event('wsClosed', err.message);
+      this.#event(wsClosed, err.message);
       return;
     }
     this.#socket = socket;
@@ -268,13 +270,13 @@ class Connection {
       if (gen !== this.#gen) return;
       this.#wasOpen = true;
       this.#setState('open');
-      this.#event('wsOpened');
+      this.#event(wsOpened);
       this.#settleOpened.resolve();
       this._safely(() => this.#opts.onOpen?.(this));
     };
     socket.onmessage = (ev) => {
       if (gen !== this.#gen) return;
-      if (typeof ev.data === 'string') this.#event('wsFrame', ev.data);
+      if (typeof ev.data === 'string') this.#event(wsFrame, ev.data);
       else this._report(new FlowThingsError('flowthings: ignored a binary websocket frame', { code: 'frame' }));
     };
     socket.onerror = (ev) => { failure = ev?.message ?? ev?.error?.message ?? 'websocket error'; };
@@ -282,7 +284,7 @@ class Connection {
       if (gen !== this.#gen) return;
       this.#socket = null;
       const clean = ev.code === 1000 && !failure;
-      this.#event('wsClosed', clean ? null : `socket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''}${failure ? `; ${failure}` : ''})`);
+      this.#event(wsClosed, clean ? null : `socket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''}${failure ? `; ${failure}` : ''})`);
     };
   }
 
@@ -292,7 +294,7 @@ class Connection {
     for (const s of this.#subs.values()) s._end(error ?? undefined);
     this.#subs.clear();
     for (const q of this.#messages) q.end(error ?? undefined);
-    call('release', this.#engine);
+    release(this.#engine);
     this.#setState('closed');
     if (error) {
       this.#settleOpened.reject(error);
@@ -312,7 +314,7 @@ class Connection {
       const cancel = (err) => {
         if (!this.#waiters.has(callId)) return;
         this.#waiters.delete(callId);
-        if (this.state !== 'closed') this.#event('wsCancel', callId);
+        if (this.state !== 'closed') this.#event(wsCancel, callId);
         finish(reject)(err);
       };
       const onAbort = () => cancel(new FlowThingsError('flowthings: websocket call aborted', { code: 'aborted', cause: signal.reason }));
@@ -327,8 +329,8 @@ class Connection {
   }
 
   /** Starts an engine call and waits for its reply. */
-  #call(name, args, control) {
-    const { call: callId, actions } = call(name, this.#engine, ...args);
+  #call(start, args, control) {
+    const { call: callId, actions } = start(this.#engine, ...args);
     const reply = this.#wait(callId, control);
     this.#apply(actions);
     return reply;
@@ -340,7 +342,7 @@ class Connection {
     if (!isPlainObject(frame)) throw new FlowThingsError('flowthings: send(frame) takes a plain object', { code: 'input' });
     const { value, options, ...rest } = frame;
     const opts = options?.filter === undefined || options.filter === null ? options : { ...options, filter: filterText(options.filter) };
-    return this.#call('wsSend', [{ ...rest, value: value === undefined ? undefined : JSON.stringify(value), options: opts }], control);
+    return this.#call(wsSend, [{ ...rest, value: value === undefined ? undefined : JSON.stringify(value), options: opts }], control);
   }
 
   /** Subscribes to a flow's drops (a path starting with "/" or a flow id). */
@@ -350,7 +352,7 @@ class Connection {
     const sub = new Subscription(this, ++lastHandler, flowIdOrPath, handler);
     this.#subs.set(sub.id, sub);
     try {
-      sub.reply = await this.#call('wsSubscribe', [flowIdOrPath, sub.id], control);
+      sub.reply = await this.#call(wsSubscribe, [flowIdOrPath, sub.id], control);
     } catch (err) {
       this.#subs.delete(sub.id);
       sub._end(err);
@@ -371,7 +373,7 @@ class Connection {
     this.#subs.delete(sub.id);
     sub._end();
     if (this.state === 'closed') return;
-    await this.#call('wsUnsubscribe', [sub.resource, sub.id]);
+    await this.#call(wsUnsubscribe, [sub.resource, sub.id]);
   }
 
   /** An async iterator of every pushed drop: { resource, value }. */
@@ -390,7 +392,7 @@ class Connection {
 
   /** Closes the connection for good. */
   async close() {
-    if (this.state !== 'closed') this.#event('wsClose');
+    if (this.state !== 'closed') this.#event(wsClose);
     await this.#done.catch(() => {});
   }
 }

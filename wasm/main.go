@@ -1,7 +1,8 @@
 //go:build js && wasm
 
-// Command wasm is the flowthings wasm module: it bridges core to the
-// JavaScript package (js/).
+// Command wasm is the flowthings wasm module: it serves the functions
+// declared in package bridge (Bridge.Functions) to the JavaScript package
+// (js/), through its WebAssembly exports only.
 //
 // Calls are exported WebAssembly functions (go:wasmexport), not functions
 // made with js.FuncOf: measured in Node 20, a js.FuncOf call costs 25–120 µs
@@ -10,11 +11,10 @@
 // one JSON text, into the input buffer (flowthings_input), runs
 // (flowthings_call) and leaves its result, one JSON text, in the output
 // buffer (flowthings_output). JavaScript learns the functions' numbers from
-// the one object main installs with safejs, __flowthings, on the global
-// object the module was started with — the JS loader starts it with a
-// private one, so nothing leaks onto the real globalThis. No Go goroutine
-// ever waits on a JavaScript promise, so one module serves any number of
-// concurrent requests.
+// flowthings_functions. The module never touches a JavaScript value (it
+// does not import syscall/js), so it links neither fmt, reflect nor os. No
+// Go goroutine ever waits on a JavaScript promise, so one module serves any
+// number of concurrent requests.
 package main
 
 import (
@@ -22,59 +22,33 @@ import (
 	"unsafe"
 
 	"github.com/flowthings/flowthings-wasm/core"
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
-	"github.com/hack-pad/safejs"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 )
 
-var b = bridge.New()
-
 // functions are the module's calls; a call names one by its index.
-var functions = []struct {
-	name string
-	fn   func(a args) string
-}{
-	{"configure", func(a args) string { return b.Configure(a.any(0)) }},
-	{"release", func(a args) string { b.Release(a.num(0)); return "{}" }},
-	{"build", func(a args) string { return b.Build(a.num(0), a.any(1)) }},
-	{"raw", func(a args) string { return b.Raw(a.num(0), a.str(1), a.str(2), a.any(3), a.any(4), a.bool(5)) }},
-	{"decodeHead", func(a args) string { return b.DecodeHead(a.num(0), a.any(1), a.num(2), a.str(3)) }},
-	{"decode", func(a args) string { return b.Decode(a.num(0), a.any(1), a.num(2), a.str(3)) }},
-	{"fallsBack", func(a args) string { return strconv.FormatBool(b.FallsBack(a.str(0))) }},
-	{"renderFilter", func(a args) string { return b.RenderFilter(a.any(0)) }},
-	{"parseFilter", func(a args) string { return b.ParseFilter(a.str(0)) }},
-	{"wsNew", func(a args) string { return b.WSNew(a.num(0), a.any(1)) }},
-	{"wsConnect", func(a args) string { return b.WSConnect(a.num(0)) }},
-	{"wsSession", func(a args) string { return b.WSSession(a.num(0), a.any(1), a.num(2), a.str(3)) }},
-	{"wsOpened", func(a args) string { return b.WSOpened(a.num(0)) }},
-	{"wsClosed", func(a args) string { return b.WSClosed(a.num(0), a.any(1)) }},
-	{"wsTimer", func(a args) string { return b.WSTimer(a.num(0), a.num(1)) }},
-	{"wsFrame", func(a args) string { return b.WSFrame(a.num(0), a.str(1)) }},
-	{"wsSend", func(a args) string { return b.WSSend(a.num(0), a.any(1)) }},
-	{"wsSubscribe", func(a args) string { return b.WSSubscribe(a.num(0), a.str(1), a.num(2)) }},
-	{"wsUnsubscribe", func(a args) string { return b.WSUnsubscribe(a.num(0), a.str(1), a.num(2)) }},
-	{"wsCancel", func(a args) string { return b.WSCancel(a.num(0), a.num(1)) }},
-	{"wsClose", func(a args) string { return b.WSClose(a.num(0)) }},
-}
+var functions = bridge.New().Functions()
 
 func main() {
-	names := make([]any, len(functions))
-	for i, f := range functions {
-		names[i] = f.name
-	}
-	if err := safejs.Global().Set("__flowthings", map[string]any{"functions": names}); err != nil {
-		panic(err) // at start-up, before any call: the loader reports that the module did not start
-	}
 	select {} // serve calls until the page or process goes away
 }
 
 // The buffers of the current call. JavaScript runs one call at a time.
 var input, output []byte
 
+// keptBuffer is the largest buffer kept from one call to the next: a
+// larger one, made for a large call, is dropped once the call is over so
+// that the Go heap can reuse its memory.
+const keptBuffer = 64 << 10
+
 // inputBuffer makes room for a call's arguments and returns where
-// JavaScript writes them.
+// JavaScript writes them. It also drops the previous call's result when
+// that was large: JavaScript has read it.
 //
 //go:wasmexport flowthings_input
 func inputBuffer(size int32) uint32 {
+	if cap(output) > keptBuffer {
+		output = nil
+	}
 	if cap(input) < int(size) {
 		input = make([]byte, size)
 	}
@@ -87,11 +61,15 @@ func inputBuffer(size int32) uint32 {
 //
 //go:wasmexport flowthings_call
 func call(fn, size int32) int32 {
-	name, f := "unknown", func(args) string { return bridge.InternalError("call", "no function number "+strconv.Itoa(int(fn))) }
-	if fn >= 0 && int(fn) < len(functions) {
-		name, f = functions[fn].name, functions[fn].fn
+	text := input[:max(0, min(int(size), len(input)))]
+	if fn < 0 || int(fn) >= len(functions) {
+		output = []byte(bridge.InternalError("call", "no function number "+strconv.Itoa(int(fn))))
+	} else {
+		output = []byte(run(functions[fn], text))
 	}
-	output = []byte(run(name, f, input[:max(0, min(int(size), len(input)))]))
+	if cap(input) > keptBuffer {
+		input = nil
+	}
 	return int32(len(output))
 }
 
@@ -100,13 +78,31 @@ func call(fn, size int32) int32 {
 //go:wasmexport flowthings_output
 func outputBuffer() uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(output)))) }
 
+// functionTable leaves the names of the module's functions, a JSON array
+// in the order of their numbers, in the output buffer and returns its
+// length.
+//
+//go:wasmexport flowthings_functions
+func functionTable() int32 {
+	b := []byte{'['}
+	for i, f := range functions {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = core.AppendJSONString(b, f.Name)
+	}
+	output = append(b, ']')
+	return int32(len(output))
+}
+
 // run runs one function: it decodes the call's arguments, one JSON text,
-// and turns any panic into an error result, so that nothing panics across
-// the boundary. Results are JSON text (see package bridge).
-func run(name string, fn func(args) string, text []byte) (out string) {
+// checks them against the function's declaration and turns any panic into
+// an error result, so that nothing panics across the boundary. Results are
+// JSON text (see package bridge).
+func run(f bridge.Function, text []byte) (out string) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = internalError(name, r)
+			out = internalError(f.Name, r)
 		}
 	}()
 	v, err := core.ParseJSON(text)
@@ -115,9 +111,9 @@ func run(name string, fn func(args) string, text []byte) (out string) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return bridge.InternalError(name, "want the JSON text of the argument list")
+		return bridge.InternalError(f.Name, "want the JSON text of the argument list")
 	}
-	return fn(args(list))
+	return f.Call(list)
 }
 
 // internalError is the result of a bug: a panic. It names the function,
@@ -132,17 +128,3 @@ func internalError(name string, cause any) string {
 	}
 	return bridge.InternalError(name, reason)
 }
-
-// args are the decoded arguments of a call.
-type args []any
-
-func (a args) any(i int) any {
-	if i < len(a) {
-		return a[i]
-	}
-	return nil
-}
-
-func (a args) num(i int) float64 { n, _ := a.any(i).(float64); return n }
-func (a args) str(i int) string  { s, _ := a.any(i).(string); return s }
-func (a args) bool(i int) bool   { b, _ := a.any(i).(bool); return b }

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"syscall/js"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,8 +28,14 @@ func stringify(args ...any) js.Value {
 }
 
 // invoke runs a function on the JSON text JavaScript would hand over.
-func invoke(name string, fn func(args) string, text js.Value) any {
-	return run(name, fn, []byte(text.String()))
+func invoke(f bridge.Function, text js.Value) any {
+	return run(f, []byte(text.String()))
+}
+
+// capture is a function of one argument of any JSON kind that keeps what
+// it was given.
+func capture(got *any) bridge.Function {
+	return bridge.Func1("echo", bridge.ObjectArg("value"), func(o *bridge.Obj) string { *got = o.Get("value"); return "{}" })
 }
 
 // exported calls a function of the module as the JS package does: through
@@ -38,7 +44,7 @@ func exported(t *testing.T, name string, text string) string {
 	t.Helper()
 	fn := int32(-1)
 	for i, f := range functions {
-		if f.name == name {
+		if f.Name == name {
 			fn = int32(i)
 		}
 	}
@@ -63,15 +69,15 @@ func obj(kv ...any) js.Value {
 func TestGuardArguments(t *testing.T) {
 	g := js.Global()
 	nested := obj("y", []any{1, "two", obj("deep", true)}, "x", "é\u2028\"")
-	in := stringify(
+	in := stringify(obj("value", []any{
 		"text", 1.5, -7, true, false, nil, js.Undefined(), []any{1, "a", nil},
 		obj("b", 1, "a", nested, "z", nil, "u", js.Undefined()),
 		g.Get("RegExp").New("a/b", "gi"), g.Get("Date").New(0), g.Get("NaN"), g.Get("Infinity"), obj(),
-	)
-	var got args
-	result := invoke("echo", func(a args) string { got = a; return "{}" }, in)
+	}))
+	var got any
+	result := invoke(capture(&got), in)
 	assert.Equal(t, "{}", result)
-	want := args{
+	want := []any{
 		"text", 1.5, -7.0, true, false, nil,
 		nil, // undefined in an array
 		[]any{1.0, "a", nil},
@@ -88,16 +94,6 @@ func TestGuardArguments(t *testing.T) {
 		&core.JSONObject{Vals: map[string]any{}},
 	}
 	assert.Equal(t, want, got)
-
-	// The accessors read what they expect, else the zero value.
-	assert.Equal(t, "text", got.str(0))
-	assert.Equal(t, 1.5, got.num(1))
-	assert.True(t, got.bool(3))
-	assert.Zero(t, got.num(0))
-	assert.Zero(t, got.str(1))
-	assert.False(t, got.bool(0))
-	assert.Nil(t, got.any(99))
-	assert.Nil(t, got.any(len(got)))
 }
 
 func TestGuardNesting(t *testing.T) {
@@ -108,14 +104,14 @@ func TestGuardNesting(t *testing.T) {
 		}
 		return v
 	}
-	// The argument list, the arrays and the number: at most 300 levels.
-	called := false
-	assert.Equal(t, "{}", invoke("deep", func(a args) string { called = true; return "{}" }, stringify(nest(298))))
-	assert.True(t, called)
+	// The argument list, the object, the arrays and the number: at most 300 levels.
+	var got any
+	assert.Equal(t, "{}", invoke(capture(&got), stringify(obj("value", nest(297)))))
+	assert.NotNil(t, got)
 
-	called = false
-	result := invoke("deep", func(a args) string { called = true; return "{}" }, stringify(nest(299)))
-	assert.False(t, called, "too deep: the function is not called")
+	got = nil
+	result := invoke(capture(&got), stringify(obj("value", nest(298))))
+	assert.Nil(t, got, "too deep: the function is not called")
 	d := errorOf(t, result)
 	assert.Equal(t, "input", d["kind"])
 	assert.Equal(t, "json", d["field"])
@@ -123,7 +119,7 @@ func TestGuardNesting(t *testing.T) {
 }
 
 func TestGuardBadCalls(t *testing.T) {
-	never := func(a args) string { t.Error("called"); return "{}" }
+	never := bridge.Func1("build", bridge.ObjectArg("op"), func(*bridge.Obj) string { t.Error("called"); return "{}" })
 	tests := []struct {
 		name string
 		in   string
@@ -136,7 +132,7 @@ func TestGuardBadCalls(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := errorOf(t, invoke("build", never, js.ValueOf(tc.in)))
+			d := errorOf(t, invoke(never, js.ValueOf(tc.in)))
 			assert.Equal(t, tc.kind, d["kind"])
 			assert.Contains(t, d["message"], tc.msg)
 		})
@@ -157,13 +153,13 @@ func TestGuardPanics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			result := invoke("build", func(a args) string {
+			result := invoke(bridge.Func1("build", bridge.ObjectArg("op"), func(*bridge.Obj) string {
 				if tc.panic == nil {
 					var m *core.JSONObject
 					_ = m.Keys // nil dereference
 				}
 				panic(tc.panic)
-			}, stringify(obj("account", "alice", "token", token)))
+			}), stringify(obj("account", "alice", "token", token)))
 			s, isString := result.(string)
 			require.True(t, isString, "%T", result)
 			assert.NotContains(t, s, token)
@@ -186,24 +182,14 @@ func errorOf(t *testing.T, result any) map[string]any {
 	return d
 }
 
-// TestExports runs main, then calls the functions it installs as the JS
-// package does: one JSON text in, one JSON text out.
+// TestExports calls the module's functions as the JS package does: their
+// numbers from flowthings_functions, then one JSON text in, one JSON text
+// out.
 func TestExports(t *testing.T) {
-	go main()
-	var api js.Value
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		if api = js.Global().Get("__flowthings"); !api.IsUndefined() || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	require.False(t, api.IsUndefined(), "main installs __flowthings")
-	names := api.Get("functions")
+	n := functionTable()
 	var got []string
-	for i := range names.Length() {
-		got = append(got, names.Index(i).String())
-	}
-	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode", "fallsBack",
+	require.NoError(t, json.Unmarshal(output[:n], &got))
+	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode",
 		"renderFilter", "parseFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
 		"wsSend", "wsSubscribe", "wsUnsubscribe", "wsCancel", "wsClose"}, got)
 
@@ -231,8 +217,6 @@ func TestExports(t *testing.T) {
 	d := call("decode", cfg, meta, 404, `{"head":{"status":404,"ok":false,"errors":["`+token+`"]}}`)["error"].(map[string]any)
 	assert.Equal(t, "notFound", d["kind"])
 	assert.Equal(t, []any{"[redacted]"}, d["errors"])
-	assert.Equal(t, "true", exported(t, "fallsBack", stringify("notFound").String()))
-	assert.Equal(t, "false", exported(t, "fallsBack", stringify("server").String()))
 
 	assert.Equal(t, "EXISTS a", call("renderFilter", obj("t", "exists", "m", []any{"a"}))["text"])
 	assert.Equal(t, "a > 1", call("parseFilter", "a>1")["text"])
@@ -262,4 +246,17 @@ func TestExports(t *testing.T) {
 	assert.True(t, strings.Contains(out, `"kind":"internal"`), out)
 	out = exported(t, "build", "not json")
 	assert.True(t, strings.Contains(out, `"field":"json"`), out)
+	out = exported(t, "build", `[1,"op"]`)
+	assert.True(t, strings.Contains(out, `(build): argument 2 (op) must be an object, not a string`), out)
+}
+
+// A large call's buffers are not kept: the next call starts small again.
+func TestBuffersShrink(t *testing.T) {
+	big := `["` + strings.Repeat("x", 4*keptBuffer) + `"]`
+	out := exported(t, "parseFilter", big)
+	assert.Contains(t, out, `"kind":"input"`)
+	assert.Nil(t, input, "the large input buffer is dropped after the call")
+	exported(t, "parseFilter", `["a == 1"]`)
+	assert.LessOrEqual(t, cap(input), keptBuffer)
+	assert.LessOrEqual(t, cap(output), keptBuffer)
 }

@@ -1,34 +1,30 @@
 //go:build js && wasm
 
 // Command hello is the bench's size baseline for dist/flowthings.wasm: the
-// smallest program that uses github.com/hack-pad/safejs the way the bridge
-// does — one FuncOf, a ValueOf and a Promise.resolve call. bench/bench.js
-// builds it with the release flags and prints what the module adds on top.
+// smallest module that serves JavaScript the way wasm/main.go does — an
+// exported function leaving its result in a buffer of linear memory, no
+// syscall/js — and links time, as core does. bench/bench.js builds it with
+// the release flags and prints what the module adds on top.
 package main
 
-import "github.com/hack-pad/safejs"
+import (
+	"strconv"
+	"time"
+	"unsafe"
+)
 
-func main() {
-	hello, err := safejs.FuncOf(func(_ safejs.Value, _ []safejs.Value) any {
-		promise, err := safejs.Global().Get("Promise")
-		if err != nil {
-			return nil
-		}
-		greeting, err := safejs.ValueOf("hello")
-		if err != nil {
-			return nil
-		}
-		resolved, err := promise.Call("resolve", greeting)
-		if err != nil {
-			return nil
-		}
-		return resolved
-	})
-	if err != nil {
-		panic(err)
-	}
-	if err := safejs.Global().Set("hello", hello); err != nil {
-		panic(err)
-	}
-	select {}
+var (
+	started  = time.Now()
+	greeting []byte
+)
+
+func main() { select {} }
+
+// hello leaves a greeting, ended by a NUL byte, in its buffer and returns
+// its address.
+//
+//go:wasmexport hello
+func hello() uint32 {
+	greeting = append(append(greeting[:0], "hello after "+strconv.FormatInt(int64(time.Since(started)), 10)+"ns"...), 0)
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(greeting))))
 }

@@ -5,7 +5,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '../../js/node.js';
 import { plainSuccess } from '../../js/api.js';
-import { call } from '../../js/runtime.js';
+import { configure, decodeHead, release } from '../../js/bridge.js';
 
 before(() => init());
 
@@ -33,7 +33,7 @@ function* heads() {
 }
 
 test('plainSuccess accepts only what core.DecodeHead accepts as a success', () => {
-  const cfg = call('configure', { account: 'a', token: 't' }).id;
+  const cfg = configure({ account: 'a', token: 't' }).id;
   const meta = { method: 'GET', path: '/flow/f1', account: 'a' };
   let fast = 0;
   let checked = 0;
@@ -42,11 +42,11 @@ test('plainSuccess accepts only what core.DecodeHead accepts as a success', () =
       checked++;
       if (!plainSuccess(status, head)) continue;
       fast++;
-      assert.doesNotThrow(() => call('decodeHead', cfg, meta, status, JSON.stringify(head)), `status ${status}, head ${JSON.stringify(head)}`);
+      assert.doesNotThrow(() => decodeHead(cfg, meta, status, JSON.stringify(head)), `status ${status}, head ${JSON.stringify(head)}`);
     }
   }
   assert.ok(fast > 100 && fast < checked, `${fast} of ${checked} took the fast path`);
-  call('release', cfg);
+  release(cfg);
 });
 
 test('the everyday success envelope takes the fast path, failures never do', () => {

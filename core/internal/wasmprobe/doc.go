@@ -1,8 +1,8 @@
 // Package wasmprobe is the floor of the wasm size probes: roughly what the
-// wasm bridge links before it uses core at all. The bridge is built on
-// github.com/hack-pad/safejs, which pulls in fmt, reflect, os and time; Floor
-// uses each of them so that the probes' deltas over the floor measure core
-// and filter only, without making core depend on safejs.
+// wasm module (wasm/main.go) links before it uses core at all — the Go
+// runtime, time and strconv. The module talks to JavaScript only through
+// its exports, so it links neither fmt, reflect nor os, and neither does
+// the floor: the probes' deltas over it measure core and filter.
 //
 // The probes are main packages, each a superset of the one before:
 //
@@ -11,8 +11,9 @@
 //	filter  + filter.Parse and filter.Render
 //	ws      + the WebSocket engine
 //
-// core/wasmsize_test.go builds them with GOOS=js GOARCH=wasm and checks the
-// sizes and what they link. To look at one by hand:
+// core/wasmsize_test.go builds them and the module itself with GOOS=js
+// GOARCH=wasm and checks the sizes and what they link. To look at one by
+// hand:
 //
 //	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o /tmp/ws.wasm ./core/internal/wasmprobe/ws
 //
@@ -21,29 +22,26 @@
 package wasmprobe
 
 import (
-	"fmt"
-	"os"
-	"reflect"
+	"strconv"
 	"time"
 )
 
-// Floor uses fmt, reflect, os and time the way a bridge would: formatting
-// values, inspecting types, reading the environment and timing.
+// Inputs are the probes' inputs. They are a variable, not constants, so
+// that the compiler cannot fold the code under test away.
+var Inputs = []string{"probe"}
+
+// Floor uses time and strconv the way the module does: timing, and
+// formatting numbers.
 func Floor() {
 	start := time.Now()
-	v := reflect.ValueOf(os.Args)
-	fmt.Println(fmt.Sprintf("%v %T %d", os.Args, v.Interface(), v.Len()), os.Getenv("PROBE"))
-	if len(os.Args) > 99 {
-		os.Exit(2)
-	}
+	println(strconv.Itoa(len(Inputs)), strconv.FormatFloat(float64(len(Inputs))/3, 'g', -1, 64))
 	println(time.Since(start).String())
 }
 
-// Arg returns command-line argument i, or def: probe inputs come from
-// outside so that the compiler cannot fold the code under test away.
+// Arg returns input i, or def.
 func Arg(i int, def string) string {
-	if i < len(os.Args) {
-		return os.Args[i]
+	if i < len(Inputs) {
+		return Inputs[i]
 	}
 	return def
 }

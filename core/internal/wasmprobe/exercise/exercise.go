@@ -1,5 +1,5 @@
 // Package exercise calls what the wasm bridge will call of core and filter,
-// with inputs from the command line so that nothing is folded away, and
+// with inputs from wasmprobe.Inputs so that nothing is folded away, and
 // prints every result so that nothing is dropped as unused.
 package exercise
 

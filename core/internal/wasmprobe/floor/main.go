@@ -1,4 +1,4 @@
-// Command floor is the size probe baseline: fmt, reflect, os and time only.
+// Command floor is the size probe baseline: the Go runtime, time and strconv.
 package main
 
 import "github.com/flowthings/flowthings-wasm/core/internal/wasmprobe"

@@ -44,12 +44,6 @@ func (o *object) num(k string, v float64) *object {
 	return o
 }
 
-//go:noinline
-func (o *object) boolean(k string, v bool) *object {
-	o.key(k).b = strconv.AppendBool(o.b, v)
-	return o
-}
-
 // raw writes v, which must be one valid JSON value; nil writes null.
 //
 //go:noinline

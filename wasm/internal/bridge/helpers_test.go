@@ -7,7 +7,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -125,4 +125,28 @@ func jsonEq(t *testing.T, want string, got any, msgAndArgs ...any) {
 	b, err := json.Marshal(got)
 	require.NoError(t, err)
 	assert.JSONEq(t, want, string(b), msgAndArgs...)
+}
+
+// via calls the function name through the contract, as the module does:
+// the arguments are checked against its declaration first.
+func via(t *testing.T, b *bridge.Bridge, name string, args ...any) string {
+	t.Helper()
+	for _, f := range b.Functions() {
+		if f.Name == name {
+			return f.Call(args)
+		}
+	}
+	require.Fail(t, "no function "+name)
+	return ""
+}
+
+// argumentError checks a failure is the internal error of a call whose
+// argument does not match the declaration: it names the function and the
+// argument.
+func argumentError(t *testing.T, result, function, argument string) {
+	t.Helper()
+	d := failed(t, result)
+	assert.Equal(t, "internal", d["kind"], "result %s", result)
+	assert.Contains(t, d["message"], "("+function+")", "result %s", result)
+	assert.Contains(t, d["message"], "("+argument+") must be", "result %s", result)
 }

@@ -12,11 +12,7 @@ import (
 // text; ids an array of strings; updates an array of {model, diff?} JSON
 // texts; aggregation {output, groupBy, filter, rules, sorts} with filters
 // as rendered text, built into the body by core.Aggregation.
-func opOf(v any) (core.Op, error) {
-	o, ok := v.(*Obj)
-	if !ok {
-		return core.Op{}, typeError("op", "an object", v)
-	}
+func opOf(o *Obj) (core.Op, error) {
 	var op core.Op
 	var err error
 	for _, f := range []struct {

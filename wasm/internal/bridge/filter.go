@@ -23,7 +23,7 @@ import (
 //	{t:"text", text}                    filter text, parsed (parseFilter's result)
 
 // RenderFilter renders a tree: {text} or {error}.
-func (b *Bridge) RenderFilter(tree any) string {
+func (b *Bridge) RenderFilter(tree *Obj) string {
 	e, err := exprOf(tree, 0)
 	if err != nil {
 		return failure(err)

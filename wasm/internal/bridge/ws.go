@@ -28,12 +28,11 @@ type engine struct {
 
 // WSNew makes an engine for a configuration: options {heartbeatMs,
 // reconnect, backoffMinMs, backoffMaxMs, maxAttempts}. {id} or {error}.
-func (b *Bridge) WSNew(cfgID float64, options any) string {
+func (b *Bridge) WSNew(cfgID float64, o *Obj) string {
 	cfg, err := b.config(cfgID)
 	if err != nil {
 		return failure(err)
 	}
-	o, _ := options.(*Obj)
 	var opts core.WSOptions
 	ms := func(key string) (time.Duration, error) {
 		n, err := integer(o, key)
@@ -95,7 +94,7 @@ func (b *Bridge) WSConnect(id float64) string {
 // WSSession decodes the answer to an "open" action's request: {url} of the
 // socket to dial (and no actions), or the engine's actions for a failed
 // session (its typed error decides whether to retry).
-func (b *Bridge) WSSession(id float64, req any, status float64, text string) string {
+func (b *Bridge) WSSession(id float64, req *Obj, status float64, text string) string {
 	e, err := b.engine(id)
 	if err != nil {
 		return failure(err)
@@ -134,7 +133,7 @@ func (b *Bridge) WSFrame(id float64, frame string) string {
 
 // WSSend starts a CRUD call: frame {object, type, flowId, path, id, value
 // (JSON text), options (params)}.
-func (b *Bridge) WSSend(id float64, frame any) string {
+func (b *Bridge) WSSend(id float64, frame *Obj) string {
 	f, err := frameOf(frame)
 	if err != nil {
 		return failure(err)
@@ -166,11 +165,7 @@ func (b *Bridge) WSClose(id float64) string {
 	return b.wsEvent(id, func(e *engine) []core.WSAction { return e.eng.Close() })
 }
 
-func frameOf(v any) (core.WSFrame, error) {
-	o, ok := v.(*Obj)
-	if !ok {
-		return core.WSFrame{}, typeError("frame", "an object", v)
-	}
+func frameOf(o *Obj) (core.WSFrame, error) {
 	var f core.WSFrame
 	var err error
 	for _, x := range []struct {

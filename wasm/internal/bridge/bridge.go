@@ -28,8 +28,8 @@ func (b *Bridge) nextID() int {
 // Configure validates an API's options and keeps them: {account, token,
 // namespace, host, wsHost, secure, version, params}. It returns {id} for the
 // calls below, or {error}.
-func (b *Bridge) Configure(v any) string {
-	cfg, err := configOf(v)
+func (b *Bridge) Configure(options *Obj) string {
+	cfg, err := configOf(options)
 	if err != nil {
 		return failure(err)
 	}
@@ -38,11 +38,7 @@ func (b *Bridge) Configure(v any) string {
 	return newObject().num("id", float64(id)).String()
 }
 
-func configOf(v any) (core.Config, error) {
-	o, ok := v.(*Obj)
-	if !ok {
-		return core.Config{}, typeError("options", "an object", v)
-	}
+func configOf(o *Obj) (core.Config, error) {
 	var c core.Config
 	var err error
 	for _, f := range []struct {
@@ -71,10 +67,11 @@ func configOf(v any) (core.Config, error) {
 	return c, c.Validate()
 }
 
-// Release forgets a configuration or an engine.
-func (b *Bridge) Release(id float64) {
+// Release forgets a configuration or an engine: {}.
+func (b *Bridge) Release(id float64) string {
 	delete(b.configs, int(id))
 	delete(b.engines, int(id))
+	return "{}"
 }
 
 func (b *Bridge) config(id float64) (core.Config, error) {
@@ -86,7 +83,7 @@ func (b *Bridge) config(id float64) (core.Config, error) {
 }
 
 // Build builds the request of an operation (see opOf): {request} or {error}.
-func (b *Bridge) Build(cfgID float64, op any) string {
+func (b *Bridge) Build(cfgID float64, op *Obj) string {
 	cfg, err := b.config(cfgID)
 	if err != nil {
 		return failure(err)
@@ -105,7 +102,7 @@ func (b *Bridge) Build(cfgID float64, op any) string {
 // Raw builds a call outside the typed operations: method, a path below the
 // account (or, with wsHost, on the WebSocket host), an optional JSON body
 // text and params. {request} or {error}.
-func (b *Bridge) Raw(cfgID float64, method, path string, body any, params any, wsHost bool) string {
+func (b *Bridge) Raw(cfgID float64, method, path string, body any, params *Obj, wsHost bool) string {
 	cfg, err := b.config(cfgID)
 	if err != nil {
 		return failure(err)
@@ -118,11 +115,7 @@ func (b *Bridge) Raw(cfgID float64, method, path string, body any, params any, w
 	default:
 		return failure(typeError("body", "JSON text", body))
 	}
-	po, ok := params.(*Obj)
-	if !ok && params != nil {
-		return failure(typeError("params", "an object", params))
-	}
-	p, err := paramsOf(po)
+	p, err := paramsOf(params)
 	if err != nil {
 		return failure(err)
 	}
@@ -167,8 +160,7 @@ func requestOf(req core.Request) []byte {
 // callOf rebuilds, from what requestOf gave JavaScript, the parts of a
 // request that the decoders use: method, path and account for errors, the
 // token for redaction.
-func callOf(cfg core.Config, v any) core.Request {
-	o, _ := v.(*Obj)
+func callOf(cfg core.Config, o *Obj) core.Request {
 	method, _ := str(o, "method")
 	path, _ := str(o, "path")
 	account, _ := str(o, "account")
@@ -179,7 +171,7 @@ func callOf(cfg core.Config, v any) core.Request {
 // DecodeHead decodes the head of a response that JavaScript parsed itself
 // (core.DecodeHead): {status, messages} or {error}. headJSON is
 // JSON.stringify of the parsed head.
-func (b *Bridge) DecodeHead(cfgID float64, req any, status float64, headJSON string) string {
+func (b *Bridge) DecodeHead(cfgID float64, req *Obj, status float64, headJSON string) string {
 	cfg, err := b.config(cfgID)
 	if err != nil {
 		return failure(err)
@@ -196,7 +188,7 @@ func (b *Bridge) DecodeHead(cfgID float64, req any, status float64, headJSON str
 // or {error}. JavaScript uses it
 // when its own JSON.parse failed or found no head, so that the error is
 // core's.
-func (b *Bridge) Decode(cfgID float64, req any, status float64, text string) string {
+func (b *Bridge) Decode(cfgID float64, req *Obj, status float64, text string) string {
 	cfg, err := b.config(cfgID)
 	if err != nil {
 		return failure(err)
@@ -208,7 +200,3 @@ func (b *Bridge) Decode(cfgID float64, req any, status float64, text string) str
 	return newObject().num("status", float64(env.Status)).strs("messages", env.Messages).
 		raw("body", env.Body).raw("references", env.References).String()
 }
-
-// FallsBack reports whether readOrElse answers an error of kind (an error
-// descriptor's kind) with its fallback (core.ReadOrElseFallback).
-func (b *Bridge) FallsBack(kind string) bool { return core.ReadOrElseFallback(core.Kind(kind)) }

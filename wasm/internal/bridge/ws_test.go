@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/flowthings/flowthings-wasm/wasm/bridge"
+	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -219,9 +219,7 @@ func TestWSNewOptions(t *testing.T) {
 		opened  string // the actions of WSOpened
 		url     string
 	}{
-		{"no options", cfg, nil, `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
 		{"empty options", cfg, o(), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
-		{"options not an object are none", cfg, "x", `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
 		{"heartbeat", cfg, o("heartbeatMs", 250.0), `[{"type":"setTimer","timer":0,"ms":250}]`, "wss://ws.test/session/s-1/ws"},
 		{"no heartbeat", cfg, o("heartbeatMs", 0.0), `[]`, "wss://ws.test/session/s-1/ws"},
 		{"null heartbeat", cfg, o("heartbeatMs", nil), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
@@ -230,7 +228,7 @@ func TestWSNewOptions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			id := ok(t, b.WSNew(tc.cfg, tc.options))["id"].(float64)
+			id := ok(t, via(t, b, "wsNew", tc.cfg, tc.options))["id"].(float64)
 			acts := actions(t, b.WSConnect(id))
 			m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
 			assert.Equal(t, tc.url, m["url"])
@@ -253,7 +251,7 @@ func TestWSNewOptions(t *testing.T) {
 			inputError(t, b.WSNew(cfg, bad.options), bad.field)
 		})
 	}
-	inputError(t, b.WSNew(999, nil), "api")
+	inputError(t, b.WSNew(999, o()), "api")
 }
 
 func TestWSReconnect(t *testing.T) {
@@ -320,7 +318,7 @@ func TestWSSessionFailure(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			id := ok(t, b.WSNew(cfg, nil))["id"].(float64)
+			id := ok(t, b.WSNew(cfg, o()))["id"].(float64)
 			queued, _ := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
 			acts := actions(t, b.WSConnect(id))
 			result := b.WSSession(id, metaOf(acts[0]), tc.status, tc.text)
@@ -357,8 +355,6 @@ func TestWSCallsRejected(t *testing.T) {
 		frame any
 		field string
 	}{
-		{"not an object", "find", "frame"},
-		{"null", nil, "frame"},
 		{"object a number", o("object", 1.0, "type", "find"), "object"},
 		{"type an array", o("object", "flow", "type", []any{}), "type"},
 		{"flowId a number", o("object", "drop", "type", "find", "flowId", 1.0), "flowId"},
@@ -369,9 +365,11 @@ func TestWSCallsRejected(t *testing.T) {
 		{"option an object", o("object", "flow", "type", "findmany", "options", o("x", o())), "param x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inputError(t, b.WSSend(id, tc.frame), tc.field)
+			inputError(t, via(t, b, "wsSend", id, tc.frame), tc.field)
 		})
 	}
+	argumentError(t, via(t, b, "wsSend", id, "find"), "wsSend", "frame")
+	argumentError(t, via(t, b, "wsSend", id, nil), "wsSend", "frame")
 	// Frames the engine refuses settle at once.
 	for _, tc := range []struct {
 		name  string
