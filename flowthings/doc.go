@@ -1,9 +1,9 @@
 // Package flowthings is the Go client of the flowthings platform, on top of
 // the sans-I/O protocol layer of package core: every call builds a core.Op,
-// which goes through core.Config.BuildOp, a Transport and
+// which goes through Config.BuildOp, a Transport and
 // core.DecodeResponse.
 //
-// NewClient(cfg, transport), over a core.Config, returns a Client with one service per platform
+// NewClient(cfg, transport), over a Config, returns a Client with one service per platform
 // service (c.Flow, c.Track, c.Group, c.Identity, c.APITask, c.MQTT, c.RSS,
 // c.Token, c.Share, c.Device, c.Statistics), c.Drop(flowID) and
 // c.DropPath(path) for drops, c.Service(name) for any other service and

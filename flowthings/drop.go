@@ -27,7 +27,7 @@ func (c *Client) Drop(flowID string) *DropService {
 func (d *DropService) FlowID() string { return d.s.flowID }
 
 // DeleteAll empties the flow: DELETE /drop/{flowId}.
-func (d *DropService) DeleteAll(ctx context.Context, params core.Params) (*Response, error) {
+func (d *DropService) DeleteAll(ctx context.Context, params Params) (*Response, error) {
 	op := d.s.op(core.OpDeleteAll)
 	op.Params = params
 	return d.s.c.call(ctx, op, nil)
@@ -36,7 +36,7 @@ func (d *DropService) DeleteAll(ctx context.Context, params core.Params) (*Respo
 // Aggregate computes grouped statistics over the flow's drops:
 // POST /drop/{flowId}/aggregate. Each row maps the literal groupBy and
 // output selectors to their values, e.g. {"$month": 1, "$count": 8}.
-func (d *DropService) Aggregate(ctx context.Context, a core.Aggregation, params core.Params) ([]Object, *Response, error) {
+func (d *DropService) Aggregate(ctx context.Context, a Aggregation, params Params) ([]Object, *Response, error) {
 	op := d.s.op(core.OpAggregate)
 	op.Params = params
 	var err error
@@ -69,7 +69,7 @@ func (d *DropPathService) Path() string { return d.path }
 
 // Create stores a drop in the flow: POST /drop, with the flow path set as
 // the body's "path" member (the given drop is not modified).
-func (d *DropPathService) Create(ctx context.Context, drop *Drop, params core.Params) (*Drop, *Response, error) {
+func (d *DropPathService) Create(ctx context.Context, drop *Drop, params Params) (*Drop, *Response, error) {
 	if drop == nil {
 		return nil, nil, &core.InputError{Field: "drop", Reason: "nil"}
 	}
@@ -83,7 +83,7 @@ func (d *DropPathService) Create(ctx context.Context, drop *Drop, params core.Pa
 
 // FindMany searches the flow's drops: GET /drop?path=…, filters AND-ed as in
 // MutableService.FindMany.
-func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filters ...any) ([]*Drop, *Response, error) {
+func (d *DropPathService) FindMany(ctx context.Context, params Params, filters ...any) ([]*Drop, *Response, error) {
 	op := core.Op{Service: core.ServiceDrop, Name: core.OpFindMany, Path: d.path, Params: params.WithFilters(filters...)}
 	return callTyped[[]*Drop](ctx, &Service{c: d.c}, op)
 }
