@@ -124,7 +124,7 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	step("received %d live pushes from %s, the first: %s, %g °C in %s", len(live), hot.GetPath(), live[0].GetID(), temp, town)
 
 	found, _, err := drops.FindMany(ctx, core.Params{"limit": 100, "hints": false},
-		filter.M("elems", "town").Eq("Queens"), filter.M("elems", "temp").Ge(30))
+		filter.M("elems", "town").Eq("Queens"), filter.M("elems", "temp").Gte(30))
 	if err != nil {
 		return fmt.Errorf("find: %w", err)
 	}

@@ -34,7 +34,7 @@ func TestRenderFilter(t *testing.T) {
 		{"cmp boolean", o("t", "cmp", "left", o("m", member("elems", "b")), "op", "!=", "right", o("b", true)),
 			"elems.b != true", filter.M("elems", "b").Ne(true)},
 		{"cmp false", o("t", "cmp", "left", o("m", member("b")), "op", "<=", "right", o("b", false)), "b <= false", nil},
-		{"cmp zero", o("t", "cmp", "left", o("m", member("n")), "op", ">=", "right", o("n", 0.0)), "n >= 0", filter.M("n").Ge(0)},
+		{"cmp zero", o("t", "cmp", "left", o("m", member("n")), "op", ">=", "right", o("n", 0.0)), "n >= 0", filter.M("n").Gte(0)},
 		{"cmp empty string", o("t", "cmp", "left", o("m", member("s")), "op", "==", "right", o("s", "")), "s == ''", nil},
 		{"cmp Date", o("t", "cmp", "left", o("m", member("creationDate")), "op", "<", "right",
 			o("ctor", "Date", "arg", o("n", 1342404840000.0))), "creationDate < Date(1342404840000)", nil},
