@@ -24,27 +24,27 @@ func (c *Client) Drop(flowID string) *DropService {
 }
 
 // FlowID is the id of the flow the service is bound to.
-func (d *DropService) FlowID() string { return d.s.flowID }
+func (s *DropService) FlowID() string { return s.s.flowID }
 
 // DeleteAll empties the flow: DELETE /drop/{flowId}.
-func (d *DropService) DeleteAll(ctx context.Context, params Params) (*Response, error) {
-	op := d.s.op(core.OpDeleteAll)
+func (s *DropService) DeleteAll(ctx context.Context, params Params) (*Response, error) {
+	op := s.s.op(core.OpDeleteAll)
 	op.Params = params
-	return d.s.c.call(ctx, op, nil)
+	return s.s.c.call(ctx, op, nil)
 }
 
 // Aggregate computes grouped statistics over the flow's drops:
 // POST /drop/{flowId}/aggregate. Each row maps the literal groupBy and
 // output selectors to their values, e.g. {"$month": 1, "$count": 8}.
-func (d *DropService) Aggregate(ctx context.Context, a Aggregation, params Params) ([]Object, *Response, error) {
-	op := d.s.op(core.OpAggregate)
+func (s *DropService) Aggregate(ctx context.Context, a Aggregation, params Params) ([]Object, *Response, error) {
+	op := s.s.op(core.OpAggregate)
 	op.Params = params
 	var err error
 	if op.Body, err = a.JSON(); err != nil {
 		return nil, nil, err
 	}
 	var rows []Object
-	resp, err := d.s.c.call(ctx, op, &rows)
+	resp, err := s.s.c.call(ctx, op, &rows)
 	if err != nil {
 		return nil, nil, err
 	}
