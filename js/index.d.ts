@@ -1,8 +1,10 @@
 // Types of the flowthings-wasm package: every export of every entry point
 // (node.js, browser.js, worker.js, index.js share them), with the
 // documentation of the public API. These declarations follow the runtime in
-// js/*.js; test/types checks them (usage.ts must compile, every line of
-// misuse.ts must fail to) and test/js/types.test.js runs that check.
+// js/*.js; the model types come from models.d.ts, generated from the Go
+// client's structs (go generate ./flowthings). test/types checks them
+// (usage.ts must compile and, compiled, run; every line of misuse.ts must
+// fail to compile) and test/js/types.test.js runs that check.
 
 // ───────────────────────────── loading ─────────────────────────────
 
