@@ -194,11 +194,13 @@ export type OpenParams = ParamsWithoutRefs & { [name: string]: ParamValue | Filt
 export type NotAParam<K> = `'${K & string}' is not a param (see Params; for a platform param the SDK does not know, use OpenParams)`;
 
 /** P as a call's params: every key known (unless P is `OpenParams`), and
- * `refs` written as `true` or `false`. */
-export type CheckedParams<P> =
-  & P
-  & (string extends keyof P ? unknown : { [K in Exclude<keyof P, keyof Params>]: NotAParam<K> })
-  & ('refs' extends keyof P ? (boolean extends Exclude<P['refs' & keyof P], undefined> ? { refs: 'write refs as true or false' } : unknown) : unknown);
+ * `refs` written as `true` or `false`. A key that is not known must hold
+ * the message saying so, which no value does. */
+export type CheckedParams<P> = string extends keyof P ? P : {
+  [K in keyof P]: K extends keyof Params
+    ? (K extends 'refs' ? (boolean extends Exclude<P[K], undefined> ? 'write refs as true or false' : P[K]) : P[K])
+    : NotAParam<K>;
+};
 
 /** What a call with params P resolves to: the body B, or with `refs: true`
  * `[B, references]`. */
@@ -651,11 +653,16 @@ type VersionForm<V> =
 export type FormOfOptions<O> =
   FormOf<O extends { params: infer P } ? P : {}, VersionForm<'version' extends keyof O ? O['version' & keyof O] : undefined>>;
 
-/** O as the options of `new API`: every key known. */
-export type CheckedOptions<O> =
-  & O
-  & { [K in Exclude<keyof O, keyof APIOptions>]: `'${K & string}' is not an option of new API (see APIOptions)` }
-  & (O extends { params: infer P } ? { params: CheckedParams<P> } : unknown);
+/** O as the options of `new API`: every key known, in the default params
+ * too (unless they are `OpenParams`). */
+export type CheckedOptions<O> = {
+  [K in keyof O]: K extends keyof APIOptions
+    ? (K extends 'params' ? KnownParams<O[K]> : O[K])
+    : `'${K & string}' is not an option of new API (see APIOptions)`;
+};
+
+/** P with every key known (unless P is `OpenParams`). */
+type KnownParams<P> = string extends keyof P ? P : { [K in keyof P]: K extends keyof Params ? P[K] : NotAParam<K> };
 
 /** `new API(token, options?)`. */
 export interface APIConstructor {
