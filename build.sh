@@ -48,8 +48,8 @@ coverage_gate() {
 build_wasm() {
   need_go
   mkdir -p dist
-  echo "== building dist/flowthings.wasm (GOOS=js GOARCH=wasm go build ./wasm; a few minutes on a cold Go cache)"
-  GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o dist/flowthings.wasm ./wasm
+  echo "== building dist/flowthings.wasm (GOOS=js GOARCH=wasm go build ./wasm; a few minutes on a cold Go cache: it lists the packages it compiles)"
+  GOOS=js GOARCH=wasm go build -v -trimpath -ldflags="-s -w" -o dist/flowthings.wasm ./wasm
   local exec_js
   exec_js="$(go env GOROOT)/lib/wasm/wasm_exec.js"
   {
@@ -105,7 +105,8 @@ need_chromium() {
 
 build_emulator() {
   mkdir -p dist
-  go build -trimpath -o dist/flowthings-emulator ./cmd/flowthings-emulator
+  echo "== building dist/flowthings-emulator (go build ./cmd/flowthings-emulator)"
+  go build -v -trimpath -o dist/flowthings-emulator ./cmd/flowthings-emulator
 }
 
 cmd_test() {

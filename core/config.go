@@ -5,12 +5,13 @@ import (
 	"strings"
 )
 
-// Defaults of the hosted platform.
-const (
-	DefaultHost    = "api.flowthings.io"
-	DefaultWSHost  = "ws.flowthings.io"
-	DefaultVersion = "0.1"
-)
+// DefaultVersion is the API version a Config without one uses.
+const DefaultVersion = "0.1"
+
+// There is no default host: the hosted platform's names (api.flowthings.io,
+// ws.flowthings.io) are defunct, and whoever holds them now would get every
+// token sent there. A Config without Host is refused (the error's reason
+// says what to pass), and WSHost defaults to Host, never to another name.
 
 // Config says where and as whom the client talks to the platform.
 // The zero value of every optional field selects the platform default.
@@ -29,9 +30,10 @@ type Config struct {
 	// secret: it is sent only in the X-Auth-Token header and never appears
 	// in an error, a URL or a log line.
 	Token string
-	// Host is the REST API host, with an optional port. Default DefaultHost.
+	// Host is the REST API host, with an optional port: required (the local
+	// emulator's is 127.0.0.1:4000, with Insecure).
 	Host string
-	// WSHost is the WebSocket host, with an optional port. Default DefaultWSHost.
+	// WSHost is the WebSocket host, with an optional port. Default Host.
 	WSHost string
 	// Insecure selects http/ws instead of https/wss (a local emulator).
 	Insecure bool
@@ -46,13 +48,11 @@ type Config struct {
 // token is empty.
 var ErrMissingCredentials = errors.New("flowthings: account and token are required")
 
-// WithDefaults returns c with every empty optional field set to its default.
+// WithDefaults returns c with every empty optional field set to its
+// default: WSHost to Host, Version to DefaultVersion.
 func (c Config) WithDefaults() Config {
-	if c.Host == "" {
-		c.Host = DefaultHost
-	}
 	if c.WSHost == "" {
-		c.WSHost = DefaultWSHost
+		c.WSHost = c.Host
 	}
 	if c.Version == "" {
 		c.Version = DefaultVersion
@@ -71,6 +71,9 @@ func (c Config) Validate() error {
 	if err := validSegment("namespace", c.namespace()); err != nil {
 		return err
 	}
+	if c.Host == "" {
+		return &InputError{Field: "host", Reason: hostRequired}
+	}
 	if strings.ContainsFunc(c.Token, isControlOrSpace) {
 		// Never quote the token itself.
 		return &InputError{Field: "token", Reason: "contains spaces or control characters"}
@@ -85,6 +88,11 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// hostRequired is the reason of the InputError for a Config without Host.
+const hostRequired = "is required: the host (and port) of the platform's REST API, " +
+	"e.g. 127.0.0.1:4000 for the local emulator (with secure off); " +
+	"there is no default, the hosted api.flowthings.io is defunct"
 
 // namespace is the {account} of every URL.
 func (c Config) namespace() string {

@@ -21,7 +21,16 @@ type Envelope struct {
 //
 // The token of req never reaches an error: should the server echo it in an
 // error string or an HTML page, it is replaced by "[redacted]".
+//
+// Two answers are not envelopes and need none: 204 No Content is a success
+// whose body is {}, and a 3xx is a RedirectError (never followed).
 func DecodeResponse(req Request, status int, body []byte) (*Envelope, error) {
+	switch {
+	case status == 204 && len(body) == 0:
+		return &Envelope{Status: status, OK: true, Body: []byte("{}")}, nil
+	case status >= 300 && status <= 399:
+		return nil, &RedirectError{Status: status, Method: req.Method, Path: req.Path}
+	}
 	env, reason := decodeEnvelope(body, status)
 	if reason != "" {
 		return nil, &MalformedResponseError{Status: status, Method: req.Method, Path: req.Path,

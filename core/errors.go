@@ -1,10 +1,10 @@
 package core
 
 import (
-	"bytes"
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -101,25 +101,27 @@ func (e *MalformedResponseError) Error() string {
 
 const redacted = "[redacted]"
 
-// redact hides every occurrence of the token in s. (strings.ReplaceAll
-// would do, but links a general replacer into the wasm build.)
+// redact hides every occurrence of the token in s, in each of the forms
+// tokenAt finds.
 func redact(s, token string) string {
 	if token == "" {
 		return s
 	}
 	var b []byte
-	for {
-		before, after, found := strings.Cut(s, token)
-		if !found {
-			break
+	last := 0
+	for i := 0; i < len(s); {
+		if n := tokenAt(s[i:], token); n > 0 {
+			b = append(append(b, s[last:i]...), redacted...)
+			i += n
+			last = i
+			continue
 		}
-		b = append(append(b, before...), redacted...)
-		s = after
+		i++
 	}
 	if b == nil {
 		return s
 	}
-	return string(append(b, s...))
+	return string(append(b, s[last:]...))
 }
 
 func redactAll(list []string, token string) []string {
@@ -142,15 +144,18 @@ func excerpt(body []byte) string { return redactedExcerpt(body, "") }
 
 // redactedExcerpt is the start of body, at most excerptLen bytes of valid
 // UTF-8 cut at a character boundary, with every whole occurrence of the
-// token replaced before cutting, so that no prefix of it survives the cut.
+// token (in each of the forms tokenAt finds) replaced before cutting, so
+// that no prefix of it survives the cut.
 func redactedExcerpt(body []byte, token string) string {
 	const window = 4 * excerptLen // enough for invalid bytes to collapse
 	out := make([]byte, 0, window+len(redacted))
 	for i := 0; i < len(body) && len(out) < window; {
-		if token != "" && bytes.HasPrefix(body[i:], []byte(token)) {
-			out = append(out, redacted...)
-			i += len(token)
-			continue
+		if token != "" {
+			if n := tokenAt(body[i:], token); n > 0 {
+				out = append(out, redacted...)
+				i += n
+				continue
+			}
 		}
 		out = append(out, body[i])
 		i++
@@ -164,6 +169,130 @@ func redactedExcerpt(body []byte, token string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// tokenAt returns the length of the occurrence of token at the start of s,
+// or 0. The token may be written as text, JSON or a URL writes it: each of
+// its characters as it is, as a JSON escape after any number of
+// backslashes (\/, \u002f, \\u002F: JSON inside JSON), or percent-encoded
+// once or twice (%2F, %252f).
+func tokenAt[T ~string | ~[]byte](s T, token string) int {
+	i := 0
+	for j := 0; j < len(token); {
+		r, size := utf8.DecodeRuneInString(token[j:])
+		n := charAt(s[i:], token[j:j+size], r)
+		if n == 0 {
+			return 0
+		}
+		i += n
+		j += size
+	}
+	return i
+}
+
+// charAt returns the length of the character r (whose UTF-8 is lit) at
+// the start of s in any of the forms tokenAt accepts, or 0.
+func charAt[T ~string | ~[]byte](s T, lit string, r rune) int {
+	if len(s) == 0 {
+		return 0
+	}
+	if s[0] == '\\' {
+		return escapeAt(s, r)
+	}
+	if len(s) >= len(lit) && string(s[:len(lit)]) == lit {
+		return len(lit)
+	}
+	if s[0] == '%' {
+		return percentAt(s, lit)
+	}
+	return 0
+}
+
+// escapeAt matches a JSON escape of r after one or more backslashes.
+func escapeAt[T ~string | ~[]byte](s T, r rune) int {
+	k := 0
+	for k < len(s) && s[k] == '\\' {
+		k++
+	}
+	if r == '\\' {
+		return k
+	}
+	if k == len(s) {
+		return 0
+	}
+	if (r == '/' || r == '"') && s[k] == byte(r) {
+		return k + 1
+	}
+	if r < 0x10000 {
+		if u, ok := unicodeEscape(s[k:]); ok && u == r {
+			return k + 5
+		}
+		return 0
+	}
+	hi, lo := utf16.EncodeRune(r)
+	if u, ok := unicodeEscape(s[k:]); !ok || u != hi {
+		return 0
+	}
+	n := k + 5
+	k = 0
+	for n+k < len(s) && s[n+k] == '\\' {
+		k++
+	}
+	if u, ok := unicodeEscape(s[n+k:]); k > 0 && ok && u == lo {
+		return n + k + 5
+	}
+	return 0
+}
+
+// unicodeEscape reads the "uXXXX" of a JSON escape.
+func unicodeEscape[T ~string | ~[]byte](s T) (rune, bool) {
+	if len(s) < 5 || s[0] != 'u' {
+		return 0, false
+	}
+	hi, ok1 := hexByte(s[1], s[2])
+	lo, ok2 := hexByte(s[3], s[4])
+	return rune(hi)<<8 | rune(lo), ok1 && ok2
+}
+
+// percentAt matches every byte of lit percent-encoded, once or twice.
+func percentAt[T ~string | ~[]byte](s T, lit string) int {
+	i := 0
+	for k := 0; k < len(lit); k++ {
+		if i+3 > len(s) || s[i] != '%' {
+			return 0
+		}
+		if b, ok := hexByte(s[i+1], s[i+2]); ok && b == lit[k] {
+			i += 3
+			continue
+		}
+		if i+5 > len(s) || s[i+1] != '2' || s[i+2] != '5' {
+			return 0
+		}
+		if b, ok := hexByte(s[i+3], s[i+4]); ok && b == lit[k] {
+			i += 5
+			continue
+		}
+		return 0
+	}
+	return i
+}
+
+func hexByte(a, b byte) (byte, bool) {
+	x, ok1 := hexDigit(a)
+	y, ok2 := hexDigit(b)
+	return x<<4 | y, ok1 && ok2
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // toValidUTF8 is strings.ToValidUTF8(string(b), "\uFFFD"): each run of
@@ -186,6 +315,26 @@ func toValidUTF8(b []byte) string {
 		b = b[n:]
 	}
 	return string(out)
+}
+
+// RedirectError is a 3xx answer. The platform never redirects, and a
+// request carrying the token never follows a redirect: whoever answers at
+// the target would get the token (and a POST's body). Target is the origin
+// the redirect pointed to (scheme://host[:port], never its path or query),
+// when the transport could tell.
+type RedirectError struct {
+	Status int
+	Method string
+	Path   string
+	Target string
+}
+
+func (e *RedirectError) Error() string {
+	msg := "flowthings: " + e.Method + " " + e.Path + ": status " + strconv.Itoa(e.Status) + ": a redirect"
+	if e.Target != "" {
+		msg += " to " + e.Target
+	}
+	return msg + ", not followed (a request carrying the token never follows a redirect)"
 }
 
 // TransportError wraps a failure to get any response at all.

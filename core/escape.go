@@ -3,6 +3,7 @@ package core
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 const upperhex = "0123456789ABCDEF"
@@ -42,7 +43,9 @@ func unreserved(c byte) bool {
 }
 
 // validSegment rejects the values that escaping cannot make safe: an empty
-// segment, and the dot segments that URL parsers resolve away.
+// segment, the dot segments that URL parsers resolve away, and text that is
+// not Unicode (a JavaScript string's lone surrogate, which the JSON reader
+// keeps as invalid UTF-8: sent, it would name another object).
 func validSegment(field, s string) error {
 	switch s {
 	case "":
@@ -50,8 +53,14 @@ func validSegment(field, s string) error {
 	case ".", "..":
 		return &InputError{Field: field, Reason: "must not be a dot segment"}
 	}
+	if !utf8.ValidString(s) {
+		return &InputError{Field: field, Reason: notUnicode}
+	}
 	return nil
 }
+
+// notUnicode is the reason of an InputError for text that is not Unicode.
+const notUnicode = "is not valid Unicode text: it has a lone UTF-16 surrogate (a JavaScript string cut inside a character) or invalid UTF-8"
 
 // ServicePath joins a service path (e.g. "/flow") and ids into a URL path
 // below the account, escaping each id: ServicePath("/drop", flowID, dropID)

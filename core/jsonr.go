@@ -304,9 +304,10 @@ func jsonItems(arr []byte) ([][]byte, bool) {
 }
 
 // jsonText returns the text of the JSON string v, or false when v is not a
-// string. An escaped UTF-16 surrogate that is not followed by another \u
-// escape is kept as its six characters rather than guessed at; a surrogate
-// escape followed by one that does not complete a pair becomes U+FFFD.
+// string. An escaped UTF-16 surrogate that does not pair with the next \u
+// escape (a JavaScript string cut inside a character) becomes its WTF-8
+// bytes: invalid UTF-8 that the rules for ids and params refuse, rather
+// than six characters that would name something else.
 func jsonText(v []byte) (string, bool) {
 	if len(v) < 2 || v[0] != '"' {
 		return "", false
@@ -334,13 +335,15 @@ func jsonText(v []byte) (string, bool) {
 		r, _ := hex4(s[i:])
 		i += 4
 		if utf16.IsSurrogate(r) {
-			if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
-				b = append(b, s[i-6:i]...)
-				continue
+			if r < 0xdc00 && i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+				if r2, _ := hex4(s[i+2:]); 0xdc00 <= r2 && r2 <= 0xdfff {
+					b = utf8.AppendRune(b, utf16.DecodeRune(r, r2))
+					i += 6
+					continue
+				}
 			}
-			r2, _ := hex4(s[i+2:])
-			r = utf16.DecodeRune(r, r2)
-			i += 6
+			b = append(b, 0xe0|byte(r>>12), 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f) // WTF-8
+			continue
 		}
 		b = utf8.AppendRune(b, r)
 	}

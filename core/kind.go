@@ -15,6 +15,7 @@ const (
 	KindPlatform       Kind = "platform"          // *PlatformError: any other failure status
 	KindMalformed      Kind = "malformedResponse" // *MalformedResponseError
 	KindTransport      Kind = "transport"         // *TransportError
+	KindRedirect       Kind = "redirect"          // *RedirectError
 	KindInput          Kind = "input"             // *InputError, ErrMissingCredentials
 	KindUnsupported    Kind = "unsupported"       // *UnsupportedError
 	KindConnectionLost Kind = "connectionLost"    // *ConnectionLostError
@@ -59,6 +60,7 @@ func (*ServerError) Kind() Kind            { return KindServer }
 func (*PlatformError) Kind() Kind          { return KindPlatform }
 func (*MalformedResponseError) Kind() Kind { return KindMalformed }
 func (*TransportError) Kind() Kind         { return KindTransport }
+func (*RedirectError) Kind() Kind          { return KindRedirect }
 func (*InputError) Kind() Kind             { return KindInput }
 func (*UnsupportedError) Kind() Kind       { return KindUnsupported }
 func (*ConnectionLostError) Kind() Kind    { return KindConnectionLost }

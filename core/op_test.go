@@ -191,7 +191,24 @@ func TestConfigValidate(t *testing.T) {
 	}
 	cfg := Config{Account: "a b", Token: "t", Insecure: true, Version: "4.0", Host: "localhost:3000"}.WithDefaults()
 	assert.Equal(t, "http://localhost:3000/v4.0/a%20b", cfg.BaseURL())
-	assert.Equal(t, DefaultWSHost, cfg.WSHost)
+	assert.Equal(t, "localhost:3000", cfg.WSHost, "the WebSocket host defaults to the REST host")
+}
+
+// Nothing targets the defunct hosted platform: without a host, nothing is built.
+func TestConfigHostRequired(t *testing.T) {
+	cfg := Config{Account: "alice", Token: testToken}
+	err := cfg.Validate()
+	requireInputError(t, err, "host", "127.0.0.1:4000")
+	assert.Contains(t, err.Error(), "no default")
+	_, err = cfg.BuildOp(Op{Service: ServiceFlow, Name: OpRead, ID: "f1"})
+	requireInputError(t, err, "host", "required")
+	_, err = cfg.NewSessionRequest()
+	requireInputError(t, err, "host", "required")
+	_, err = cfg.NewWSHostRequest(Call{Method: "POST", Path: "/session"})
+	requireInputError(t, err, "host", "required")
+	cfg.WSHost = "ws.test" // a WebSocket host alone is not enough either
+	requireInputError(t, cfg.Validate(), "host", "required")
+	assert.Empty(t, Config{}.WithDefaults().WSHost, "no name is ever made up")
 }
 
 const (
@@ -207,10 +224,10 @@ func testConfig() Config {
 // A share recipient authenticates as itself and addresses the owner's
 // account in the URL (docs/protocol.md §9.1, §10 #29).
 func TestConfigNamespace(t *testing.T) {
-	cfg := Config{Account: "bob", Token: "t", Namespace: "alice"}
+	cfg := Config{Account: "bob", Token: "t", Namespace: "alice", Host: "api.test"}
 	req, err := cfg.BuildOp(Op{Service: ServiceFlow, Name: OpRead, ID: "f1"})
 	require.NoError(t, err)
-	assert.Equal(t, "https://api.flowthings.io/v0.1/alice/flow/f1", req.URL)
+	assert.Equal(t, "https://api.test/v0.1/alice/flow/f1", req.URL)
 	assert.Contains(t, req.Header, Header{"X-Auth-Account", "bob"})
 	assert.Equal(t, "alice", req.Account, "errors name the account whose objects were addressed")
 

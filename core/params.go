@@ -3,6 +3,7 @@ package core
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Params are a call's query parameters, keyed by the platform's names
@@ -95,6 +96,15 @@ func (p Params) Strings() (map[string]string, error) {
 }
 
 func paramText(key string, v any) (text string, send bool, err error) {
+	text, send, err = paramValue(key, v)
+	if err == nil && send && !utf8.ValidString(text) {
+		return "", false, &InputError{Field: "param " + key, Reason: notUnicode}
+	}
+	return text, send, err
+}
+
+// paramValue is paramText before the check that the text is Unicode.
+func paramValue(key string, v any) (text string, send bool, err error) {
 	if v == nil {
 		return "", false, nil
 	}

@@ -341,15 +341,15 @@ func TestNewWSHostRequest(t *testing.T) {
 		call Call
 		url  string
 	}{
-		{"default host", Config{Account: "alice", Token: testToken}, call,
-			"https://" + DefaultWSHost + "/session/s%201/info?limit=1"},
-		{"insecure", Config{Account: "alice", Token: testToken, WSHost: "127.0.0.1:4000", Insecure: true}, call,
+		{"the REST host by default", Config{Account: "alice", Token: testToken, Host: "api.test"}, call,
+			"https://api.test/session/s%201/info?limit=1"},
+		{"insecure", Config{Account: "alice", Token: testToken, Host: "127.0.0.1:4000", Insecure: true}, call,
 			"http://127.0.0.1:4000/session/s%201/info?limit=1"},
 		{"no namespace, no version in the URL", Config{Account: "alice", Token: testToken, Namespace: "bob", Version: "4.0",
 			Host: "api.test", WSHost: "ws.test"}, call, "https://ws.test/session/s%201/info?limit=1"},
-		{"config params merged", Config{Account: "alice", Token: testToken, WSHost: "ws.test", Params: Params{"limit": 9, "hints": false}},
+		{"config params merged", Config{Account: "alice", Token: testToken, Host: "api.test", WSHost: "ws.test", Params: Params{"limit": 9, "hints": false}},
 			call, "https://ws.test/session/s%201/info?hints=false&limit=1"},
-		{"body", Config{Account: "alice", Token: testToken, WSHost: "ws.test"},
+		{"body", Config{Account: "alice", Token: testToken, Host: "api.test", WSHost: "ws.test"},
 			Call{Method: "POST", Path: "/session", Body: []byte(`{}`)}, "https://ws.test/session"},
 	}
 	for _, tc := range tests {
@@ -370,7 +370,7 @@ func TestNewWSHostRequest(t *testing.T) {
 		})
 	}
 	// The same headers as the session request.
-	cfg := Config{Account: "alice", Token: testToken}
+	cfg := testConfig()
 	session, err := cfg.NewSessionRequest()
 	require.NoError(t, err)
 	req, err := cfg.NewWSHostRequest(Call{Method: "POST", Path: "/session"})

@@ -13,7 +13,7 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-var wsTestCfg = Config{Account: "alice", Token: "T0ken", WSHost: "emu.local:8080", Insecure: true}
+var wsTestCfg = Config{Account: "alice", Token: "T0ken", Host: "emu.local:8080", Insecure: true}
 
 const (
 	flowA = "f53b1d1600cf27b75148de0ac"

@@ -4,8 +4,8 @@
 //
 //   ./build.sh wasm && node examples/demo.js      (needs Go to build the emulator)
 //
-// Everything after startEmulator() is what an application writes; against
-// the hosted platform, drop the host/wsHost/secure options.
+// Everything after startEmulator() is what an application writes; `host` is
+// required (there is no default: the hosted platform's names are defunct).
 import { init, API, Token, mem, plainElems, FlowThingsNotFound } from 'flowthings-wasm';
 import { startEmulator } from './emulator.js';
 

@@ -1,6 +1,9 @@
 package filter
 
-import "strconv"
+import (
+	"strconv"
+	"unicode/utf8"
+)
 
 // Parse parses a filter (docs/protocol.md §5.1). Keywords, units and true/false
 // are case-insensitive; whitespace is optional around symbolic operators;
@@ -10,6 +13,11 @@ import "strconv"
 // *SyntaxError.
 func Parse(s string) (Expr, error) {
 	p := parser{lexer: lexer{src: s}}
+	if i := invalidUTF8(s); i >= 0 {
+		// A JavaScript string's lone surrogate arrives as invalid UTF-8:
+		// sent on, it would become U+FFFD, another value.
+		return nil, p.errAt(i, "valid Unicode text (not a lone UTF-16 surrogate or invalid UTF-8)")
+	}
 	p.next()
 	e, _ := p.parseBinary(OpOr)
 	if p.tok.kind != tEOF {
@@ -421,4 +429,17 @@ func (p *parser) parseCtor(expected string) (Literal, int) {
 	}
 	p.expect(")")
 	return c, nest
+}
+
+// invalidUTF8 returns the offset of the first byte of s that is not valid
+// UTF-8, or -1.
+func invalidUTF8(s string) int {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }

@@ -356,3 +356,24 @@ func checkRoundTrip(t *testing.T, s string) {
 	require.NoError(t, err)
 	require.Equal(t, r1, r2)
 }
+
+// A lone surrogate (a JavaScript string cut inside a character, which the
+// wasm module reads as WTF-8) or any invalid UTF-8 is refused by Parse and
+// Render alike, never turned into U+FFFD.
+func TestNotUnicodeRefused(t *testing.T) {
+	lone := "\xed\xa0\x80" // WTF-8 of U+D800
+	for _, src := range []string{"name == '" + lone + "'", "x =~ /a" + lone + "/", "x == 'a\xff'"} {
+		_, err := Parse(src)
+		var se *SyntaxError
+		require.ErrorAs(t, err, &se, src)
+		assert.Contains(t, se.Expected, "valid Unicode text")
+	}
+	for _, e := range []Expr{M("name").Eq(lone), M("x").Matches("a"+lone, "")} {
+		_, err := Render(e)
+		require.ErrorIs(t, err, ErrInvalid)
+		assert.Contains(t, err.Error(), "not valid Unicode text")
+	}
+	out, err := Render(M("name").Eq("😀"))
+	require.NoError(t, err)
+	assert.Equal(t, "name == '😀'", out)
+}

@@ -218,7 +218,9 @@ func (p *printer) literal(l Literal, depth int) {
 	}
 	switch l := l.(type) {
 	case StringLit:
-		p.buf = appendQuoted(p.buf, string(l))
+		if !p.reject(validateText(string(l), "string literal")) {
+			p.buf = appendQuoted(p.buf, string(l))
+		}
 	case NumberLit:
 		p.number(float64(l))
 	case BoolLit:

@@ -76,7 +76,20 @@ func validateName(name, what string) error {
 	return nil
 }
 
+// validateText refuses text that is not Unicode: a JavaScript string's lone
+// surrogate reaches Go as invalid UTF-8, which rendered would become
+// U+FFFD, another value.
+func validateText(s, what string) error {
+	if !utf8.ValidString(s) {
+		return invalidError(what + " is not valid Unicode text: it has a lone UTF-16 surrogate or invalid UTF-8")
+	}
+	return nil
+}
+
 func validateRegex(r Regex) error {
+	if err := validateText(r.Pattern, "regex pattern"); err != nil {
+		return err
+	}
 	for _, f := range r.Flags {
 		if !isRegexFlag(f) {
 			return invalidError("unknown regex flag " + strconv.QuoteRune(f) + " (want any of " + regexFlags + ")")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/flowthings/flowthings-wasm/core"
 )
@@ -131,6 +132,10 @@ func (c *Client) roundTrip(ctx context.Context, req core.Request) (*core.Envelop
 	}
 	status, body, err := c.transport.Do(ctx, req)
 	if err != nil {
+		var redirect *core.RedirectError
+		if errors.As(err, &redirect) {
+			return nil, redirect // a transport that saw the redirect named its target
+		}
 		return nil, &core.TransportError{Method: req.Method, Path: req.Path, Err: err}
 	}
 	return core.DecodeResponse(req, status, body)

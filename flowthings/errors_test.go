@@ -256,5 +256,8 @@ func TestNewClientValidates(t *testing.T) {
 
 	c, err := NewClient(core.Config{Account: "a b", Token: "t", Host: "localhost:3000"}, &recordingTransport{})
 	require.NoError(t, err)
-	assert.Equal(t, core.DefaultWSHost, c.Config().WSHost)
+	assert.Equal(t, "localhost:3000", c.Config().WSHost, "the WebSocket host defaults to the REST host")
+	_, err = NewClient(core.Config{Account: "a", Token: "t"}, &recordingTransport{})
+	require.ErrorAs(t, err, &in)
+	assert.Equal(t, "host", in.Field, "no default host: the hosted platform is defunct")
 }

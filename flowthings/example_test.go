@@ -16,7 +16,7 @@ var fakePlatform = flowthings.TransportFunc(func(ctx context.Context, req core.R
 })
 
 func Example() {
-	c, err := flowthings.NewClient(flowthings.Config{Account: "alice", Token: "…"}, fakePlatform)
+	c, err := flowthings.NewClient(flowthings.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}, fakePlatform)
 	if err != nil {
 		panic(err)
 	}
@@ -30,7 +30,7 @@ func Example() {
 }
 
 func ExampleConfig_BuildOp() {
-	cfg := flowthings.Config{Account: "alice", Token: "…"}
+	cfg := flowthings.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}
 	req, err := cfg.BuildOp(core.Op{
 		Service: core.ServiceDrop, FlowID: "f1", Name: core.OpFindMany,
 		Params: flowthings.Params{"filter": "elems.temp > 50", "limit": 5},
@@ -39,7 +39,7 @@ func ExampleConfig_BuildOp() {
 		panic(err)
 	}
 	fmt.Println(req.Method, req.URL)
-	// Output: GET https://api.flowthings.io/v0.1/alice/drop/f1?filter=elems.temp%20%3E%2050&limit=5
+	// Output: GET http://127.0.0.1:4000/v0.1/alice/drop/f1?filter=elems.temp%20%3E%2050&limit=5
 }
 
 func ExampleM() {
@@ -96,7 +96,7 @@ var keepingPlatform = flowthings.TransportFunc(func(ctx context.Context, req cor
 // Read, modify and save a drop: members the SDK does not declare travel in
 // Extra and go back unchanged; 64-bit elems stay exact.
 func ExampleMutableService_Save() {
-	c, err := flowthings.NewClient(flowthings.Config{Account: "alice", Token: "…"}, keepingPlatform)
+	c, err := flowthings.NewClient(flowthings.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}, keepingPlatform)
 	if err != nil {
 		panic(err)
 	}

@@ -3,28 +3,41 @@
 // runtime's fetch or the `transport` option, and has the module check the
 // envelope, while the data itself stays on the JavaScript side: bodies are
 // parsed once, by the host's JSON.parse.
-import { build, configure, decode, decodeHead, raw, release } from './bridge.js';
-import { FlowThingsError } from './errors.js';
+import { build, configure, decode, decodeExcerpt, decodeHead, raw, release } from './bridge.js';
+import { EXCERPT_LENGTH, WHOLE_TEXT_MAX } from './runtime.js';
+import { FlowThingsError, registerSecret } from './errors.js';
+import { parse, stringify } from './json.js';
+import { checkKeys } from './options.js';
 import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
 import { Token } from './token.js';
 import { WebSocketService } from './websocket.js';
+import { startLive } from './live.js';
 import { asyncAPI, lazyAPI } from './batch.js';
+import { SERVICES, STATISTICS, methodsOf } from './services.js';
 
-/** The hosted platform's defaults; every option of `new API` falls back to these. */
+/** The defaults of the options of `new API`. There is none for `host`: it
+ * is required (the hosted platform's names are defunct, and whoever holds
+ * them would get the token); `wsHost` defaults to `host`. */
 export const defaults = Object.freeze({
-  host: 'api.flowthings.io',
-  wsHost: 'ws.flowthings.io',
   secure: true,
   version: '0.1',
   params: Object.freeze({}),
   timeoutMs: 30000,
 });
 
-// The module keeps each API's configuration until the API is collected.
-const released = new FinalizationRegistry((id) => {
-  try { release(id); } catch { /* the module is gone */ }
-});
+/** The options `new API(token, options)` takes. */
+const API_OPTIONS = ['host', 'wsHost', 'secure', 'version', 'namespace', 'params', 'timeoutMs', 'transport', 'WebSocket'];
+
+// The module keeps a Client's configuration until nothing can use it: the
+// Client is what every service, connection and pending call holds. (Workers
+// with a compatibility date before 2025-05-05 have no FinalizationRegistry:
+// there the configurations stay for the isolate's life.)
+const released = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((id) => {
+    try { release(id); } catch { /* the module is gone */ }
+  })
+  : null;
 
 function inputError(reason, field) {
   return new FlowThingsError(`flowthings: ${reason}`, { code: 'input', field, reason });
@@ -33,7 +46,7 @@ function inputError(reason, field) {
 function toJSON(v, what) {
   if (v === undefined) throw inputError(`${what} is missing`, what);
   try {
-    return JSON.stringify(v);
+    return stringify(v);
   } catch (err) {
     throw new FlowThingsError(`flowthings: ${what} cannot be encoded as JSON: ${err.message}`, { code: 'input', field: what, cause: err });
   }
@@ -73,13 +86,48 @@ export function plainSuccess(status, head) {
     isListOrAbsent(head.errors) && isListOrAbsent(head.messages);
 }
 
-/** The default transport: the runtime's fetch. */
+/** The default transport: the runtime's fetch. It never follows a
+ * redirect (see Client.send); a browser answers one with an opaque
+ * response, `type` 'opaqueredirect', whose status and target it hides. */
 async function fetchTransport({ method, url, headers, body, signal }) {
   if (typeof fetch !== 'function') {
     throw new FlowThingsError('flowthings: this runtime has no fetch: pass the `transport` option', { code: 'transport' });
   }
-  const res = await fetch(url, { method, headers, body: body ?? undefined, signal });
+  const res = await fetch(url, { method, headers, body: body ?? undefined, signal, redirect: 'manual' });
+  if (isRedirect(res)) {
+    await res.body?.cancel().catch(() => {});
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: '', type: res.type };
+  }
   return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+
+const isRedirect = (res) => (res.status >= 300 && res.status <= 399) || res.type === 'opaqueredirect';
+
+/** redirectError names a redirect's status and its target's origin (never
+ * its path or query), as core.RedirectError does. */
+function redirectError(request, res) {
+  const { method, path } = request;
+  const location = Object.entries(res.headers ?? {}).find(([k]) => k.toLowerCase() === 'location')?.[1];
+  let target;
+  try { target = location ? new URL(location, request.url).origin : undefined; } catch { /* not a URL */ }
+  const status = res.type === 'opaqueredirect' ? 'a redirect (the browser hides its status and target)' : `status ${res.status}: a redirect${target ? ` to ${target}` : ''}`;
+  return new FlowThingsError(`flowthings: ${method} ${path}: ${status}, not followed (a request carrying the token never follows a redirect)`,
+    { code: 'redirect', method, path, status: res.status, target });
+}
+
+/** failureText is a transport failure's message with the reasons of its
+ * causes: fetch says only "fetch failed", its cause says "connect
+ * ECONNREFUSED 127.0.0.1:1234" or "getaddrinfo ENOTFOUND …". */
+function failureText(err) {
+  let text = String(err?.message ?? err);
+  let cause = err?.cause;
+  for (let depth = 0; cause && depth < 4; depth++, cause = cause.cause) {
+    let reason = typeof cause === 'object' ? String(cause.message ?? '') : String(cause);
+    if (reason === '' && Array.isArray(cause.errors)) reason = cause.errors.map((e) => e?.message ?? String(e)).join('; ');
+    if (cause.code && !reason.includes(cause.code)) reason = reason ? `${reason} (${cause.code})` : cause.code;
+    if (reason && !text.includes(reason)) text += `: ${reason}`;
+  }
+  return text;
 }
 
 /** Client is what every service shares: the module's configuration, the
@@ -90,6 +138,9 @@ export class Client {
       if (token && typeof token.account === 'string' && typeof token.token === 'string') token = new Token(token.account, token.token);
       else throw inputError('new API(token, options) needs a Token', 'token');
     }
+    // A transport's error may quote the request: every error redacts the token.
+    registerSecret(token.token);
+    checkKeys(options, API_OPTIONS, 'new API(token, options)');
     const o = { ...defaults };
     for (const [key, value] of Object.entries(options ?? {})) if (value !== undefined) o[key] = value; // undefined keeps the default
     if (o.params?.signal !== undefined || o.params?.timeoutMs !== undefined) {
@@ -101,14 +152,12 @@ export class Client {
       secure: o.secure, version: String(o.version), params,
     }).id;
     this.account = token.account;
-    // A custom transport's error may quote the request: never let the token through.
-    const secret = token.token;
-    this.redact = (text) => String(text).split(secret).join('[redacted]');
     this.timeoutMs = o.timeoutMs;
     this.transport = o.transport ?? fetchTransport;
     if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
     this.WebSocket = o.WebSocket;
     this.built = new Map(); // op JSON → request, least recently used first
+    released?.register(this, this.cfg);
   }
 
   /** run builds op in the module and performs it. */
@@ -122,7 +171,7 @@ export class Client {
    * of the configuration and the op, so the newest BUILT_KEPT requests are
    * kept: a dashboard polling the same reads and finds builds each once. */
   build(op) {
-    const key = JSON.stringify(op);
+    const key = stringify(op);
     let request = this.built.get(key);
     if (request) {
       this.built.delete(key); // most recently used goes last
@@ -156,14 +205,19 @@ export class Client {
   decode(request, status, text) {
     const meta = { method: request.method, path: request.path, account: request.account };
     let parsed;
-    try { parsed = JSON.parse(text); } catch { /* the module explains */ }
+    let json = true;
+    try { parsed = parse(text); } catch { json = false; /* the module explains */ }
     const head = parsed?.head;
     if (isPlainObject(parsed) && isPlainObject(head)) {
-      if (!plainSuccess(status, head)) decodeHead(this.cfg, meta, status, JSON.stringify(head));
+      if (!plainSuccess(status, head)) decodeHead(this.cfg, meta, status, stringify(head));
       // As core.DecodeResponse: an absent or null body is {}.
       return { body: parsed.body ?? {}, references: isPlainObject(head.references) ? head.references : null };
     }
-    const r = decode(this.cfg, meta, status, String(text ?? ''));
+    const body = String(text ?? '');
+    // A large body is never copied into the module: it gets the start and
+    // the kind of value the host parsed, and throws core's error.
+    if (body.length > WHOLE_TEXT_MAX) decodeExcerpt(this.cfg, meta, status, body.slice(0, EXCERPT_LENGTH), !json ? null : isPlainObject(parsed) ? '{}' : '[]');
+    const r = decode(this.cfg, meta, status, body);
     return { body: r.body, references: r.references };
   }
 
@@ -195,10 +249,11 @@ export class Client {
       if (!res || typeof res.status !== 'number' || (res.body !== null && res.body !== undefined && typeof res.body !== 'string')) {
         throw new FlowThingsError(`flowthings: ${method} ${path}: the transport must resolve to { status, headers, body } with a string or null body`, { code: 'transport', method, path });
       }
+      if (isRedirect(res)) throw redirectError(request, res);
       return res;
     } catch (err) {
       if (err instanceof FlowThingsError) throw err;
-      throw new FlowThingsError(`flowthings: ${method} ${path}: ${this.redact(err?.message ?? err)}`, { code: 'transport', method, path, cause: err });
+      throw new FlowThingsError(`flowthings: ${method} ${path}: ${failureText(err)}`, { code: 'transport', method, path, cause: err });
     } finally {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);
@@ -233,6 +288,11 @@ function updateOf(m) {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw inputError('an update needs a model object or an M', 'model');
   return { model: toJSON(m, 'model') };
 }
+
+/** What no id contains (ids are a type letter and hex digits): white space
+ * and the filter language's operators. A string of find() with one of
+ * these is filter text given where an id goes. */
+const NOT_AN_ID = /[\s=<>!'"()&|~]/;
 
 /** Service has the operations every platform service shares. */
 class Service {
@@ -270,6 +330,9 @@ class Service {
     const [rest, params] = separate(args);
     if (typeof rest[0] === 'string') {
       if (rest.length > 1) throw inputError('find by id takes no filters', 'args');
+      if (NOT_AN_ID.test(rest[0])) {
+        throw inputError(`find(text): a string is an id, and ${JSON.stringify(rest[0].slice(0, 60))} cannot be one (it has spaces or operators): to find with filter text, use findMany(text) or find({ filter: text })`, 'id');
+      }
       return this.read(rest[0], params);
     }
     if (Array.isArray(rest[0])) {
@@ -306,11 +369,15 @@ class MutableService extends Service {
 
 /** The drops of one flow (by id, or by path for create and find). */
 export class DropService extends MutableService {
+  #live;
   constructor(client, flow) {
     const address = flow === undefined ? {} : typeof flow === 'string' && flow.startsWith('/') ? { path: flow } : { flowId: flow };
     if (flow !== undefined && (typeof flow !== 'string' || flow === '')) throw inputError('api.drop(flow) takes a flow id or path', 'flowId');
     super(client, 'drop', address);
+    this.#live = (filter, options) => startLive(this, new WebSocketService(client), flow, filter, options);
   }
+  /** A live query of the flow's newest drops matching filter (js/live.js). */
+  async live(filter, options) { return this.#live(filter, options); }
   /** DELETE /drop/{flowId}: empties the flow. */
   async deleteAll(params) { return this._run('deleteAll', {}, params); }
   /** POST /drop/{flowId}/aggregate: aggregate(output, { groupBy, filter, rules, sorts }) or aggregate({ output, … }). */
@@ -325,12 +392,10 @@ export class DropService extends MutableService {
   }
 }
 
-const STATS = ['flowDropAdded', 'flowTracked', 'trackHit', 'trackPass', 'apiCallByIdentity', 'dropCreatedBy'];
-
 /** GET /statistics/{stat}/{id}[/{year}[/{month}[/{day}]]]: one count per sub-period. */
 class StatisticsService {
   constructor(client) {
-    for (const stat of STATS) {
+    for (const stat of STATISTICS) {
       this[stat] = async (id, ...rest) => {
         const [[year, month, day, level], params] = separate(rest);
         return client.run({ service: 'statistics', name: 'statistics', stat, id, year, month, day, level }, params);
@@ -339,27 +404,18 @@ class StatisticsService {
   }
 }
 
-/** The API: one service per platform service. */
+/** The API: one service per platform service (js/services.js lists them). */
 export class API {
   #client;
-  constructor(token, options = {}) {
+  constructor(token, options) {
     const client = new Client(token, options);
     this.#client = client;
-    released.register(this, client.cfg);
-    const svc = (name) => new MutableService(client, name);
-    this.flow = svc('flow');
-    this.track = svc('track');
-    this.group = svc('group');
-    this.identity = svc('identity');
-    this.apiTask = svc('api-task');
-    this.mqttTask = svc('mqtt');
-    this.rssTask = svc('rss');
-    this.device = svc('device');
-    this.token = new Service(client, 'token');
-    this.share = new Service(client, 'share');
+    for (const { property, service, updatable } of SERVICES) {
+      this[property] = new (updatable ? MutableService : Service)(client, service);
+    }
     this.statistics = new StatisticsService(client);
     const byPath = new DropService(client);
-    this.drop = Object.assign((flow) => new DropService(client, flow), bindAll(byPath));
+    this.drop = Object.assign((flow) => new DropService(client, flow), methodsOf(byPath));
     this.websocket = new WebSocketService(client);
     Object.freeze(this);
   }
@@ -369,16 +425,4 @@ export class API {
   async(options) { return asyncAPI(this, options); }
   /** An API of the same shape whose calls start at once and return lazy values. */
   lazy(options) { return lazyAPI(this, options); }
-}
-
-/** bindAll returns the methods of a service object, bound to it. */
-export function bindAll(obj) {
-  const out = {};
-  for (let proto = Object.getPrototypeOf(obj); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      if (name !== 'constructor' && !name.startsWith('_') && !(name in out) && typeof obj[name] === 'function') out[name] = obj[name].bind(obj);
-    }
-  }
-  for (const [name, v] of Object.entries(obj)) if (typeof v === 'function' && !(name in out)) out[name] = v;
-  return out;
 }

@@ -3,9 +3,10 @@
 // no goroutine ever waits in the wasm module.
 import { FlowThingsError } from './errors.js';
 import { isPlainObject } from './filter.js';
-import { bindAll } from './api.js';
+import { SERVICES, methodsOf } from './services.js';
 
-const SERVICES = ['flow', 'track', 'group', 'identity', 'apiTask', 'mqttTask', 'rssTask', 'device', 'token', 'share', 'statistics'];
+/** The API's properties that are services, mirrored method by method. */
+const MIRRORED = [...SERVICES.map((s) => s.property), 'statistics'];
 
 /** mirror makes an object shaped like api whose every method hands
  * (service getter, method name, args) to wrap. */
@@ -16,8 +17,8 @@ function mirror(api, wrap) {
     return out;
   };
   const out = {};
-  for (const name of SERVICES) out[name] = serviceMirror(() => api[name], Object.keys(bindAll(api[name])));
-  const dropMethods = Object.keys(bindAll(api.drop(undefined)));
+  for (const name of MIRRORED) out[name] = serviceMirror(() => api[name], Object.keys(methodsOf(api[name])));
+  const dropMethods = Object.keys(methodsOf(api.drop(undefined)));
   out.drop = Object.assign(
     (flow) => serviceMirror(async () => api.drop(await resolveDeep(flow)), dropMethods),
     serviceMirror(() => api.drop, dropMethods),

@@ -16,10 +16,16 @@ function plain(v) {
   if (Array.isArray(v)) return v.map(plain);
   if (v !== null && typeof v === 'object') {
     const out = {};
-    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    for (const [k, x] of Object.entries(v)) setData(out, k, plain(x));
     return out;
   }
   return v;
+}
+
+/** setData sets a member as plain data: one named __proto__ too, where an
+ * assignment would set the object's prototype instead. */
+export function setData(o, key, value) {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** plainElems(drop) returns a copy of the drop whose elems are plain

@@ -257,11 +257,13 @@ export interface WebSocketLike {
 /** A WebSocket class: called as `new WebSocket(url)`. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-/** The options of `new API(token, options)`; each falls back to `defaults`. */
+/** The options of `new API(token, options)`; each but `host` falls back to `defaults`. */
 export interface APIOptions {
-  /** The REST host (default `api.flowthings.io`); may carry a port. */
-  host?: string | undefined;
-  /** The WebSocket host (default `ws.flowthings.io`). */
+  /** The REST host, with an optional port: required (the local emulator's
+   * is `127.0.0.1:4000`, with `secure: false`); there is no default, the
+   * hosted `api.flowthings.io` is defunct. */
+  host: string;
+  /** The WebSocket host (default: `host`). */
   wsHost?: string | undefined;
   /** https/wss (default) or http/ws. */
   secure?: boolean | undefined;
@@ -284,10 +286,8 @@ export interface APIOptions {
   WebSocket?: WebSocketConstructor | undefined;
 }
 
-/** The hosted platform's defaults; every option of `new API` falls back to these. */
+/** The defaults of the options of `new API` (none for `host`, which is required; `wsHost` defaults to `host`). */
 export declare const defaults: {
-  readonly host: 'api.flowthings.io';
-  readonly wsHost: 'ws.flowthings.io';
   readonly secure: true;
   readonly version: '0.1';
   readonly params: Readonly<Params>;
@@ -628,7 +628,7 @@ export type TokenLike = { readonly account: string; readonly token: string };
  *
  * ```js
  * await init();
- * const api = new API(new Token('alice', '<token>'));
+ * const api = new API(new Token('alice', '<token>'), { host: '127.0.0.1:4000', secure: false });
  * const flow = await api.flow.create({ path: '/alice/sensors' });
  * await api.drop(flow.id).create({ elems: { temp: 21 } });
  * const hot = await api.drop(flow.id).find(mem.elems.temp.gt(30), { limit: 10 });
@@ -664,15 +664,17 @@ export type CheckedOptions<O> = {
 /** P with every key known (unless P is `OpenParams`). */
 type KnownParams<P> = string extends keyof P ? P : { [K in keyof P]: K extends keyof Params ? P[K] : NotAParam<K> };
 
-/** `new API(token, options?)`. */
+/** `new API(token, options)`. */
 export interface APIConstructor {
-  /** Throws a `FlowThingsError` (`code: 'input'`) without a token or with a bad option. */
-  new <const O extends APIOptions = {}>(token: Token | TokenLike, options?: CheckedOptions<O>): API<FormOfOptions<O>>;
+  /** Throws a `FlowThingsError` (`code: 'input'`) without a token or a
+   * host, or with a bad or unknown option. */
+  new <const O extends APIOptions>(token: Token | TokenLike, options: CheckedOptions<O>): API<FormOfOptions<O>>;
   readonly prototype: API<ElemsForm>;
 }
 
-/** The API: `new API(token, options?)`; see the `API` interface. */
+/** The API: `new API(token, options)`; see the `API` interface. */
 export declare const API: APIConstructor;
+
 // ───────────────────────────── WebSocket ─────────────────────────────
 
 /** A drop pushed over the WebSocket: its elems typed (`{ type, value }`),
@@ -1002,7 +1004,7 @@ export declare class Token {
  *   `forbidden`, `notFound`, `server`, `platform`;
  * - `internal` (a bug in the module), `unknown`, `error` (the default). */
 export type FlowThingsErrorCode =
-  | 'init' | 'input' | 'credentials' | 'unsupported' | 'transport' | 'timeout' | 'aborted' | 'malformedResponse'
+  | 'init' | 'input' | 'credentials' | 'unsupported' | 'transport' | 'redirect' | 'timeout' | 'aborted' | 'malformedResponse'
   | 'connectionLost' | 'closed' | 'unsubscribed' | 'frame' | 'overflow'
   | 'badRequest' | 'forbidden' | 'notFound' | 'server' | 'platform'
   | 'internal' | 'unknown' | 'error';
@@ -1023,6 +1025,7 @@ export interface FlowThingsErrorDetails {
   excerpt?: string | undefined;
   service?: string | undefined;
   operation?: string | undefined;
+  target?: string | undefined;
 }
 
 export interface FlowThingsExceptionDetails extends FlowThingsErrorDetails {
@@ -1051,6 +1054,8 @@ export declare class FlowThingsError extends Error {
   excerpt?: string;
   service?: string;
   operation?: string;
+  /** A refused redirect (`code: 'redirect'`): the origin it pointed to. */
+  target?: string;
 }
 
 /** The platform answered with a failure status (or an `ok: false`

@@ -1,12 +1,13 @@
 // M: a modification of a model, as the reference client's M. Given to
 // update, updateMany or save, it sends only its diff, to the model's id.
+import { setData } from './elems.js';
 
 function deepCopy(v) {
   if (Array.isArray(v)) return v.map(deepCopy);
   if (v instanceof Date) return new Date(v.getTime());
   if (v !== null && typeof v === 'object') {
     const out = {};
-    for (const [k, x] of Object.entries(v)) out[k] = deepCopy(x);
+    for (const [k, x] of Object.entries(v)) setData(out, k, deepCopy(x));
     return out;
   }
   return v;
@@ -27,8 +28,8 @@ export class Modification {
   }
   /** Sets the member key to value (copied) and records it in the diff. */
   modify(key, value) {
-    this.#model[key] = deepCopy(value);
-    this.#diff[key] = deepCopy(value);
+    setData(this.#model, key, deepCopy(value));
+    setData(this.#diff, key, deepCopy(value));
     return this;
   }
   /** [newModel, diff], both fresh copies. */

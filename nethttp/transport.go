@@ -30,10 +30,10 @@ var ErrBodyTooLarge = errors.New("nethttp: response body too large")
 
 // Transport is a flowthings.Transport over an *http.Client. It sends the request's
 // method verbatim (including MGET and MPUT), headers and body; it returns the
-// status and the whole body, whatever the status. It does not follow
-// redirects (the platform never sends one, and following one to another
-// host would send X-Auth-Token there): a 3xx is returned as it is and the
-// core reports it as a malformed response. It is safe for concurrent use.
+// status and the whole body, whatever the status. It never follows a
+// redirect (the platform never sends one, and following one to another
+// host would send X-Auth-Token there): a 3xx is a *core.RedirectError
+// naming the status and the target's origin. It is safe for concurrent use.
 type Transport struct {
 	client *http.Client
 	// MaxBodyBytes is the largest body read; 0 means DefaultMaxBodyBytes.
@@ -50,8 +50,19 @@ func NewTransport(hc *http.Client) *Transport {
 		hc = http.DefaultClient
 	}
 	c := *hc
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.CheckRedirect = refuseRedirect
 	return &Transport{client: &c}
+}
+
+// refuseRedirect stops the client before it sends the request a redirect
+// asks for, naming the status and the target's origin (never its path or
+// query, which may be the attacker's bait).
+func refuseRedirect(next *http.Request, _ []*http.Request) error {
+	status := 0
+	if next.Response != nil {
+		status = next.Response.StatusCode
+	}
+	return &core.RedirectError{Status: status, Target: next.URL.Scheme + "://" + next.URL.Host}
 }
 
 // Do performs req.
@@ -69,6 +80,12 @@ func (t *Transport) Do(ctx context.Context, req core.Request) (int, []byte, erro
 	}
 	resp, err := t.client.Do(hr)
 	if err != nil {
+		var redirect *core.RedirectError
+		if errors.As(err, &redirect) {
+			r := *redirect
+			r.Method, r.Path = req.Method, req.Path
+			return 0, nil, &r
+		}
 		return 0, nil, err
 	}
 	defer resp.Body.Close()

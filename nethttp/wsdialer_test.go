@@ -83,7 +83,7 @@ func wsTestServer(t *testing.T) *httptest.Server {
 }
 
 func wsTestConfig(srv *httptest.Server) core.Config {
-	return core.Config{Account: "alice", Token: "T0ken", WSHost: strings.TrimPrefix(srv.URL, "http://"), Insecure: true}
+	return core.Config{Account: "alice", Token: "T0ken", Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true}
 }
 
 func TestWSDialerEndToEnd(t *testing.T) {

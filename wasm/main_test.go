@@ -189,8 +189,8 @@ func TestExports(t *testing.T) {
 	n := functionTable()
 	var got []string
 	require.NoError(t, json.Unmarshal(output[:n], &got))
-	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode",
-		"renderFilter", "parseFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
+	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode", "decodeExcerpt",
+		"renderFilter", "parseFilter", "compileFilter", "matchFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
 		"wsSend", "wsSubscribe", "wsUnsubscribe", "wsCancel", "wsClose"}, got)
 
 	call := func(name string, in ...any) map[string]any {

@@ -43,7 +43,7 @@ func delayed(unit time.Duration) (flowthings.Transport, *atomic.Int32) {
 func newLazyClient(t *testing.T, unit time.Duration) (*flowthings.Client, *atomic.Int32) {
 	t.Helper()
 	tr, calls := delayed(unit)
-	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "tok"}, tr)
+	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "tok", Host: "api.test"}, tr)
 	require.NoError(t, err)
 	return c, calls
 }
@@ -107,7 +107,7 @@ func isDone(ch <-chan struct{}) bool {
 func TestLazyDependencies(t *testing.T) {
 	t.Parallel()
 	tr := &gated{gates: map[string]chan struct{}{"/flow": make(chan struct{}), "/flow/slow": make(chan struct{})}}
-	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "tok"}, tr)
+	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "tok", Host: "api.test"}, tr)
 	require.NoError(t, err)
 	g := lazy.New(t.Context(), 0)
 

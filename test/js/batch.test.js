@@ -38,7 +38,7 @@ function gated() {
 describe('api.async()', () => {
   it('queues calls: the transport sees nothing until results()', async () => {
     const t = byId();
-    const batch = new API(token, { transport: t }).async();
+    const batch = new API(token, { host: 'api.test', transport: t }).async();
     batch.flow.read('a');
     batch.drop('f1').find({ limit: 1 });
     batch.statistics.trackHit('t1', 2024);
@@ -51,7 +51,7 @@ describe('api.async()', () => {
   });
   it('results() are in call order whatever order the responses come in', async () => {
     const t = byId({ delay: (req) => (path(req).endsWith('/a') ? 30 : path(req).endsWith('/b') ? 15 : 1) });
-    const batch = new API(token, { transport: t }).async();
+    const batch = new API(token, { host: 'api.test', transport: t }).async();
     batch.flow.read('a');
     batch.flow.read('b');
     batch.flow.read('c');
@@ -60,7 +60,7 @@ describe('api.async()', () => {
     ]);
   });
   it('has the API\'s shape', () => {
-    const batch = new API(token, { transport: byId() }).async();
+    const batch = new API(token, { host: 'api.test', transport: byId() }).async();
     for (const svc of ['flow', 'track', 'group', 'identity', 'apiTask', 'mqttTask', 'rssTask', 'device', 'token', 'share']) {
       for (const m of ['read', 'readOrElse', 'readMany', 'findMany', 'find', 'create', 'save', 'delete']) {
         assert.equal(typeof batch[svc][m], 'function', `${svc}.${m}`);
@@ -77,7 +77,7 @@ describe('api.async()', () => {
   it('rejects with the first error in call order', async () => {
     // "broken" fails first in time, "missing" first in call order.
     const t = byId({ delay: (req) => (path(req).includes('missing') ? 30 : 1) });
-    const batch = new API(token, { transport: t }).async();
+    const batch = new API(token, { host: 'api.test', transport: t }).async();
     batch.flow.read('ok1');
     batch.flow.read('missing-1');
     batch.flow.read('broken-1');
@@ -88,7 +88,7 @@ describe('api.async()', () => {
     });
   });
   it('results({ withExceptions: true }) gives [err, null] | [null, value] pairs', async () => {
-    const batch = new API(token, { transport: byId() }).async();
+    const batch = new API(token, { host: 'api.test', transport: byId() }).async();
     batch.flow.read('a');
     batch.flow.read('missing-x');
     batch.flow.read('broken-y');
@@ -101,7 +101,7 @@ describe('api.async()', () => {
     assert.equal(results[2][1], null);
   });
   it('input errors are results too, in their place', async () => {
-    const batch = new API(token, { transport: byId() }).async();
+    const batch = new API(token, { host: 'api.test', transport: byId() }).async();
     batch.flow.read('a');
     batch.flow.read('..');
     const results = await batch.results({ withExceptions: true });
@@ -111,7 +111,7 @@ describe('api.async()', () => {
   });
   it('the queue is empty after results()', async () => {
     const t = byId();
-    const batch = new API(token, { transport: t }).async();
+    const batch = new API(token, { host: 'api.test', transport: t }).async();
     batch.flow.read('a');
     await batch.results();
     assert.deepEqual(await batch.results(), []);
@@ -121,7 +121,7 @@ describe('api.async()', () => {
     assert.equal(t.calls.length, 2);
   });
   it('the queue is empty after results() rejected', async () => {
-    const batch = new API(token, { transport: byId() }).async();
+    const batch = new API(token, { host: 'api.test', transport: byId() }).async();
     batch.flow.read('missing-1');
     await assert.rejects(batch.results());
     assert.deepEqual(await batch.results(), []);
@@ -129,7 +129,7 @@ describe('api.async()', () => {
   for (const concurrency of [1, 3]) {
     it(`respects concurrency ${concurrency}`, async () => {
       const t = byId({ delay: 5 });
-      const batch = new API(token, { transport: t }).async({ concurrency });
+      const batch = new API(token, { host: 'api.test', transport: t }).async({ concurrency });
       for (let i = 0; i < 8; i++) batch.flow.read(`f${i}`);
       const results = await batch.results();
       assert.equal(results.length, 8);
@@ -138,13 +138,13 @@ describe('api.async()', () => {
   }
   it('runs 8 calls at once by default', async () => {
     const t = byId({ delay: 5 });
-    const batch = new API(token, { transport: t }).async();
+    const batch = new API(token, { host: 'api.test', transport: t }).async();
     for (let i = 0; i < 12; i++) batch.flow.read(`f${i}`);
     await batch.results();
     assert.equal(t.maxInFlight, 8);
   });
   it('refuses a bad concurrency', () => {
-    const api = new API(token, { transport: byId() });
+    const api = new API(token, { host: 'api.test', transport: byId() });
     for (const c of [0, -1, 1.5, '2']) assert.throws(() => api.async({ concurrency: c }), { code: 'input' });
   });
 });
@@ -152,7 +152,7 @@ describe('api.async()', () => {
 describe('api.lazy()', () => {
   it('calls start at once', async () => {
     const t = gated();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     const x = lazy.flow.read('a');
     await until(() => t.calls.length === 1, { what: 'the request' });
     assert.equal(path(t.calls[0]), '/flow/a');
@@ -160,7 +160,7 @@ describe('api.lazy()', () => {
     assert.deepEqual(await x, { id: 'a' });
   });
   it('a lazy value is a thenable with get() and unwrap()', async () => {
-    const lazy = new API(token, { transport: byId() }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: byId() }).lazy();
     const flows = lazy.flow.find();
     assert.equal(typeof flows.then, 'function');
     assert.deepEqual(await flows.get(1).get('path'), '/acct/b');
@@ -171,15 +171,15 @@ describe('api.lazy()', () => {
   });
   it('a lazy value as an argument: lazy.drop(flows.get(0).get(\'id\')).find({ limit: 10 })', async () => {
     const t = byId();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     const flows = lazy.flow.find();
     const drops = lazy.drop(flows.get(0).get('id')).find({ limit: 10 });
     assert.deepEqual(await drops, [{ id: 'd1', flowId: 'f-a' }]);
-    assert.equal(t.calls[1].url, 'https://api.flowthings.io/v0.1/acct/drop/f-a?limit=10');
+    assert.equal(t.calls[1].url, 'https://api.test/v0.1/acct/drop/f-a?limit=10');
   });
   it('a lazy value as an argument: lazy.flow.read(x.get(\'id\')) and inside params and models', async () => {
     const t = byId();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     const x = lazy.flow.read('first');
     const y = lazy.flow.read(x.get('id'));
     const z = lazy.flow.create({ name: x.get('id'), tags: [x.get('method')] }, { only: [x.get('id')] });
@@ -187,16 +187,16 @@ describe('api.lazy()', () => {
     await z;
     const create = t.calls.find((c) => c.method === 'POST');
     assert.equal(create.body, '{"name":"first","tags":["GET"]}');
-    assert.equal(create.url, 'https://api.flowthings.io/v0.1/acct/flow?only=first');
+    assert.equal(create.url, 'https://api.test/v0.1/acct/flow?only=first');
   });
   it('plain promises work as arguments too', async () => {
     const t = byId();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     assert.deepEqual(await lazy.flow.read(Promise.resolve('p')), { id: 'p', method: 'GET' });
   });
   it('independent calls run in parallel (both in flight together)', async () => {
     const t = gated();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     const a = lazy.flow.read('a');
     const b = lazy.track.read('b');
     await until(() => t.calls.length === 2, { what: 'both requests in flight' });
@@ -207,7 +207,7 @@ describe('api.lazy()', () => {
   });
   it('a dependent call waits only for what it uses', async () => {
     const t = gated();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     const a = lazy.flow.read('a');
     const b = lazy.flow.read('b');
     const dependent = lazy.group.read(b.get('id'));
@@ -227,7 +227,7 @@ describe('api.lazy()', () => {
     // waits for a's value as its flow id. c must not hold the one slot
     // while waiting, or a can never run.
     const t = byId({ delay: 2 });
-    const lazy = new API(token, { transport: t }).lazy({ concurrency: 1 });
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy({ concurrency: 1 });
     const x = lazy.flow.read('x');
     const a = lazy.flow.read(x.get('id'));
     const c = lazy.drop(a.get('id')).find({ limit: 1 });
@@ -236,14 +236,14 @@ describe('api.lazy()', () => {
   });
   it('respects concurrency', async () => {
     const t = byId({ delay: 5 });
-    const lazy = new API(token, { transport: t }).lazy({ concurrency: 2 });
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy({ concurrency: 2 });
     const all = Array.from({ length: 6 }, (_, i) => lazy.flow.read(`f${i}`));
     await Promise.all(all);
     assert.equal(t.maxInFlight, 2);
   });
   it('await of a failed lazy value rejects; so do values derived from it and calls using it', async () => {
     const t = byId();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     const missing = lazy.flow.read('missing-1');
     await assert.rejects(async () => await missing, FlowThingsNotFound);
     await assert.rejects(missing.unwrap(), FlowThingsNotFound);
@@ -254,12 +254,12 @@ describe('api.lazy()', () => {
     assert.equal(t.calls.length, 1, 'the dependent call is never sent');
   });
   it('a failed lazy value nobody awaits does not crash the process', async () => {
-    const lazy = new API(token, { transport: byId() }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: byId() }).lazy();
     lazy.flow.read('missing-unawaited');
     await sleep(10);
   });
   it('catch and finally work on a lazy value', async () => {
-    const lazy = new API(token, { transport: byId() }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: byId() }).lazy();
     let finished = false;
     const err = await lazy.flow.read('missing-2').finally(() => { finished = true; }).catch((e) => e);
     assert.ok(err instanceof FlowThingsNotFound);
@@ -268,23 +268,23 @@ describe('api.lazy()', () => {
   });
   it('has the API\'s shape, with drop by flow and statistics', async () => {
     const t = byId();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     await lazy.drop('f1').aggregate(['$count']);
     await lazy.statistics.flowDropAdded('f1', 2024);
     await lazy.drop.create({ path: '/acct/x', elems: {} });
     await lazy.request('GET', '/flow/r');
     await lazy.websocket.request('POST');
     assert.deepEqual(t.calls.map((c) => `${c.method} ${new URL(c.url).host}${new URL(c.url).pathname}`), [
-      'POST api.flowthings.io/v0.1/acct/drop/f1/aggregate',
-      'GET api.flowthings.io/v0.1/acct/statistics/flowDropAdded/f1/2024',
-      'POST api.flowthings.io/v0.1/acct/drop',
-      'GET api.flowthings.io/v0.1/acct/flow/r',
-      'POST ws.flowthings.io/session',
+      'POST api.test/v0.1/acct/drop/f1/aggregate',
+      'GET api.test/v0.1/acct/statistics/flowDropAdded/f1/2024',
+      'POST api.test/v0.1/acct/drop',
+      'GET api.test/v0.1/acct/flow/r',
+      'POST api.test/session',
     ]);
   });
   it('a filter built from a lazy value', async () => {
     const t = byId();
-    const lazy = new API(token, { transport: t }).lazy();
+    const lazy = new API(token, { host: 'api.test', transport: t }).lazy();
     const flow = lazy.flow.read('f9');
     const found = lazy.drop('f1').find({ filter: { 'elems.src': flow.get('id') } });
     await found;

@@ -33,7 +33,7 @@ function* heads() {
 }
 
 test('plainSuccess accepts only what core.DecodeHead accepts as a success', () => {
-  const cfg = configure({ account: 'a', token: 't' }).id;
+  const cfg = configure({ account: 'a', token: 't', host: 'api.test' }).id;
   const meta = { method: 'GET', path: '/flow/f1', account: 'a' };
   let fast = 0;
   let checked = 0;

@@ -30,7 +30,7 @@ it('a refused filter built before init(): String(f) shows the error, sending it 
   assert.throws(() => refused.toJSON(), inputError);
   assert.throws(() => JSON.stringify({ filter: refused }), inputError);
   const transport = recorder();
-  const api = new API(new Token('acct', 'tok-FILTER'), { transport });
+  const api = new API(new Token('acct', 'tok-FILTER'), { host: 'api.test', transport });
   await assert.rejects(api.flow.find({ filter: refused }), inputError);
   await assert.rejects(api.flow.find(refused), inputError);
   assert.equal(transport.calls.length, 0);

@@ -210,7 +210,7 @@ describe('the object form via params.filter, as rendered in the URL', () => {
   let api;
   before(() => {
     transport = recorder();
-    api = new API(new Token('acct', 'tok-F'), { transport });
+    api = new API(new Token('acct', 'tok-F'), { host: 'api.test', transport });
   });
   const filterParam = async (filter) => {
     await api.drop('f1').find({ filter });
@@ -237,7 +237,7 @@ describe('the object form via params.filter, as rendered in the URL', () => {
   }
   it('the exact URL of { path: \'/x\' }', async () => {
     await api.drop('f1').find({ filter: { path: '/x' } });
-    assert.equal(transport.last().url, 'https://api.flowthings.io/v0.1/acct/drop/f1?filter=path%20%3D%3D%20%27%2Fx%27');
+    assert.equal(transport.last().url, 'https://api.test/v0.1/acct/drop/f1?filter=path%20%3D%3D%20%27%2Fx%27');
   });
   it('a filter text and a Filter in params.filter', async () => {
     assert.equal(await filterParam('a == 1'), 'a == 1');

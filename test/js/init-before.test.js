@@ -14,7 +14,7 @@ const callInitFirst = (err) => {
 };
 
 it('new API before init() throws', () => {
-  assert.throws(() => new API(new Token('acct', 'tok-BEFORE'), { transport: recorder() }), callInitFirst);
+  assert.throws(() => new API(new Token('acct', 'tok-BEFORE'), { host: 'api.test', transport: recorder() }), callInitFirst);
 });
 
 it('rendering a filter before init() throws', () => {
@@ -35,7 +35,7 @@ it('the plain helpers need no init()', () => {
 it('after init() the same calls work', async () => {
   await init();
   const transport = recorder();
-  await new API(new Token('acct', 'tok-BEFORE'), { transport }).flow.read('f1');
+  await new API(new Token('acct', 'tok-BEFORE'), { host: 'api.test', transport }).flow.read('f1');
   assert.equal(transport.calls.length, 1);
   assert.equal(String(parseFilter('a==1')), 'a == 1');
 });

@@ -11,6 +11,6 @@ it('init({ wasm: module }) with a compiled WebAssembly.Module', async () => {
   await init({ wasm: module });
   assert.equal(String(mem.elems.a.gt(1)), 'elems.a > 1');
   const transport = recorder();
-  await new API(new Token('acct', 'tok-MOD'), { transport }).flow.read('f1');
-  assert.equal(transport.calls[0].url, 'https://api.flowthings.io/v0.1/acct/flow/f1');
+  await new API(new Token('acct', 'tok-MOD'), { host: 'api.test', transport }).flow.read('f1');
+  assert.equal(transport.calls[0].url, 'https://api.test/v0.1/acct/flow/f1');
 });

@@ -27,7 +27,7 @@ it('the module works after init()', async () => {
   await init();
   assert.equal(String(mem.a.eq(1)), 'a == 1');
   const transport = recorder();
-  await new API(new Token('acct', 'tok-INIT'), { transport }).flow.read('f1');
+  await new API(new Token('acct', 'tok-INIT'), { host: 'api.test', transport }).flow.read('f1');
   assert.equal(transport.calls.length, 1);
 });
 

@@ -13,7 +13,7 @@ before(() => init());
 /** An API with a recording transport and options; returns [api, transport]. */
 function make(options = {}, respond) {
   const transport = recorder(respond);
-  return [new API(token, { transport, ...options }), transport];
+  return [new API(token, { host: 'api.test', transport, ...options }), transport];
 }
 
 /** A transport that answers after ms (or never, when ms is Infinity), recording the signal it got. */
@@ -26,14 +26,42 @@ function slow(ms) {
 }
 
 describe('defaults', () => {
-  it('are the hosted platform\'s', () => {
-    assert.equal(defaults.host, 'api.flowthings.io');
-    assert.equal(defaults.wsHost, 'ws.flowthings.io');
+  it('have no host: nothing targets the defunct hosted platform', () => {
+    assert.equal('host' in defaults, false);
+    assert.equal('wsHost' in defaults, false);
     assert.equal(defaults.secure, true);
     assert.equal(defaults.version, '0.1');
     assert.deepEqual({ ...defaults.params }, {});
     assert.equal(defaults.timeoutMs, 30000);
     assert.ok(Object.isFrozen(defaults));
+  });
+  it('host is required, with an error that says what to pass', () => {
+    for (const options of [undefined, {}, { host: undefined }, { wsHost: 'ws.example', transport: recorder() }]) {
+      assert.throws(() => new API(token, options), (err) => {
+        assert.ok(err instanceof FlowThingsError);
+        assert.equal(err.code, 'input');
+        assert.equal(err.field, 'host');
+        assert.match(err.message, /host.*is required.*127\.0\.0\.1:4000.*secure off/);
+        return true;
+      });
+    }
+  });
+  it('wsHost defaults to host, never to another name', async () => {
+    const [api, t] = make({ host: 'localhost:4000', secure: false });
+    await api.websocket.request('POST');
+    assert.equal(t.last().url, 'http://localhost:4000/session');
+  });
+  it('an unknown option is an input error naming it and the nearest known one', () => {
+    for (const [typo, near] of [['hots', 'host'], ['wshost', 'wsHost'], ['timeout', 'timeoutMs'], ['transprot', 'transport'], ['websocket', 'WebSocket']]) {
+      assert.throws(() => new API(token, { host: 'api.test', [typo]: 'x' }), (err) => {
+        assert.equal(err.code, 'input');
+        assert.equal(err.field, typo);
+        assert.ok(err.message.includes(`unknown option \`${typo}\`; did you mean \`${near}\`?`), err.message);
+        return true;
+      });
+    }
+    // The issue's case: a typo'd host never falls back to a default.
+    assert.throws(() => new API(token, { hots: '127.0.0.1:4000', secure: false }), /did you mean `host`/);
   });
 });
 
@@ -46,7 +74,7 @@ describe('options', () => {
   it('version goes into the URL', async () => {
     const [api, t] = make({ version: '4.0' });
     await api.flow.find();
-    assert.equal(t.last().url, 'https://api.flowthings.io/v4.0/acct/flow');
+    assert.equal(t.last().url, 'https://api.test/v4.0/acct/flow');
   });
   it('wsHost and secure: false for api.websocket.request', async () => {
     const [api, t] = make({ wsHost: 'localhost:9090', secure: false });
@@ -56,11 +84,11 @@ describe('options', () => {
   it('namespace addresses another account while X-Auth-Account stays the own account', async () => {
     const [api, t] = make({ namespace: 'other' });
     await api.flow.read('f1');
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/other/flow/f1');
+    assert.equal(t.last().url, 'https://api.test/v0.1/other/flow/f1');
     assert.equal(t.last().headers['X-Auth-Account'], 'acct');
     assert.equal(t.last().headers['X-Auth-Token'], TOKEN);
     await api.request('GET', '/share');
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/other/share');
+    assert.equal(t.last().url, 'https://api.test/v0.1/other/share');
     assert.equal(t.last().headers['X-Auth-Account'], 'acct');
   });
   it('all of host, secure, version and namespace together', async () => {
@@ -71,29 +99,29 @@ describe('options', () => {
   it('default params are merged into every call; the call\'s params win', async () => {
     const [api, t] = make({ params: { limit: 5, hints: false, only: ['a'] } });
     await api.flow.find();
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/flow?hints=false&limit=5&only=a');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/flow?hints=false&limit=5&only=a');
     await api.flow.find({ limit: 7, skip: 1 });
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/flow?hints=false&limit=7&only=a&skip=1');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/flow?hints=false&limit=7&only=a&skip=1');
     await api.flow.read('f1', { only: ['b', 'c'] });
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/flow/f1?hints=false&limit=5&only=b%2Cc');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/flow/f1?hints=false&limit=5&only=b%2Cc');
   });
   it('a filter in the default params is rendered', async () => {
     const [api, t] = make({ params: { filter: { kind: 'x' } } });
     await api.flow.find();
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/flow?filter=kind%20%3D%3D%20%27x%27');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/flow?filter=kind%20%3D%3D%20%27x%27');
   });
   it('new API accepts an { account, token } object', async () => {
     const t = recorder();
-    const api = new API({ account: 'acct', token: TOKEN }, { transport: t });
+    const api = new API({ account: 'acct', token: TOKEN }, { host: 'api.test', transport: t });
     await api.flow.read('f1');
     assert.equal(t.last().headers['X-Auth-Token'], TOKEN);
   });
   it('bad options throw FlowThingsError code input', () => {
     assert.throws(() => new API(null), { name: 'FlowThingsError', code: 'input' });
     assert.throws(() => new API('acct'), { code: 'input' });
-    assert.throws(() => new API(token, { transport: 'fetch' }), { code: 'input' });
-    assert.throws(() => new API(token, { params: 5 }), { code: 'input' });
-    assert.throws(() => new API(token, { secure: 'no' }), { code: 'input' });
+    assert.throws(() => new API(token, { host: 'api.test', transport: 'fetch' }), { code: 'input' });
+    assert.throws(() => new API(token, { host: 'api.test', params: 5 }), { code: 'input' });
+    assert.throws(() => new API(token, { host: 'api.test', secure: 'no' }), { code: 'input' });
   });
   it('the API object is frozen', () => {
     const [api] = make();
@@ -106,17 +134,17 @@ describe('signal and timeoutMs', () => {
     const [api, t] = make();
     const ac = new AbortController();
     await api.flow.read('f1', { signal: ac.signal, timeoutMs: 5000, limit: 1 });
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/flow/f1?limit=1');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/flow/f1?limit=1');
     await api.drop('f1').aggregate(['$count'], {}, { signal: ac.signal, timeoutMs: 5000 });
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/drop/f1/aggregate');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/drop/f1/aggregate');
     await api.statistics.trackHit('t1', 2024, { timeoutMs: 1000 });
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/statistics/trackHit/t1/2024');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/statistics/trackHit/t1/2024');
     await api.request('GET', '/flow', undefined, { signal: ac.signal, timeoutMs: 1000 });
-    assert.equal(t.last().url, 'https://api.flowthings.io/v0.1/acct/flow');
+    assert.equal(t.last().url, 'https://api.test/v0.1/acct/flow');
   });
   it('timeoutMs with a slow transport rejects with code timeout, and aborts the transport\'s signal', async () => {
     const t = slow(Infinity);
-    const api = new API(token, { transport: t });
+    const api = new API(token, { host: 'api.test', transport: t });
     const started = Date.now();
     await assert.rejects(api.flow.read('f1', { timeoutMs: 20 }), (err) => {
       assert.ok(err instanceof FlowThingsError);
@@ -130,11 +158,11 @@ describe('signal and timeoutMs', () => {
     assert.equal(t.calls[0].signal.aborted, true, 'the transport is told to stop');
   });
   it('the timeoutMs option is the default of every call', async () => {
-    const api = new API(token, { transport: slow(Infinity), timeoutMs: 15 });
+    const api = new API(token, { host: 'api.test', transport: slow(Infinity), timeoutMs: 15 });
     await assert.rejects(api.flow.find(), { code: 'timeout' });
   });
   it('a call that finishes in time is not affected by its timeout', async () => {
-    const api = new API(token, { transport: slow(5) });
+    const api = new API(token, { host: 'api.test', transport: slow(5) });
     assert.deepEqual(await api.flow.read('f1', { timeoutMs: 1000 }), { late: true });
   });
   it('an AbortSignal aborted before the call rejects with code aborted and sends nothing', async () => {
@@ -147,7 +175,7 @@ describe('signal and timeoutMs', () => {
   it('an AbortSignal aborted during the call rejects with code aborted and aborts the transport\'s signal', async () => {
     const started = deferred();
     const t = recorder(async () => { started.resolve(); await new Promise(() => {}); });
-    const api = new API(token, { transport: t });
+    const api = new API(token, { host: 'api.test', transport: t });
     const ac = new AbortController();
     const p = api.flow.update({ id: 'f1', a: 1 }, { signal: ac.signal });
     await started.promise;
@@ -182,7 +210,7 @@ describe('the transport', () => {
   });
   it('a transport resolving to something other than { status, body } rejects with code transport', async () => {
     for (const bad of [undefined, null, {}, { status: '200', body: '' }, { status: 200, body: { head: {} } }]) {
-      const api = new API(token, { transport: async () => bad });
+      const api = new API(token, { host: 'api.test', transport: async () => bad });
       await assert.rejects(api.flow.read('f1'), { name: 'FlowThingsError', code: 'transport' });
     }
   });
@@ -198,7 +226,7 @@ describe('options left undefined', () => {
   });
   it('refuse request controls among the default params', () => {
     for (const params of [{ timeoutMs: 5 }, { signal: new AbortController().signal }]) {
-      assert.throws(() => new API(token, { params }), (err) => err instanceof FlowThingsError && err.code === 'input');
+      assert.throws(() => new API(token, { host: 'api.test', params }), (err) => err instanceof FlowThingsError && err.code === 'input');
     }
   });
 });

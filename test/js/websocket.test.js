@@ -33,7 +33,7 @@ function sessions() {
 async function connected(options = {}, apiOptions = {}) {
   const WS = fakeWebSocket();
   const transport = apiOptions.transport ?? sessions();
-  const api = new API(token, { transport, WebSocket: WS, ...apiOptions });
+  const api = new API(token, { host: 'api.test', transport, WebSocket: WS, ...apiOptions });
   const pending = api.websocket.connect({ heartbeatMs: 0, backoffMinMs: 2, backoffMaxMs: 4, ...options });
   await until(() => WS.last, { what: 'the socket' });
   WS.last.open();
@@ -56,17 +56,17 @@ describe('connect', () => {
   it('opens a session with the transport, dials its socket and resolves once it is open', async () => {
     const WS = fakeWebSocket();
     const transport = sessions();
-    const api = new API(token, { transport, WebSocket: WS });
+    const api = new API(token, { host: 'api.test', transport, WebSocket: WS });
     let resolved = false;
     const pending = api.websocket.connect({ heartbeatMs: 0 }).then((ws) => { resolved = true; return ws; });
     await until(() => WS.last, { what: 'the socket' });
     assert.equal(transport.calls.length, 1);
     const req = transport.last();
     assert.equal(req.method, 'POST');
-    assert.equal(req.url, 'https://ws.flowthings.io/session');
+    assert.equal(req.url, 'https://api.test/session');
     assert.equal(req.headers['X-Auth-Token'], TOKEN);
     assert.equal(req.headers['X-Auth-Account'], 'acct');
-    assert.equal(WS.last.url, 'wss://ws.flowthings.io/session/s-1/ws');
+    assert.equal(WS.last.url, 'wss://api.test/session/s-1/ws');
     await sleep(5);
     assert.equal(resolved, false, 'connect waits for the socket to open');
     WS.last.open();
@@ -87,7 +87,7 @@ describe('connect', () => {
   it('a refused session rejects connect with the platform error, without retrying', async () => {
     const WS = fakeWebSocket();
     const transport = recorder(() => failure(403, ['bad token']));
-    const api = new API(token, { transport, WebSocket: WS });
+    const api = new API(token, { host: 'api.test', transport, WebSocket: WS });
     await assert.rejects(api.websocket.connect({ heartbeatMs: 0, backoffMinMs: 1 }), FlowThingsForbidden);
     await sleep(10);
     assert.equal(transport.calls.length, 1);
@@ -95,7 +95,7 @@ describe('connect', () => {
   });
   it('a socket closed before it opened rejects connect', async () => {
     const WS = fakeWebSocket();
-    const api = new API(token, { transport: sessions(), WebSocket: WS });
+    const api = new API(token, { host: 'api.test', transport: sessions(), WebSocket: WS });
     const pending = api.websocket.connect({ heartbeatMs: 0, backoffMinMs: 1 });
     await until(() => WS.last);
     WS.last.drop(1006);
@@ -106,7 +106,7 @@ describe('connect', () => {
     if (saved) delete globalThis.WebSocket;
     try {
       const transport = sessions();
-      const api = new API(token, { transport });
+      const api = new API(token, { host: 'api.test', transport });
       await assert.rejects(async () => api.websocket.connect(), (err) => {
         assert.ok(err instanceof FlowThingsError);
         assert.match(err.message, /`WebSocket` option/);
@@ -122,7 +122,7 @@ describe('connect', () => {
     const WS = fakeWebSocket();
     globalThis.WebSocket = WS;
     try {
-      const api = new API(token, { transport: sessions() });
+      const api = new API(token, { host: 'api.test', transport: sessions() });
       const pending = api.websocket.connect({ heartbeatMs: 0 });
       await until(() => WS.last);
       WS.last.open();
@@ -465,7 +465,7 @@ describe('disconnect and reconnect', () => {
     assert.equal(transport.calls.length, 2, 'a new session');
     assert.equal(transport.calls[1].method, 'POST');
     const second = WS.last;
-    assert.equal(second.url, 'wss://ws.flowthings.io/session/s-2/ws');
+    assert.equal(second.url, 'wss://api.test/session/s-2/ws');
     assert.equal(second.sent.length, 0);
     second.open();
     assert.equal(ws.state, 'open');
@@ -478,7 +478,7 @@ describe('disconnect and reconnect', () => {
   });
   it('frames sent before the first socket opens are queued', async () => {
     const WS = fakeWebSocket();
-    const api = new API(token, { transport: sessions(), WebSocket: WS });
+    const api = new API(token, { host: 'api.test', transport: sessions(), WebSocket: WS });
     let early;
     const pending = api.websocket.connect({
       heartbeatMs: 0,
@@ -523,7 +523,7 @@ describe('disconnect and reconnect', () => {
       n++;
       return n === 1 ? response({ id: 's-1' }) : { status: 503, headers: {}, body: '<html>down</html>' };
     });
-    const api = new API(token, { transport, WebSocket: WS });
+    const api = new API(token, { host: 'api.test', transport, WebSocket: WS });
     const pending = api.websocket.connect({ heartbeatMs: 0, backoffMinMs: 8, backoffMaxMs: 16, onError: () => {} });
     await until(() => WS.last);
     WS.last.open();

@@ -6,14 +6,14 @@ import { init, API, Token, M, mem, FlowThingsError, FlowThingsNotFound, FlowThin
 import { recorder, response, failure } from './helpers/transport.js';
 
 const TOKEN = 'tok-WIRE-7f3a9c';
-const BASE = 'https://api.flowthings.io/v0.1/acct';
+const BASE = 'https://api.test/v0.1/acct';
 
 let transport;
 let api;
 before(async () => {
   await init();
   transport = recorder();
-  api = new API(new Token('acct', TOKEN), { transport });
+  api = new API(new Token('acct', TOKEN), { host: 'api.test', transport });
 });
 
 /** Percent-encodes a query value as the module does (RFC 3986: only A-Z a-z 0-9 - . _ ~ stay). */
@@ -205,35 +205,35 @@ describe('api.request and api.websocket.request', () => {
     wire(() => api.request('PUT', '/flow/x1', { a: [1] }, { only: ['a'], refs: true }), 'PUT', `${BASE}/flow/x1?only=a&refs=1`, '{"a":[1]}'));
   it('request with a custom method', () => wire(() => api.request('MGET', '/track', ['t1']), 'MGET', `${BASE}/track`, '["t1"]'));
   it('websocket.request defaults to POST /session on the WebSocket host', () =>
-    wire(() => api.websocket.request('POST'), 'POST', 'https://ws.flowthings.io/session'));
+    wire(() => api.websocket.request('POST'), 'POST', 'https://api.test/session'));
   it('websocket.request with path, data and params', () =>
-    wire(() => api.websocket.request('PUT', '/session/s1', { x: 1 }, { a: 'b' }), 'PUT', 'https://ws.flowthings.io/session/s1?a=b', '{"x":1}'));
+    wire(() => api.websocket.request('PUT', '/session/s1', { x: 1 }, { a: 'b' }), 'PUT', 'https://api.test/session/s1?a=b', '{"x":1}'));
 });
 
 describe('results', () => {
   it('a call resolves to the envelope\'s body', async () => {
     const t = recorder(() => response({ id: 'x1', n: [1, 2] }));
-    const a = new API(new Token('acct', TOKEN), { transport: t });
+    const a = new API(new Token('acct', TOKEN), { host: 'api.test', transport: t });
     assert.deepEqual(await a.flow.read('x1'), { id: 'x1', n: [1, 2] });
   });
   it('refs: true resolves to [body, references]', async () => {
     const t = recorder(() => response({ id: 'x1' }, { references: { f1: { id: 'f1', path: '/acct/p' } } }));
-    const a = new API(new Token('acct', TOKEN), { transport: t });
+    const a = new API(new Token('acct', TOKEN), { host: 'api.test', transport: t });
     assert.deepEqual(await a.flow.read('x1', { refs: true }), [{ id: 'x1' }, { f1: { id: 'f1', path: '/acct/p' } }]);
     assert.deepEqual(await a.drop('f1').find({ refs: true }), [{ id: 'x1' }, { f1: { id: 'f1', path: '/acct/p' } }]);
   });
   it('refs: true without references in the head gives {}', async () => {
-    const a = new API(new Token('acct', TOKEN), { transport: recorder(() => response([1])) });
+    const a = new API(new Token('acct', TOKEN), { host: 'api.test', transport: recorder(() => response([1])) });
     assert.deepEqual(await a.flow.find({ refs: true }), [[1], {}]);
   });
   it('an absent or null body is {}', async () => {
-    const a = new API(new Token('acct', TOKEN), { transport: recorder(() => response(null)) });
+    const a = new API(new Token('acct', TOKEN), { host: 'api.test', transport: recorder(() => response(null)) });
     assert.deepEqual(await a.flow.delete('x1'), {});
   });
 });
 
 describe('readOrElse', () => {
-  const withStatus = (status) => new API(new Token('acct', TOKEN), { transport: recorder(() => failure(status, ['no'])) });
+  const withStatus = (status) => new API(new Token('acct', TOKEN), { host: 'api.test', transport: recorder(() => failure(status, ['no'])) });
   it('answers a 404 with the fallback', async () => {
     const fb = { fallback: true };
     assert.equal(await withStatus(404).flow.readOrElse('x1', fb), fb);
@@ -244,7 +244,7 @@ describe('readOrElse', () => {
     await assert.rejects(withStatus(500).flow.readOrElse('x1', 'fb'), FlowThingsServerError);
   });
   it('returns the object when it exists', async () => {
-    const a = new API(new Token('acct', TOKEN), { transport: recorder(() => response({ id: 'x1' })) });
+    const a = new API(new Token('acct', TOKEN), { host: 'api.test', transport: recorder(() => response({ id: 'x1' })) });
     assert.deepEqual(await a.flow.readOrElse('x1', 'fb'), { id: 'x1' });
   });
   it('a plain read of a 404 rejects with FlowThingsNotFound', async () => {

@@ -22,11 +22,17 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   // @ts-expect-error a token is a Token or { account, token }
   new API('account:token');
   // @ts-expect-error the transport resolves to { status: number, … }
-  new API(new Token('a', 't'), { transport: async () => ({ status: '200', body: '' }) });
+  new API(new Token('a', 't'), { host: 'h', transport: async () => ({ status: '200', body: '' }) });
   // @ts-expect-error the WebSocket option is a constructor
-  new API(new Token('a', 't'), { WebSocket: {} });
+  new API(new Token('a', 't'), { host: 'h', WebSocket: {} });
   // @ts-expect-error version undefined would be sent as /vundefined/ (exactOptionalPropertyTypes)
-  new API(new Token('a', 't'), { version: undefined });
+  new API(new Token('a', 't'), { host: 'h', version: undefined });
+  // @ts-expect-error host is required: nothing defaults to the defunct hosted platform
+  new API(new Token('a', 't'), { secure: false });
+  // @ts-expect-error the options, with their host, are required
+  new API(new Token('a', 't'));
+  // @ts-expect-error an unknown option is a typo
+  new API(new Token('a', 't'), { hots: '127.0.0.1:4000' });
   // @ts-expect-error Token needs an account and a token
   new Token('a');
   // @ts-expect-error env is an object of strings
@@ -144,7 +150,7 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   // @ts-expect-error plainElems gives JSON values, not numbers
   const t3: number = plainElems(await api.drop('f1').read('d1')).elems.temp;
   // @ts-expect-error an API of v0.1 (the default) gives typed elems, not plain ones
-  const plainApi: API<'plain'> = new API(new Token('a', 't'));
+  const plainApi: API<'plain'> = new API(new Token('a', 't'), { host: 'h' });
   // @ts-expect-error a flow has no member pth
   await api.flow.create({ pth: '/a/x' });
   // @ts-expect-error a flow's capacity is a number
@@ -182,11 +188,11 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   // @ts-expect-error unknown params after filters too
   await api.drop('f1').find(mem.a.eq(1), { limt: 1 });
   // @ts-expect-error and in the default params of the API
-  new API(new Token('a', 't'), { params: { limt: 1 } });
+  new API(new Token('a', 't'), { host: 'h', params: { limt: 1 } });
   // @ts-expect-error and in a lazy call's params
   api.lazy().flow.find({ limit: 1, limt: 1 });
   // @ts-expect-error no such option of new API
-  new API(new Token('a', 't'), { hots: 'localhost' });
+  new API(new Token('a', 't'), { host: 'h', hots: 'localhost' });
 
   // errors
   // @ts-expect-error status is absent from errors that are not platform failures

@@ -105,10 +105,9 @@ export async function main(): Promise<void> {
   await init({}); // idempotent
 
   // ── defaults, Token, options ──
-  const host: 'api.flowthings.io' = defaults.host;
   const version: string = defaults.version;
   const timeout: number = defaults.timeoutMs;
-  check(host === 'api.flowthings.io' && version === '0.1' && timeout === 30000 && defaults.secure, 'defaults');
+  check(!('host' in defaults) && version === '0.1' && timeout === 30000 && defaults.secure, 'defaults');
 
   const token = new Token('acc', 'secret');
   const account: string = token.account;
@@ -128,18 +127,18 @@ export async function main(): Promise<void> {
   }
 
   const api = new API(token, {
-    host: 'api.flowthings.io', wsHost: 'ws.flowthings.io', secure: true, version: '0.1', namespace: 'acc',
+    host: 'api.test', wsHost: 'ws.test', secure: true, version: '0.1', namespace: 'acc',
     params: { limit: 50 }, timeoutMs: 5000, transport, WebSocket: FakeSocket,
   });
-  const options: APIOptions = { transport, version: 2 };
+  const options: APIOptions = { host: 'api.test', transport, version: 2 };
   const fromOptions: API<'either'> = new API({ account: 'acc', token: 'secret' }, options); // a version known at run time
-  new API(token); // the runtime's fetch, defaults
-  const byVersion: API<'plain'> = new API(token, { transport, version: '4.0' });
-  const byHints: API<'plain'> = new API(token, { transport, params: { hints: false } });
-  const hintsWin: API<'typed'> = new API(token, { transport, version: 4, params: { hints: true } });
-  const v01: API = new API(token, { transport, version: 0.1 });
+  new API(token, { host: '127.0.0.1:4000', secure: false }); // the runtime's fetch, defaults
+  const byVersion: API<'plain'> = new API(token, { host: 'api.test', transport, version: '4.0' });
+  const byHints: API<'plain'> = new API(token, { host: 'api.test', transport, params: { hints: false } });
+  const hintsWin: API<'typed'> = new API(token, { host: 'api.test', transport, version: 4, params: { hints: true } });
+  const v01: API = new API(token, { host: 'api.test', transport, version: 0.1 });
   const open: OpenParams = { limit: 1, somePlatformParam: 'x' };
-  const escaped: API<'either'> = new API(token, { transport, params: open }); // OpenParams may hold hints
+  const escaped: API<'either'> = new API(token, { host: 'api.test', transport, params: open }); // OpenParams may hold hints
 
   // ── find: string → object, string[] → map, filters/params → array ──
   const one: Stored<Flow> = await api.flow.find('f1');

@@ -26,16 +26,16 @@ func TestConfigure(t *testing.T) {
 		url     string // of a flow read
 		header  map[string]any
 	}{
-		{"defaults", o("account", account, "token", token),
-			"https://api.flowthings.io/v0.1/alice/flow/f1", nil},
+		{"defaults", o("account", account, "token", token, "host", "api.test"),
+			"https://api.test/v0.1/alice/flow/f1", nil},
 		{"every field", o("account", account, "token", token, "namespace", "bob", "host", "127.0.0.1:4000",
 			"wsHost", "127.0.0.1:4001", "secure", false, "version", "4.0", "params", o("hints", false, "limit", 5.0)),
 			"http://127.0.0.1:4000/v4.0/bob/flow/f1?hints=false&limit=5", map[string]any{"X-Auth-Account": account}},
 		{"secure", o("account", account, "token", token, "host", "api.test", "secure", true), "https://api.test/v0.1/alice/flow/f1", nil},
-		{"null fields are absent", o("account", account, "token", token, "namespace", nil, "host", nil, "secure", nil,
-			"version", nil, "params", nil), "https://api.flowthings.io/v0.1/alice/flow/f1", nil},
-		{"null params dropped", o("account", account, "token", token, "params", o("limit", nil, "only", []any{"id", "path"})),
-			"https://api.flowthings.io/v0.1/alice/flow/f1?only=id%2Cpath", nil},
+		{"null fields are absent", o("account", account, "token", token, "namespace", nil, "host", "api.test", "wsHost", nil, "secure", nil,
+			"version", nil, "params", nil), "https://api.test/v0.1/alice/flow/f1", nil},
+		{"null params dropped", o("account", account, "token", token, "host", "api.test", "params", o("limit", nil, "only", []any{"id", "path"})),
+			"https://api.test/v0.1/alice/flow/f1?only=id%2Cpath", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestConfigure(t *testing.T) {
 
 func TestConfigureRejects(t *testing.T) {
 	b := bridge.New()
-	base := []any{"account", account, "token", token}
+	base := []any{"account", account, "token", token, "host", "api.test"}
 	with := func(kv ...any) *bridge.Obj { return o(append(append([]any{}, base...), kv...)...) }
 	tests := []struct {
 		name    string
@@ -76,7 +76,8 @@ func TestConfigureRejects(t *testing.T) {
 		{"version with a slash", with("version", "0.1/x"), "version"},
 		{"dot account", o("account", "..", "token", token), "account"},
 		{"dot namespace", with("namespace", "."), "namespace"},
-		{"token with a space", o("account", account, "token", token+" x"), "token"},
+		{"token with a space", with("token", token+" x"), "token"},
+		{"no host", o("account", account, "token", token), "host"},
 		{"no token", o("account", account), ""},
 		{"no account", o("token", token), ""},
 		{"empty token", o("account", account, "token", ""), ""},
@@ -529,3 +530,44 @@ func TestInternalError(t *testing.T) {
 
 // queryEscape escapes a query value as core does: %20 for a space.
 func queryEscape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+// A body too large for the module arrives as an excerpt and its shape: the
+// error is the one core gives for the whole body.
+func TestDecodeExcerpt(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	html := "<!doctype html><html><body>" + token + strings.Repeat("<p>gateway timeout</p>", 200)
+	for _, tc := range []struct {
+		name    string
+		excerpt string
+		shape   any
+		reason  string
+	}{
+		{"HTML", html, nil, "invalid JSON"},
+		{"an array", `[{"id":"d1"},{"id":"d2"},` + strings.Repeat(`{"id":"dx"},`, 300), "[]", "not a JSON object"},
+		{"an object without head", `{"body":[` + strings.Repeat(`{"id":"dx"},`, 300), "{}", `no "head" object`},
+		{"a start that happens to be an envelope", `{"head":{"ok":true,"status":200},"body":{}}` + strings.Repeat(" ", 4000), nil, "invalid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			result := via(t, b, "decodeExcerpt", cfg, meta("GET", "/drop/f1"), 502.0, tc.excerpt, tc.shape)
+			assert.NotContains(t, result, token)
+			d := failed(t, result)
+			assert.Equal(t, "malformedResponse", d["kind"])
+			assert.Equal(t, tc.reason, d["reason"])
+			assert.Equal(t, 502.0, d["status"])
+			assert.Equal(t, "/drop/f1", d["path"])
+			excerpt, _ := d["excerpt"].(string)
+			assert.True(t, strings.HasPrefix(strings.ReplaceAll(tc.excerpt, token, "[redacted]"), excerpt), "excerpt %q", excerpt)
+			assert.NotEmpty(t, excerpt)
+			assert.NotContains(t, excerpt, "\x00")
+		})
+	}
+	inputError(t, via(t, b, "decodeExcerpt", 999.0, meta("GET", "/x"), 500.0, "<html>", nil), "api")
+}
+
+func TestStartIDsAt(t *testing.T) {
+	b := bridge.New()
+	b.StartIDsAt(1 << 32)
+	assert.Equal(t, float64(1<<32), configure(t, b))
+	assert.Equal(t, float64(1<<32+1), ok(t, b.WSNew(float64(1<<32), o()))["id"])
+}
