@@ -37,6 +37,8 @@ export declare function init(options?: InitOptions): Promise<void>;
 // RssTask, Device, TokenObject, Share, their parts, ElemType, TypedElem,
 // TypedElems) are generated from the Go structs of package flowthings.
 export type * from './models.js';
+export type * from './servicetypes.js';
+import type { ServiceUpdatable, StatisticName } from './servicetypes.js';
 import type {
   ApiTask, Device, Drop, ElemType, Flow, Group, Identity, MqttTask, RssTask, Share, TokenObject, Track, TypedElems,
 } from './models.js';
@@ -79,8 +81,8 @@ export type FlowObject = { id?: string; [key: string]: unknown };
  * sent none. */
 export type References = { [id: string]: StoredObject };
 
-/** The model of each service of the API, by the service's name there; F is
- * the form of drop elems. */
+/** The model of each service of the API, by the service's name there
+ * (js/services.js lists them, and drop); F is the form of drop elems. */
 export interface Models<F extends ElemsForm = 'either'> {
   flow: Flow;
   drop: Drop<F>;
@@ -445,7 +447,7 @@ export interface BaseService<Mode extends CallMode = 'promise', S extends Servic
 
 /** `api.token` and `api.share`: tokens and shares are immutable (no
  * update; `save` only creates). */
-export interface ObjectService<Mode extends CallMode = 'promise', S extends 'token' | 'share' = 'token' | 'share'> extends BaseService<Mode, S> {
+export interface ObjectService<Mode extends CallMode = 'promise', S extends ServiceName = 'token' | 'share'> extends BaseService<Mode, S> {
   /** Creates the model: a model with an id, an `M` or a list (updates)
    * is refused. */
   save<const P extends Params = {}>(model: Arg<Mode, ModelOf<S> & { readonly id?: undefined }>, params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S>>;
@@ -536,14 +538,7 @@ export interface Statistic<Mode extends CallMode = 'promise'> {
 }
 
 /** `api.statistics`: `flowDropAdded(id, year?, month?, day?, level?, params?)` and likewise. */
-export interface StatisticsService<Mode extends CallMode = 'promise'> {
-  flowDropAdded: Statistic<Mode>;
-  flowTracked: Statistic<Mode>;
-  trackHit: Statistic<Mode>;
-  trackPass: Statistic<Mode>;
-  apiCallByIdentity: Statistic<Mode>;
-  dropCreatedBy: Statistic<Mode>;
-}
+export type StatisticsService<Mode extends CallMode = 'promise'> = { readonly [S in StatisticName]: Statistic<Mode> };
 
 /** Any call the services do not cover: a method, a path below the account
  * (`/flow/x`), optional JSON data and params; T is what the caller expects
@@ -555,26 +550,21 @@ export interface RawRequest<Mode extends CallMode = 'promise'> {
 
 /** The services of an API, in a call mode: `API` itself, `api.async()`
  * and `api.lazy()` have this shape. F is the form of drop elems in replies. */
-export interface APIShape<Mode extends CallMode = 'promise', F extends ElemsForm = 'typed'> {
-  readonly flow: MutableService<Mode, 'flow'>;
+export type APIShape<Mode extends CallMode = 'promise', F extends ElemsForm = 'typed'> = ServicesOf<Mode> & {
+  /** `api.drop(flow)`: the drops of a flow; `api.drop`: drops without one. */
   readonly drop: DropServices<Mode, F>;
-  readonly track: MutableService<Mode, 'track'>;
-  readonly group: MutableService<Mode, 'group'>;
-  readonly identity: MutableService<Mode, 'identity'>;
-  readonly apiTask: MutableService<Mode, 'apiTask'>;
-  readonly mqttTask: MutableService<Mode, 'mqttTask'>;
-  readonly rssTask: MutableService<Mode, 'rssTask'>;
-  readonly device: MutableService<Mode, 'device'>;
-  /** Tokens: no update (they are immutable). */
-  readonly token: ObjectService<Mode, 'token'>;
-  /** Shares: no update (they are immutable). */
-  readonly share: ObjectService<Mode, 'share'>;
   readonly statistics: StatisticsService<Mode>;
   /** Any other call: a method, a path below the account (`/flow/x`),
    * optional JSON data and params. */
   request: RawRequest<Mode>;
   readonly websocket: WebSocketRequests<Mode>;
-}
+};
+
+/** The services of js/services.js, each on its model: a `MutableService`,
+ * or for tokens and shares (immutable) an `ObjectService`. */
+export type ServicesOf<Mode extends CallMode = 'promise'> = {
+  readonly [S in keyof ServiceUpdatable]: ServiceUpdatable[S] extends true ? MutableService<Mode, S> : ObjectService<Mode, S>;
+};
 
 /** HTTP calls to the WebSocket host. */
 export interface WebSocketRequests<Mode extends CallMode = 'promise'> {

@@ -87,6 +87,11 @@ describe('index.d.ts', () => {
     assert.equal(new Set(errs.map((e) => e.line)).size, marked.size, 'one failing line per misuse');
   });
 
+  it('js/servicetypes.d.ts is generated from js/services.js (node js/internal/genservices.mjs)', async () => {
+    const { servicesDeclarations } = await import(pathToFileURL(path.join(root, 'js', 'internal', 'genservices.mjs')).href);
+    assert.equal(readFileSync(path.join(root, 'js', 'servicetypes.d.ts'), 'utf8'), servicesDeclarations(), 'js/servicetypes.d.ts is stale');
+  });
+
   it('declares exactly the value exports of every entry point', async () => {
     const dts = readFileSync(path.join(root, 'js', 'index.d.ts'), 'utf8');
     const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]);

@@ -10,8 +10,8 @@ import {
 import type {
   APIOptions, AggregateRow, ApiTask, AsyncAPI, AsyncQueue, CallControl, ConnectOptions, Device, Drop, DropService, ElemType,
   FilterLike, FilterObject, Flow, FlowThingsErrorCode, Group, Identity, InitOptions, JsonObject, JsonValue, Lazy, LazyAPI,
-  Member, MqttTask, MutableService, ObjectService, OpenParams, Params, ParamsWithoutRefs, PlainElems, PushedDrop, References,
-  RssTask, Settled, Share, StatisticCounts, Stored, StoredModel, StoredObject, Subscription, TokenObject, Track, Transport,
+  Member, Models, MqttTask, MutableService, ObjectService, OpenParams, Params, ParamsWithoutRefs, PlainElems, PushedDrop, References,
+  RssTask, ServiceUpdatable, Settled, Share, StatisticCounts, Stored, StoredModel, StoredObject, Subscription, TokenObject, Track, Transport,
   TransportRequest, TransportResponse, TypedElem, TypedElems, WebSocketConnection, WebSocketLike, WebSocketMessage,
   WebSocketState, WasmSource,
 } from 'flowthings-wasm';
@@ -87,6 +87,11 @@ class FakeSocket implements WebSocketLike {
     setTimeout(() => this.onclose?.({ code: code ?? 1000, reason: '' }), 0);
   }
 }
+
+// ── every service of js/services.js (and drop) has its model ──
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const modelPerService: Same<keyof Models, keyof ServiceUpdatable | 'drop'> = true;
+void modelPerService;
 
 // ── types of the loading options ──
 const sources: WasmSource[] = [
