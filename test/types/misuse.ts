@@ -4,7 +4,7 @@
 // expects exactly one error on each marked line, so keep one misuse per line
 // and nothing else wrong in the file.
 import { init, API, Token, mem, AGE, EXISTS, HAS, MATCHES, NOT, parseFilter, M, plainElems, FlowThingsError } from 'flowthings-wasm';
-import type { FlowThingsException, StoredObject, WebSocketConnection } from 'flowthings-wasm';
+import type { FlowThingsException, StoredObject, TypedElems, WebSocketConnection } from 'flowthings-wasm';
 import wasm from 'flowthings-wasm/flowthings.wasm';
 
 export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsError, ex: FlowThingsException, flag: boolean): Promise<void> {
@@ -149,8 +149,8 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   void (await api.drop('f1').find({ hints: false }))[0]?.elems['temp']?.type;
   // @ts-expect-error plainElems gives JSON values, not numbers
   const t3: number = plainElems(await api.drop('f1').read('d1')).elems.temp;
-  // @ts-expect-error an API of v0.1 (the default) gives typed elems, not plain ones
-  const plainApi: API<'plain'> = new API(new Token('a', 't'), { host: 'h' });
+  // @ts-expect-error an API of v4.0 gives plain elems, not typed ones
+  const plainApi: { elems: TypedElems } = await new API(new Token('a', 't'), { host: 'h', version: '4.0' }).drop('f1').read('d1');
   // @ts-expect-error a flow has no member pth
   await api.flow.create({ pth: '/a/x' });
   // @ts-expect-error a flow's capacity is a number

@@ -136,14 +136,21 @@ export async function main(): Promise<void> {
     params: { limit: 50 }, timeoutMs: 5000, transport, WebSocket: FakeSocket,
   });
   const options: APIOptions = { host: 'api.test', transport, version: 2 };
-  const fromOptions: API<'either'> = new API({ account: 'acc', token: 'secret' }, options); // a version known at run time
+  const fromOptions = new API({ account: 'acc', token: 'secret' }, options); // a version known at run time
   new API(token, { host: '127.0.0.1:4000', secure: false }); // the runtime's fetch, defaults
-  const byVersion: API<'plain'> = new API(token, { host: 'api.test', transport, version: '4.0' });
-  const byHints: API<'plain'> = new API(token, { host: 'api.test', transport, params: { hints: false } });
-  const hintsWin: API<'typed'> = new API(token, { host: 'api.test', transport, version: 4, params: { hints: true } });
-  const v01: API = new API(token, { host: 'api.test', transport, version: 0.1 });
+  const byVersion = new API(token, { host: 'api.test', transport, version: '4.0' });
+  const byHints = new API(token, { host: 'api.test', transport, params: { hints: false } });
+  const hintsWin = new API(token, { host: 'api.test', transport, version: 4, params: { hints: true } });
+  const v01 = new API(token, { host: 'api.test', transport, version: 0.1 });
   const open: OpenParams = { limit: 1, somePlatformParam: 'x' };
-  const escaped: API<'either'> = new API(token, { host: 'api.test', transport, params: open }); // OpenParams may hold hints
+  const escaped = new API(token, { host: 'api.test', transport, params: open }); // OpenParams may hold hints
+  type FormOfAPI<A> = A extends API<infer F> ? F : never;
+  const forms: [
+    Same<FormOfAPI<typeof api>, 'typed'>, Same<FormOfAPI<typeof v01>, 'typed'>, Same<FormOfAPI<typeof hintsWin>, 'typed'>,
+    Same<FormOfAPI<typeof byVersion>, 'plain'>, Same<FormOfAPI<typeof byHints>, 'plain'>,
+    Same<FormOfAPI<typeof fromOptions>, 'either'>, Same<FormOfAPI<typeof escaped>, 'either'>,
+  ] = [true, true, true, true, true, true, true];
+  void forms;
 
   // ── find: string → object, string[] → map, filters/params → array ──
   const one: Stored<Flow> = await api.flow.find('f1');
@@ -236,14 +243,19 @@ export async function main(): Promise<void> {
   const plainHot: Stored<Drop<'plain'>>[] = await drops.find(mem.elems.temp.gt(30), { limit: 10, hints: false });
   const plainTemp: JsonValue | undefined = plainHot[0]!.elems['temp'];
   check(plainTemp === 21 && hotTyped['temp']?.type === 'integer', 'hints: false gives plain elems');
-  const fromV4: Stored<Drop<'plain'>> = await byVersion.drop('f1').read('d1');
-  const fromHints: Stored<Drop<'plain'>>[] = await byHints.drop('f1').find();
-  const typedAgain: Stored<Drop<'typed'>> = await byHints.drop('f1').read('d1', { hints: true });
-  const either: Stored<Drop<'either'>> = await drops.read('d1', { hints: Math.random() > 2 });
-  const fromWin: Stored<Drop<'typed'>> = await hintsWin.drop('f1').read('d1');
-  const fromRuntimeVersion: Stored<Drop<'either'>> = await fromOptions.drop('f1').read('d1');
-  const fromV01: Stored<Drop<'typed'>> = await v01.drop('f1').read('d1');
-  void [fromV4, fromHints, typedAgain, either, fromWin, fromRuntimeVersion, fromV01, escaped];
+  const fromV4 = await byVersion.drop('f1').read('d1');
+  const fromHints = await byHints.drop('f1').find();
+  const typedAgain = await byHints.drop('f1').read('d1', { hints: true });
+  const either = await drops.read('d1', { hints: Math.random() > 2 });
+  const fromWin = await hintsWin.drop('f1').read('d1');
+  const fromRuntimeVersion = await fromOptions.drop('f1').read('d1');
+  const fromV01 = await v01.drop('f1').read('d1');
+  const dropForms: [
+    Same<typeof fromV4, Stored<Drop<'plain'>>>, Same<typeof fromHints, Stored<Drop<'plain'>>[]>, Same<typeof typedAgain, Stored<Drop<'typed'>>>,
+    Same<typeof either, Stored<Drop<'either'>>>, Same<typeof fromWin, Stored<Drop<'typed'>>>,
+    Same<typeof fromRuntimeVersion, Stored<Drop<'either'>>>, Same<typeof fromV01, Stored<Drop<'typed'>>>,
+  ] = [true, true, true, true, true, true, true];
+  void dropForms;
   const emptied: JsonObject = await drops.deleteAll();
   const rows = await drops.aggregate(['$count', '$avg:temp'], { groupBy: ['room'], filter: mem.elems.temp.gt(0), rules: { hot: 'elems.temp > 30' }, sorts: ['$count:desc'] });
   const count: number | undefined = rows[0]?.$count;
