@@ -151,6 +151,8 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   const t3: number = plainElems(await api.drop('f1').read('d1')).elems.temp;
   // @ts-expect-error an API of v4.0 gives plain elems, not typed ones
   const plainApi: { elems: TypedElems } = await new API(new Token('a', 't'), { host: 'h', version: '4.0' }).drop('f1').read('d1');
+  // @ts-expect-error the drops of a live query have typed elems too
+  const live: number = (await api.drop('f1').live()).drops[0]!.elems['temp'];
   // @ts-expect-error a flow has no member pth
   await api.flow.create({ pth: '/a/x' });
   // @ts-expect-error a flow's capacity is a number
@@ -200,5 +202,5 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   // @ts-expect-error a platform exception's code is one of its five kinds
   const code: 'timeout' = ex.code;
 
-  void [list, one, body, a, b, c, n, code, t, t2, t3, plainApi, notDrop, count, stat, queuedDrop, wasmBytes];
+  void [list, one, body, a, b, c, n, code, t, t2, t3, live, plainApi, notDrop, count, stat, queuedDrop, wasmBytes];
 }

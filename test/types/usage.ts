@@ -104,6 +104,29 @@ const anyPromise = (p: Promise<ArrayBuffer>): InitOptions => ({ wasm: p });
 const imported: InitOptions = { wasm: wasmModule }; // flowthings-wasm/flowthings.wasm, as bundlers and Workers import it
 void [sources, later, viaFetch, compiled, anyPromise, imported];
 
+/** Live queries (compiled, not run here: test/js/live.test.js runs them). */
+async function liveQueries(api: API, plainApi: API<'plain'>): Promise<void> {
+  const q = await api.drop('f1').live(mem.elems.temp.gt(30), {
+    limit: 10,
+    onChange(drops, { added }) {
+      const temp: TypedElem | null | undefined = drops[0]?.elems['temp'];
+      void [temp, added.length];
+    },
+    onError(err: unknown) { void err; },
+  });
+  const newest: Stored<Drop<'typed'>> | undefined = q.drops[0];
+  for await (const snapshot of q) {
+    const ids: string[] = snapshot.map((d) => d.id);
+    void ids;
+    break;
+  }
+  await q.close();
+  const mixed = await plainApi.drop('f1').live(); // found drops plain, pushed ones typed
+  const either: Stored<Drop<'either'>>[] = [...mixed.drops];
+  void [newest, either];
+}
+void liveQueries;
+
 export async function main(): Promise<void> {
   const loaded: Promise<void> = init();
   await loaded;
