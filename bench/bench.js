@@ -342,6 +342,7 @@ async function main() {
     await speedSection(emu, api, flowIds, dropFlow, manyIds);
     await coldSection(emu, tmp, flowIds[0]);
     await breakdownSection(emu, flowIds[0], dropFlow);
+    summary.push(...await (await import('./workers/bench.js')).workersBench(log)); // bench/workers: the Workers side by side
   } finally {
     await emu?.stop();
     rmSync(tmp, { recursive: true, force: true });
