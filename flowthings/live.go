@@ -2,6 +2,7 @@ package flowthings
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -125,7 +126,7 @@ func (d *DropService) Live(ctx context.Context, f any, opts *LiveOptions) (*Live
 	q.life, q.stop = context.WithCancel(context.Background())
 	q.ws = q.opts.WebSocket
 	if q.ws == nil {
-		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &core.WSOptions{Reconnect: true, OnError: q.report})
+		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &core.WSOptions{Reconnect: true, OnError: q.connectionError})
 		if err != nil {
 			q.stop()
 			return nil, err
@@ -178,7 +179,8 @@ func (q *LiveQuery) compile(f any) error {
 		q.prog, err = eval.Compile(e, eval.Options{})
 	}
 	if err != nil {
-		return &core.InputError{Field: "filter", Reason: err.Error(), Err: err}
+		reason := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "filter: "), "eval: ")
+		return &core.InputError{Field: "filter", Reason: reason, Err: err}
 	}
 	q.filter = text
 	return nil
@@ -283,6 +285,19 @@ func (q *LiveQuery) fail(err error) {
 func (q *LiveQuery) report(err error) {
 	q.mu.Lock()
 	q.publish(liveChange{errs: []error{err}})
+}
+
+// connectionError takes the errors of the query's own connection: after a
+// lost connection the drops are found again, since a drop updated while it
+// was down is never pushed.
+func (q *LiveQuery) connectionError(err error) {
+	q.mu.Lock()
+	c := liveChange{errs: []error{err}}
+	// (Before Live has its first list, state is "": that find comes after.)
+	if core.KindOf(err) == core.KindConnectionLost && q.state != LiveClosed && q.state != "" {
+		c.state = q.resync()
+	}
+	q.publish(c)
 }
 
 // find runs the query's find.

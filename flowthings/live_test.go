@@ -33,9 +33,11 @@ type liveEnv struct {
 	finds     atomic.Int32
 }
 
-func newLiveEnv(t *testing.T) *liveEnv {
+func newLiveEnv(t *testing.T) *liveEnv { return newLiveEnvWith(t, emulator.Config{}) }
+
+func newLiveEnvWith(t *testing.T, cfg emulator.Config) *liveEnv {
 	t.Helper()
-	emu, err := emulator.New(emulator.Config{})
+	emu, err := emulator.New(cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(func() {
@@ -320,4 +322,34 @@ func TestLiveInputErrors(t *testing.T) {
 	// The platform's refusal is the subscription's typed error.
 	_, err := env.c.Drop("f000000000000000000000000").Live(t.Context(), nil, &flowthings.LiveOptions{WebSocket: ws})
 	assert.Equal(t, core.KindNotFound, core.KindOf(err), "%v", err)
+}
+
+func TestLiveFindsAgainAfterAReconnect(t *testing.T) {
+	env := newLiveEnvWith(t, emulator.Config{DropWSAfter: 300 * time.Millisecond})
+	flowID := env.flow(t, "/dev/live/reconnect")
+	c := newChanges()
+	o := c.options(0)
+	o.Dialer = &nethttp.WSDialer{}
+	q, err := env.c.Drop(flowID).Live(t.Context(), nil, o)
+	require.NoError(t, err)
+	t.Cleanup(func() { q.Close(context.Background()) })
+	finds := env.finds.Load()
+
+	// The emulator drops the socket; the query says so, finds again, and
+	// follows the new socket's pushes.
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.errs) > 0 && len(c.states) >= 2
+	}, liveWait, 5*time.Millisecond)
+	c.mu.Lock()
+	assert.Equal(t, core.KindConnectionLost, core.KindOf(c.errs[0]))
+	assert.Equal(t, []flowthings.LiveState{flowthings.LiveResyncing, flowthings.LiveCurrent}, c.states[:2])
+	c.mu.Unlock()
+	assert.Greater(t, env.finds.Load(), finds)
+	d := env.drop(t, flowID, flowthings.Elems{"after": true})
+	require.Eventually(t, func() bool {
+		drops := q.Drops()
+		return len(drops) > 0 && drops[0].GetID() == d.GetID()
+	}, liveWait, 5*time.Millisecond)
 }

@@ -15,6 +15,6 @@ export function init(options) {
     if (!import.meta.url) {
       throw new FlowThingsError("flowthings-wasm: `import.meta.url` is empty in this bundle format, so the wasm module cannot be found beside the package: pass it: import wasmUrl from 'flowthings-wasm/flowthings.wasm' (with your bundler's file loader), then init({ wasm: wasmUrl })", { code: 'init' });
     }
-    return fetch(new URL('../dist/flowthings.wasm', import.meta.url));
+    return new URL('../dist/flowthings.wasm', import.meta.url); // fetched and compiled as it streams in
   });
 }

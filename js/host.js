@@ -25,6 +25,11 @@ import { regexpHost } from './regexp.js';
  * make views of it afresh on each call). */
 export function hostFunctions(memory) {
   return {
-    flowthings: { ...regexpHost(memory) },
+    flowthings: {
+      ...regexpHost(memory),
+      // The wall clock, in Unix milliseconds (the module links no package
+      // time: filter/eval/match/clock_module.go).
+      now: () => Date.now(),
+    },
   };
 }

@@ -128,7 +128,16 @@ export class LiveQuery {
 
   /** matches reports whether a pushed drop matches the filter. */
   #matches(drop) {
-    return this.#program === null || matchFilter(this.#program, drop).match;
+    if (this.#program === null) return true;
+    try {
+      return matchFilter(this.#program, drop).match;
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+    }
+    // JSON.stringify refused a BigInt (an integer beyond 2^53, read
+    // exactly): the evaluator compares numbers as float64s anyway, as the
+    // emulator does.
+    return matchFilter(this.#program, withNumbers(drop)).match;
   }
 
   /** Applies one pushed drop; publish: report the change at once. */
@@ -363,4 +372,14 @@ function insertAt(drops, drop) {
 function older(a, b) {
   if ((a.version ?? 0) !== (b.version ?? 0)) return (a.version ?? 0) < (b.version ?? 0);
   return (a.lastEditDate ?? 0) < (b.lastEditDate ?? 0);
+}
+
+/** withNumbers is value with every BigInt made a Number. */
+function withNumbers(value) {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(withNumbers);
+  if (value === null || typeof value !== 'object') return value;
+  const out = {};
+  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: withNumbers(v), enumerable: true, writable: true, configurable: true });
+  return out;
 }

@@ -55,7 +55,7 @@ function privateGlobal() {
   scope.fs = {
     constants: { O_WRONLY: -1, O_RDWR: -1, O_CREAT: -1, O_TRUNC: -1, O_APPEND: -1, O_EXCL: -1, O_DIRECTORY: -1 },
     writeSync(fd, bytes) {
-      output = (output + decoder.decode(bytes)).slice(-4096);
+      if (output.length < 4096) output += decoder.decode(bytes); // a crash's headline comes first, then stacks
       return bytes.length;
     },
   };
@@ -166,6 +166,7 @@ export function initWith(options, defaultSource) {
     const { scope, started, output } = privateGlobal();
     const Go = installGo(scope);
     const go = new Go();
+    go.exit = () => {}; // not a console warning: the call that sees the exit reports it
     const wasm = options?.wasm ?? defaultSource();
     const instance = await instantiate(wasm, { ...go.importObject, ...hostFunctions(() => instance.exports.mem) });
     // run starts main and returns once main waits (its promise settles when
@@ -224,7 +225,10 @@ function serve(exports, go, output) {
         new Uint8Array(exports.mem.buffer, at, bytes.length).set(bytes);
         size = exports.flowthings_call(number, bytes.length);
       }
-      if (go.exited) throw new Error(output() || 'the Go runtime exited');
+      if (go.exited) {
+        const printed = output();
+        throw new Error(printed ? printed.split('\n')[0] : 'the Go runtime exited', printed ? { cause: new Error(printed) } : undefined);
+      }
       return read(size);
     } catch (err) {
       stop(name, err);

@@ -16,8 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Run with GOOS=js GOARCH=wasm go test ./wasm/ -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec"
-// (node on PATH).
+// Run with GOOS=js GOARCH=wasm go test -tags flowthings_module
+// -exec="node --stack-size=8192 $PWD/wasm/testdata/exec.mjs" ./wasm/ (node
+// on PATH), as build.sh does: Go's go_js_wasm_exec with the package's host
+// functions.
 
 const token = "T0pS3cretT0ken-abcdef0123456789"
 

@@ -59,7 +59,7 @@ export async function buildEmpty(dir) {
 
 /** Measures the cold start `runs` times against the emulator `emu` (its
  * flow flowId, read with request `req` {url, headers}); logs with `log` and
- * resolves to { sdkMs, emptyMs, ratio }. */
+ * resolves to { sdkMs, emptyMs, ratio, cpuRatio }. */
 export async function coldStart({ emu, flowId, req, emptyWasm, runs, log }) {
   const kinds = {
     empty: ['empty.mjs', [emptyWasm]],
@@ -82,8 +82,10 @@ export async function coldStart({ emu, flowId, req, emptyWasm, runs, log }) {
   log(`  (ii) SDK: import ${fmtMs(med('sdk', 'importMs'))} + init() ${fmtMs(med('sdk', 'initMs'))} + first flow.read ${fmtMs(med('sdk', 'firstRequestMs'))} = ${fmtMs(sdkMs)} ms   (process wall ${fmtMs(med('sdk', 'wallMs'))} ms)`);
   log(`       for comparison, a process's first plain fetch + JSON.parse of that URL: ${fmtMs(med('fetch', 'firstRequestMs'))} ms`);
   log(`  SDK / empty: ${ratio.toFixed(2)}×  ${ratio <= COLD_TARGET ? 'PASS' : 'MISSED'} (target ≤ ${COLD_TARGET}×)`);
+  const cpuRatio = med('sdk', 'cpuMs') / med('empty', 'cpuMs');
+  log(`  CPU time of the same (all threads; steadier on a busy machine): SDK ${fmtMs(med('sdk', 'cpuMs'))} ms, empty ${fmtMs(med('empty', 'cpuMs'))} ms = ${cpuRatio.toFixed(2)}×`);
   log(`  (runs: empty ${results.empty.map((x) => fmtMs(x.totalMs)).join(', ')}; SDK ${results.sdk.map((x) => fmtMs(x.totalMs)).join(', ')})`);
-  return { sdkMs, emptyMs, ratio };
+  return { sdkMs, emptyMs, ratio, cpuRatio };
 }
 
 async function main() {

@@ -9,6 +9,7 @@ export function run(options) {
       await init(options);
       const urls = [];
       const api = new API(new Token('acc', 'secret'), {
+        host: 'api.test',
         transport: async (req) => {
           urls.push(req.url);
           return { status: 200, headers: {}, body: JSON.stringify({ head: { ok: true, status: 200 }, body: [{ id: 'd1' }] }) };

@@ -23,7 +23,7 @@ function html(n) {
 }
 
 function apiAnswering(status, body) {
-  return new API(new Token('acct', TOKEN), { transport: recorder(() => ({ status, headers: {}, body })) });
+  return new API(new Token('acct', TOKEN), { host: 'api.test', transport: recorder(() => ({ status, headers: {}, body })) });
 }
 
 async function malformed(promise) {
@@ -50,7 +50,7 @@ for (const size of [50 * MB, 300 * MB]) {
     const grown = moduleMemoryBytes() - before;
     assert.ok(grown <= GROWTH_ALLOWED, `wasm memory grew by ${(grown / MB).toFixed(1)} MB`);
     // The module still works.
-    const ok = new API(new Token('acct', TOKEN), { transport: recorder(() => ({ status: 200, headers: {}, body: envelope({ id: 'f1' }) })) });
+    const ok = new API(new Token('acct', TOKEN), { host: 'api.test', transport: recorder(() => ({ status: 200, headers: {}, body: envelope({ id: 'f1' }) })) });
     assert.deepEqual(await ok.flow.read('f1'), { id: 'f1' });
   });
 }

@@ -85,7 +85,7 @@ function assertWorks({ result, wasm }) {
   assert.equal(result.ok, true, `${result.name}: ${result.message}`);
   assert.equal(result.filter, 'elems.temp > 30');
   assert.deepEqual(result.drops, [{ id: 'd1' }]);
-  assert.equal(result.url, 'https://api.flowthings.io/v0.1/acc/drop/f1?filter=elems.temp%20%3E%2030');
+  assert.equal(result.url, 'https://api.test/v0.1/acc/drop/f1?filter=elems.temp%20%3E%2030');
   assert.equal(wasm.length, 1, `one wasm request: ${JSON.stringify(wasm)}`);
   assert.equal(wasm[0].status, 200);
   assert.equal(wasm[0].type, 'application/wasm');

@@ -7,6 +7,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { hostFunctions } from '../../js/host.js';
 
 const wasmURL = new URL('../../dist/flowthings.wasm', import.meta.url);
 const real = { crypto: globalThis.crypto, performance: globalThis.performance, dateNow: Date.now, random: Math.random };
@@ -35,7 +36,7 @@ it('the simulation is faithful: Go started without the stand-ins fails in that s
     for (const name of ['Object', 'Array', 'Uint8Array', 'DataView', 'TextEncoder', 'TextDecoder', 'Date', 'console']) scope[name] = globalThis[name];
     const Go = installGo(scope);
     const go = new Go();
-    const instance = await WebAssembly.instantiate(module, go.importObject);
+    const instance = await WebAssembly.instantiate(module, { ...go.importObject, ...hostFunctions(() => instance.exports.mem) });
     try {
       await Promise.race([go.run(instance), undefined]);
       return go.exited ? 'exited' : null;
@@ -60,8 +61,9 @@ it('init({ wasm }) works at a Worker\'s top level; calls work once in a request'
   assert.equal(String(mem.elems.temp.gt(30)), 'elems.temp > 30');
   const calls = [];
   const api = new API(new Token('acct', 'tok-WORKER'), {
+    host: 'api.test',
     transport: async (req) => { calls.push(req.url); return { status: 200, headers: {}, body: '{"head":{"ok":true,"status":200},"body":{"id":"f1"}}' }; },
   });
   assert.deepEqual(await api.flow.read('f1'), { id: 'f1' });
-  assert.deepEqual(calls, ['https://api.flowthings.io/v0.1/acct/flow/f1']);
+  assert.deepEqual(calls, ['https://api.test/v0.1/acct/flow/f1']);
 });

@@ -200,6 +200,18 @@ describe('live queries (unit)', () => {
     for await (const s of q) assert.fail(`a closed query yields nothing, got ${s}`);
   });
 
+  it('matches drops with integers beyond 2^53 (BigInt) as numbers', async () => {
+    const f = await fakeLive('big > 9007199254740993');
+    const q = await f.answer([]);
+    f.ws.sub.push({ id: 'a', creationDate: 1, elems: { big: { type: 'long', value: 9223372036854775807n } } });
+    f.ws.sub.push({ id: 'b', creationDate: 2, elems: { big: 5n } });
+    await tick();
+    assert.deepEqual(ids(q.drops), ['a']);
+    assert.equal(q.drops[0].elems.big.value, 9223372036854775807n, 'the drop is kept as it came');
+    assert.deepEqual(f.events.errors, []);
+    await q.close();
+  });
+
   it('keeps user errors away from the query', async () => {
     const thrown = new Error('from onChange');
     const errors = [];

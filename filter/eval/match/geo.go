@@ -20,8 +20,10 @@ func miles(a, b point) float64 {
 	// (Squares by multiplication: math.Pow would add its code to the wasm
 	// module for nothing.)
 	h := sinLat*sinLat + math.Cos(a.lat*rad)*math.Cos(b.lat*rad)*sinLon*sinLon
-	// min guards asin against rounding just above 1 for antipodal points.
-	return 2 * earthRadiusMiles * math.Asin(math.Sqrt(min(h, 1)))
+	if h > 1 { // rounding just above 1 for antipodal points
+		h = 1
+	}
+	return 2 * earthRadiusMiles * math.Asin(math.Sqrt(h))
 }
 
 // target returns the point a WITHIN node measures from.

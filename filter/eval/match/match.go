@@ -61,7 +61,6 @@ import (
 	"errors"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/flowthings/flowthings-wasm/filter"
 )
@@ -87,8 +86,9 @@ type Options struct {
 	// Regex compiles the filter's regexes (=~ and MATCHES). Nil means
 	// none can be compiled: a filter with a regex is an *Error.
 	Regex RegexCompiler
-	// Now is the clock of AGE; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock of AGE; nil means time.Now (in the wasm module, the
+	// host's clock; see Clock).
+	Now Clock
 	// Zip resolves WITHIN [ZIP=…] targets at compile time and ZIP-only
 	// locations at match time; nil means ZipCentroid.
 	Zip ZipFunc
@@ -96,7 +96,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = defaultClock
 	}
 	if o.Zip == nil {
 		o.Zip = ZipCentroid
@@ -327,7 +327,7 @@ func (c compiler) age(e filter.AgeExpr) matcher {
 		if !ok || v.kind != kNum {
 			return false
 		}
-		age := value{kind: kNum, num: float64(now().UnixMilli()) - v.num}
+		age := value{kind: kNum, num: float64(unixMilli(now)) - v.num}
 		return holds(age, e.Op, limit)
 	}
 }

@@ -39,6 +39,11 @@ func selector(name string) (keys []string, ok bool) {
 // path is a member path with selectors expanded into plain keys.
 type path []string
 
+// newPath makes the path of a member. It runs at compile time only and is
+// not inlined: inlined into its five callers it cost the wasm module 5 KB
+// gzipped.
+//
+//go:noinline
 func newPath(segs []string) path {
 	var keys path
 	for _, s := range segs {

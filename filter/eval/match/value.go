@@ -309,9 +309,12 @@ func elemType(v any) string {
 	case map[string]any:
 		return "map"
 	case jsonNumber:
-		// The text still shows whether the number had a fraction.
-		if strings.ContainsAny(x.String(), ".eE") {
-			return "float"
+		// The text still shows whether the number had a fraction. (A
+		// loop: strings.ContainsAny would add 2 KB to the wasm module.)
+		for _, c := range []byte(x.String()) {
+			if c == '.' || c == 'e' || c == 'E' {
+				return "float"
+			}
 		}
 		return "integer"
 	}
