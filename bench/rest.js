@@ -19,7 +19,7 @@ export const DROPS = 1000;
 export const CREATES = 1000;
 const FINDS = 30;
 
-const OK_ENVELOPE = '{"head":{"status":200,"ok":true,"messages":[],"errors":[],"references":{}},"body":{}}';
+export const OK_ENVELOPE = '{"head":{"status":200,"ok":true,"messages":[],"errors":[],"references":{}},"body":{}}';
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,20 +59,22 @@ const reading = (i) => ({ elems: { seq: i, temp: 15 + (i % 20) + i / 1000, town:
  * { flowIds (20), manyIds (300), dropFlow (1,000 drops), createFlow }.
  * Returns [{ key, name, plain, sdk, ratio, target, runs }].
  */
-export async function restBench({ API, Token }, emu, ids, { rounds = 5, log = () => {} } = {}) {
-  const token = new Token(emu.account, emu.token);
-  const api = new API(token, { host: emu.host, secure: false });
-  /** The request the SDK sends for fn(api), captured without I/O. */
-  const sdkRequest = async (fn) => {
-    let captured;
-    const capture = new API(token, {
-      host: emu.host, secure: false,
-      transport: async (req) => { captured ??= req; return { status: 200, headers: {}, body: OK_ENVELOPE }; },
-    });
-    await fn(capture);
-    const { method, url, headers, body } = captured;
-    return { method, url, headers, body: body ?? undefined };
-  };
+/** The request the SDK sends for fn(api), captured by a transport that
+ * answers without any I/O: { method, url, headers, body }. */
+export async function captureRequest({ API, Token }, emu, fn) {
+  let captured;
+  const api = new API(new Token(emu.account, emu.token), {
+    host: emu.host, secure: false,
+    transport: async (req) => { captured ??= req; return { status: 200, headers: {}, body: OK_ENVELOPE }; },
+  });
+  await fn(api);
+  const { method, url, headers, body } = captured;
+  return { method, url, headers, body: body ?? undefined };
+}
+
+export async function restBench(sdk, emu, ids, { rounds = 5, log = () => {} } = {}) {
+  const api = new sdk.API(new sdk.Token(emu.account, emu.token), { host: emu.host, secure: false });
+  const sdkRequest = (fn) => captureRequest(sdk, emu, fn);
   const { flowIds, manyIds, dropFlow, createFlow } = ids;
   const readReqs = await Promise.all(flowIds.map((id) => sdkRequest((a) => a.flow.read(id))));
   const manyReqs = await Promise.all(manyIds.map((id) => sdkRequest((a) => a.flow.read(id))));
