@@ -24,18 +24,18 @@
 //
 // BENCH_ROUNDS (default 5) sets the rounds of each REST comparison. A
 // missed speed target prints MISSED and still exits 0.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { startEmulator } from '../examples/emulator.js';
 import { init, API, Token } from '../js/node.js';
 import { build, decodeHead, release } from '../js/bridge.js'; // internals, for the breakdown only
 import { Client } from '../js/api.js';
+import { buildEmpty, coldStart, goWasmBuild, COLD_TARGET } from './cold/run.mjs';
 import { captureRequest, DROPS, formatResult, OK_ENVELOPE, plainCall, restBench, setup } from './rest.js';
 import { jsonBench } from './json.js';
 
@@ -43,7 +43,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const LIMIT_RAW = 3_100_000; // build.sh WASM_MAX_RAW
 const LIMIT_GZIP = 860_000; // build.sh WASM_MAX_GZIP
 const AIM_GZIP = 830_000;
-const COLD_TARGET = 2.5;
 const COLD_RUNS = 5;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** The modules this runner imports (not run as scripts of their own). */
@@ -67,17 +66,8 @@ async function timed(fn) {
   return performance.now() - t;
 }
 
-function verdict(ratio, target) {
-  return ratio <= target ? 'PASS' : `MISSED (${ratio.toFixed(2)}× > ${target}×)`;
-}
 
 // ---------------------------------------------------------------- 1. size
-
-async function goWasmBuild(pkg, out) {
-  await promisify(execFile)('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, pkg], {
-    cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, timeout: 300_000,
-  });
-}
 
 function sizes(buf) {
   return {
@@ -225,7 +215,7 @@ async function browserSpeedSection(emu, ids) {
   }
 }
 
-// ---------------------------------------------------------------- exact JSON
+// ---------------------------------------------------------------- 3. exact JSON
 
 function jsonSection() {
   log('');
@@ -236,58 +226,18 @@ function jsonSection() {
   }
 }
 
-// ---------------------------------------------------------------- 3. cold start
-
-function runChild(script, args) {
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bench', 'cold', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const wallMs = performance.now() - t;
-      if (code !== 0) return reject(new Error(`bench/cold/${script} exited with ${code}: ${err}`));
-      resolve({ ...JSON.parse(out.trim().split('\n').pop()), wallMs });
-    });
-  });
-}
+// ---------------------------------------------------------------- 4. cold start
 
 async function coldSection(emu, tmp, flowId) {
   log('');
   log(`== Node cold start, fresh processes, median of ${COLD_RUNS}`);
-  const empty = path.join(tmp, 'empty.wasm');
-  await goWasmBuild('./bench/empty', empty);
+  const emptyWasm = await buildEmpty(tmp);
   const req = await sdkRequest({ account: emu.account, token: emu.token, host: emu.host }, (a) => a.flow.read(flowId));
-  const kinds = {
-    empty: ['empty.mjs', [empty]],
-    sdk: ['sdk.mjs', [emu.host, emu.token, flowId]],
-    fetch: ['fetch.mjs', [req.url, JSON.stringify(req.headers)]],
-  };
-  const runs = { empty: [], sdk: [], fetch: [] };
-  const order = Object.keys(kinds);
-  for (let r = 0; r < COLD_RUNS; r++) {
-    for (let k = 0; k < order.length; k++) {
-      const kind = order[(k + r) % order.length]; // rotate who goes first
-      runs[kind].push(await runChild(...kinds[kind]));
-    }
-  }
-  const med = (kind, key) => median(runs[kind].map((x) => x[key]));
-  const empt = med('empty', 'totalMs');
-  const sdk = med('sdk', 'totalMs');
-  const ratio = sdk / empt;
-  log(`  (i)  empty Go wasm: import wasm_exec ${fmtMs(med('empty', 'importMs'))} + instantiate ${fmtMs(med('empty', 'instantiateMs'))} + run to exit ${fmtMs(med('empty', 'runMs'))} = ${fmtMs(empt)} ms   (process wall ${fmtMs(med('empty', 'wallMs'))} ms)`);
-  log(`  (ii) SDK: import ${fmtMs(med('sdk', 'importMs'))} + init() ${fmtMs(med('sdk', 'initMs'))} + first flow.read ${fmtMs(med('sdk', 'firstRequestMs'))} = ${fmtMs(sdk)} ms   (process wall ${fmtMs(med('sdk', 'wallMs'))} ms)`);
-  log(`       for comparison, a process's first plain fetch + JSON.parse of that URL: ${fmtMs(med('fetch', 'firstRequestMs'))} ms`);
-  log(`  SDK / empty: ${ratio.toFixed(2)}×  ${verdict(ratio, COLD_TARGET)}`);
-  log(`  (runs: empty ${runs.empty.map((x) => fmtMs(x.totalMs)).join(', ')}; SDK ${runs.sdk.map((x) => fmtMs(x.totalMs)).join(', ')})`);
-  summary.push(['cold start: init() + first request', `${fmtMs(sdk)} ms vs empty Go wasm ${fmtMs(empt)} ms = ${ratio.toFixed(2)}×`, `≤ ${COLD_TARGET}×`, ratio <= COLD_TARGET ? 'PASS' : 'MISSED']);
+  const { sdkMs, emptyMs, ratio } = await coldStart({ emu, flowId, req, emptyWasm, runs: COLD_RUNS, log });
+  summary.push(['cold start: init() + first request', `${fmtMs(sdkMs)} ms vs empty Go wasm ${fmtMs(emptyMs)} ms = ${ratio.toFixed(2)}×`, `≤ ${COLD_TARGET}×`, ratio <= COLD_TARGET ? 'PASS' : 'MISSED']);
 }
 
-// ---------------------------------------------------------------- 4. breakdown
+// ---------------------------------------------------------------- 5. breakdown
 
 async function breakdownSection(emu, flowId, dropFlow) {
   log('');

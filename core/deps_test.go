@@ -10,17 +10,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestDependencies keeps the protocol layer lean by its import graph: core
-// and filter are what the wasm module links, so neither may depend on
-// net/http (megabytes of wasm), syscall/js (it would tie the Go client to
-// the browser), encoding/json or regexp (bodies travel as raw JSON; the
-// evaluator that needs regexp lives in filter/eval).
+// TestDependencies keeps the protocol layer lean by its import graph: core,
+// filter and the evaluator filter/eval/match are what the wasm module
+// links, so none may depend on net/http (megabytes of wasm), syscall/js (it
+// would tie the Go client to the browser), encoding/json or regexp (bodies
+// travel as raw JSON; the module's regexes run on the host's RegExp, and
+// RE2 is filter/eval's default).
 func TestDependencies(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go command not found")
 	}
-	cmd := exec.Command(goBin, "list", "-deps", "./core", "./filter")
+	cmd := exec.Command(goBin, "list", "-deps", "./core", "./filter", "./filter/eval/match")
 	cmd.Dir = ".." // the module root
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
@@ -36,13 +37,13 @@ func TestDependencies(t *testing.T) {
 // module (package wasm, built for js/wasm): the JavaScript package drives
 // core directly, its laziness is promises, and the module talks to
 // JavaScript only through its exports (no fmt, reflect, os: see
-// moduleForbidden).
+// moduleForbidden), nor package time (see duration_module.go).
 func TestWasmModuleDependencies(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go command not found")
 	}
-	cmd := exec.Command(goBin, "list", "-deps", "./wasm")
+	cmd := exec.Command(goBin, "list", "-tags", moduleTags, "-deps", "./wasm")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := cmd.CombinedOutput()

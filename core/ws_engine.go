@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"time"
 )
 
 // WSEngine is the WebSocket protocol (docs/protocol.md §8) as a transport-free
@@ -56,7 +55,7 @@ type WSEngine struct {
 type WSOptions struct {
 	// Heartbeat is the interval of {"type":"heartbeat"} frames while the
 	// socket is open. 0 means 30 s; a negative value disables heartbeats.
-	Heartbeat time.Duration
+	Heartbeat Duration
 
 	// Reconnect enables automatic reconnection once a socket that was open
 	// is lost: the engine waits a backoff, opens a new session and
@@ -66,7 +65,7 @@ type WSOptions struct {
 	// BackoffMin and BackoffMax bound the exponential backoff between
 	// reconnect attempts: attempt n waits min(BackoffMax, BackoffMin·2ⁿ⁻¹),
 	// jittered to between half and all of it. Defaults 1 s and 30 s.
-	BackoffMin, BackoffMax time.Duration
+	BackoffMin, BackoffMax Duration
 	// MaxAttempts stops the engine after that many consecutive failed
 	// reconnect attempts. 0 means no limit.
 	MaxAttempts int
@@ -157,7 +156,7 @@ type SettleReply struct {
 // TimerFired. Stale firings are ignored, so a driver need not be exact.
 type SetTimer struct {
 	Timer WSTimer
-	After time.Duration
+	After Duration
 }
 
 // CancelTimer disarms a timer.
@@ -230,9 +229,9 @@ var ErrUnsubscribed = errors.New("flowthings: unsubscribed before the subscripti
 var errClosedByPeer = errors.New("socket closed")
 
 const (
-	defaultHeartbeat  = 30 * time.Second
-	defaultBackoffMin = time.Second
-	defaultBackoffMax = 30 * time.Second
+	defaultHeartbeat  = 30 * Second
+	defaultBackoffMin = Second
+	defaultBackoffMax = 30 * Second
 )
 
 type wsKind int
@@ -408,7 +407,7 @@ func fatalSessionError(err error) bool {
 }
 
 // backoff is the jittered delay before reconnect attempt n (n ≥ 1).
-func (e *WSEngine) backoff(n int) time.Duration {
+func (e *WSEngine) backoff(n int) Duration {
 	d := e.opts.BackoffMin
 	for i := 1; i < n && d < e.opts.BackoffMax; i++ {
 		d *= 2
@@ -418,7 +417,7 @@ func (e *WSEngine) backoff(n int) time.Duration {
 	if j < 0 || j >= 1 {
 		j = 0
 	}
-	return d/2 + time.Duration(j*float64(d/2))
+	return d/2 + Duration(j*float64(d/2))
 }
 
 // failSent fails every sent request, and returns subscriptions to "subscribe
@@ -793,7 +792,7 @@ func (e *WSEngine) newCall() WSCallID {
 	return e.lastCall
 }
 
-func (e *WSEngine) setTimer(out []WSAction, t WSTimer, d time.Duration) []WSAction {
+func (e *WSEngine) setTimer(out []WSAction, t WSTimer, d Duration) []WSAction {
 	e.armed[t] = true
 	return append(out, &SetTimer{Timer: t, After: d})
 }

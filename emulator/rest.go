@@ -96,7 +96,7 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if e.cfg.WebDir != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		http.FileServer(http.Dir(e.cfg.WebDir)).ServeHTTP(rec, r)
+		e.serveWeb(rec, r)
 		return
 	}
 	writeEnvelope(rec, r, errResult(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))

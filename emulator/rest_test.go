@@ -195,17 +195,35 @@ func TestFaultInjection(t *testing.T) {
 	})
 }
 
+// TestStaticWebDir: Config.WebDir is served under "/" (REST still wins); a
+// built app's hashed assets are cached for good, the rest revalidated; a
+// wasm module is served as application/wasm (streaming compilation).
 func TestStaticWebDir(t *testing.T) {
 	dir := t.TempDir()
+	wasm := "\x00asm\x01\x00\x00\x00"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>dash</h1>"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "assets"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "assets", "flowthings-abc123.wasm"), []byte(wasm), 0o644))
 	v := newEnv(t, Config{WebDir: dir})
-	res, err := v.client.Get(v.srv.URL + "/")
-	require.NoError(t, err)
-	defer res.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(res.Body)
-	assert.Equal(t, 200, res.StatusCode)
-	assert.Contains(t, b.String(), "dash")
+	for _, tc := range []struct {
+		path, body, contentType, cacheControl string
+	}{
+		{"/", "<h1>dash</h1>", "text/html; charset=utf-8", "no-cache"},
+		{"/assets/flowthings-abc123.wasm", wasm, "application/wasm", "public, max-age=31536000, immutable"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			res, err := v.client.Get(v.srv.URL + tc.path)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			var b bytes.Buffer
+			_, _ = b.ReadFrom(res.Body)
+			assert.Equal(t, 200, res.StatusCode)
+			assert.Equal(t, tc.body, b.String())
+			assert.Equal(t, tc.contentType, res.Header.Get("Content-Type"))
+			assert.Equal(t, tc.cacheControl, res.Header.Get("Cache-Control"))
+			assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
+		})
+	}
 	// REST still wins
 	v.must(200, "GET", "/v0.1/dev/flow", nil)
 	v.must(404, "GET", "/v0.1/dev/nope", nil)

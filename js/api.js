@@ -3,7 +3,8 @@
 // runtime's fetch or the `transport` option, and has the module check the
 // envelope, while the data itself stays on the JavaScript side: bodies are
 // parsed once, by the host's JSON.parse.
-import { build, configure, decode, decodeHead, raw, release } from './bridge.js';
+import { build, configure, decode, decodeExcerpt, decodeHead, raw, release } from './bridge.js';
+import { EXCERPT_LENGTH, WHOLE_TEXT_MAX } from './runtime.js';
 import { FlowThingsError, registerSecret } from './errors.js';
 import { parse, stringify } from './json.js';
 import { checkKeys } from './options.js';
@@ -12,6 +13,7 @@ import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
 import { Token } from './token.js';
 import { WebSocketService } from './websocket.js';
+import { startLive } from './live.js';
 import { asyncAPI, lazyAPI } from './batch.js';
 import { SERVICES, STATISTICS, methodsOf } from './services.js';
 
@@ -232,14 +234,19 @@ export class Client {
    * whole, which names what is wrong with it. */
   decode(request, status, text) {
     let parsed;
-    try { parsed = parse(text); } catch { /* the module explains */ }
+    let json = true;
+    try { parsed = parse(text); } catch { json = false; /* the module explains */ }
     const head = parsed?.head;
     if (isPlainObject(parsed) && isPlainObject(head)) {
       if (!plainSuccess(status, head)) decodeHead(this.cfg, callOf(request), status, stringify(head));
       // As core.DecodeResponse: an absent or null body is {}.
       return { body: parsed.body ?? {}, references: isPlainObject(head.references) ? head.references : null };
     }
-    const r = decode(this.cfg, callOf(request), status, String(text ?? ''));
+    const body = String(text ?? '');
+    // A large body is never copied into the module: it gets the start and
+    // the kind of value the host parsed, and throws core's error.
+    if (body.length > WHOLE_TEXT_MAX) decodeExcerpt(this.cfg, callOf(request), status, body.slice(0, EXCERPT_LENGTH), !json ? null : isPlainObject(parsed) ? '{}' : '[]');
+    const r = decode(this.cfg, callOf(request), status, body);
     return { body: r.body, references: r.references };
   }
 
@@ -393,11 +400,15 @@ class MutableService extends Service {
 
 /** The drops of one flow (by id, or by path for create and find). */
 export class DropService extends MutableService {
+  #live;
   constructor(client, flow) {
     const address = flow === undefined ? {} : typeof flow === 'string' && flow.startsWith('/') ? { path: flow } : { flowId: flow };
     if (flow !== undefined && (typeof flow !== 'string' || flow === '')) throw inputError('api.drop(flow) takes a flow id or path', 'flowId');
     super(client, 'drop', address);
+    this.#live = (filter, options) => startLive(this, new WebSocketService(client), flow, filter, options);
   }
+  /** A live query of the flow's newest drops matching filter (js/live.js). */
+  async live(filter, options) { return this.#live(filter, options); }
   /** DELETE /drop/{flowId}: empties the flow. */
   async deleteAll(params) { return this._run('deleteAll', {}, params); }
   /** POST /drop/{flowId}/aggregate: aggregate(output, { groupBy, filter, rules, sorts }) or aggregate({ output, … }). */

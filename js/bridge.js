@@ -17,7 +17,7 @@ import { call as callModule } from './runtime.js';
 export function configure(options) { return callModule('configure', options); }
 
 /**
- * Release forgets a configuration or an engine: {}.
+ * Release forgets a configuration, an engine or a filter program: {}.
  * @param {number} id
  */
 export function release(id) { return callModule('release', id); }
@@ -64,6 +64,19 @@ export function decodeHead(cfg, request, status, headJSON) { return callModule('
 export function decode(cfg, request, status, text) { return callModule('decode', cfg, request, status, text); }
 
 /**
+ * DecodeExcerpt reports a response body too large to copy into the module that
+ * JavaScript found is not an envelope (its JSON.parse failed, or found no
+ * "head" object): {error}, the malformed-response error core gives for the
+ * whole body.
+ * @param {number} cfg
+ * @param {object} request
+ * @param {number} status
+ * @param {string} excerpt
+ * @param {string | null} shape
+ */
+export function decodeExcerpt(cfg, request, status, excerpt, shape) { return callModule('decodeExcerpt', cfg, request, status, excerpt, shape); }
+
+/**
  * RenderFilter renders a tree: {text} or {error}.
  * @param {object} tree
  */
@@ -76,6 +89,23 @@ export function renderFilter(tree) { return callModule('renderFilter', tree); }
  * @param {string} text
  */
 export function parseFilter(text) { return callModule('parseFilter', text); }
+
+/**
+ * CompileFilter compiles a filter tree (see RenderFilter; a {t:"text"} node
+ * for filter text) into a program: {id} for MatchFilter and Release, or
+ * {error}, an input error naming what cannot be evaluated (a regex the engine
+ * refuses, an unknown ZIP code, …).
+ * @param {object} tree
+ */
+export function compileFilter(tree) { return callModule('compileFilter', tree); }
+
+/**
+ * MatchFilter matches a drop as the platform sends it (typed or plain elems)
+ * against a program (CompileFilter's id): {match: true|false}, or {error}.
+ * @param {number} program
+ * @param {object} drop
+ */
+export function matchFilter(program, drop) { return callModule('matchFilter', program, drop); }
 
 /**
  * WSNew makes an engine for a configuration: options {heartbeatMs, reconnect,

@@ -18,12 +18,18 @@
 //    and return an error code instead) nor call the module.
 // Nothing needs registering elsewhere: an import the module does not use
 // costs nothing.
+import { regexpHost } from './regexp.js';
 
 /** hostFunctions returns the module's "flowthings" imports; `memory()`
  * gives the module's memory (known once it is instantiated; it may grow, so
  * make views of it afresh on each call). */
 export function hostFunctions(memory) {
   return {
-    flowthings: {},
+    flowthings: {
+      ...regexpHost(memory),
+      // The wall clock, in Unix milliseconds (the module links no package
+      // time: filter/eval/match/clock_module.go).
+      now: () => Date.now(),
+    },
   };
 }

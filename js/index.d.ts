@@ -379,7 +379,51 @@ export interface DropService<Mode extends CallMode = 'promise'> extends MutableS
   aggregate<Row = AggregateRow>(output: Arg<Mode, readonly string[]>, options?: Arg<Mode, AggregateOptions>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Row[]>;
   aggregate<Row = AggregateRow>(aggregation: Arg<Mode, Aggregation>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Row[], References]>;
   aggregate<Row = AggregateRow>(aggregation: Arg<Mode, Aggregation>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Row[]>;
+
+  /** A live query of the flow's newest drops matching `filter` (all drops
+   * without one): see `LiveQuery`. Needs a flow: `api.drop(flowIdOrPath)`. */
+  live<T = StoredObject>(filter?: Arg<Mode, FilterLike | null | undefined>, options?: Arg<Mode, LiveOptions<T>>): Result<Mode, LiveQuery<T>>;
 }
+
+// ─────────────── live queries (js/live.js; maintained with it) ───────────────
+
+/** Where a live query is: `live` (its drops are current), `reconnecting`
+ * (its connection is being re-established), `resyncing` (it is finding its
+ * drops again), `closed`. */
+export type LiveState = 'live' | 'reconnecting' | 'resyncing' | 'closed';
+
+/** The options of `api.drop(flow).live(filter, options)`. */
+export interface LiveOptions<T = StoredObject> {
+  /** How many drops the query keeps, newest first: 1 to 1000 (default 100). */
+  limit?: number | undefined;
+  /** Called after each change with the new drops (newest first) and those
+   * new to them (an updated drop is replaced in place, not added). */
+  onChange?: ((drops: readonly T[], change: { added: readonly T[] }) => unknown) | undefined;
+  /** What goes wrong while the query runs (a find being retried, a `gap`,
+   * what a callback threw) and the error that ends it. */
+  onError?: ((error: unknown) => unknown) | undefined;
+  /** Called when `state` changes. */
+  onStateChange?: ((state: LiveState) => unknown) | undefined;
+  /** A connection to share (left open by `close()`); without it the query
+   * opens its own, reconnecting, and closes it. */
+  ws?: WebSocketConnection | undefined;
+}
+
+/** A live query: the newest drops of a flow that match a filter, kept
+ * current as drops are created and updated; pushed drops are matched in the
+ * wasm module with the filter language's own evaluator, as a find would.
+ * Iterating yields the current drops, then the drops after each change (a
+ * slow loop skips to the newest); it ends when the query does. */
+export interface LiveQuery<T = StoredObject> extends AsyncIterable<readonly T[]> {
+  /** The current drops, newest first (frozen; replaced on each change). */
+  readonly drops: readonly T[];
+  readonly state: LiveState;
+  /** Ends the query: unsubscribes, and closes the connection it opened. */
+  close(): Promise<void>;
+  [Symbol.asyncIterator](): AsyncIterator<readonly T[], undefined>;
+}
+
+// ─────────────── end of live queries ───────────────
 
 /** `api.drop`: called with a flow id, or a flow path starting with `/`
  * (for create and find), the drop service of that flow; used directly, the

@@ -7,9 +7,23 @@ import { FlowThingsError, errorFrom } from './errors.js';
 import { hostFunctions } from './host.js';
 import { checkKeys } from './options.js';
 
+/** The longest text of a response that isn't an envelope that is copied
+ * into the module whole; of a longer one, the module gets the first
+ * EXCERPT_LENGTH characters (for its error's excerpt). */
+export const WHOLE_TEXT_MAX = 64 * 1024;
+export const EXCERPT_LENGTH = 4096;
+
 let running = null; // the module serving calls, once init() has finished
 let loading = null; // the init() in progress, shared by concurrent callers
 let failed = null; // the error that stopped the last module for good, until init() loads a fresh one
+let memory = null; // the running module's memory
+let loads = 0; // modules started in this realm: each hands out ids of its own
+
+/** The size of the running module's memory in bytes (0 before init()), for
+ * tests and the bench: wasm memory grows and never shrinks. */
+export function moduleMemoryBytes() {
+  return memory?.buffer.byteLength ?? 0;
+}
 
 /** The globals Go's runtime and wasm_exec.js use, copied onto a private
  * object: wasm_exec.js adds its `process` and `path` stand-ins and Go's
@@ -41,7 +55,7 @@ function privateGlobal() {
   scope.fs = {
     constants: { O_WRONLY: -1, O_RDWR: -1, O_CREAT: -1, O_TRUNC: -1, O_APPEND: -1, O_EXCL: -1, O_DIRECTORY: -1 },
     writeSync(fd, bytes) {
-      output = (output + decoder.decode(bytes)).slice(-4096);
+      if (output.length < 4096) output += decoder.decode(bytes); // a crash's headline comes first, then stacks
       return bytes.length;
     },
   };
@@ -152,16 +166,23 @@ export function initWith(options, defaultSource) {
     const { scope, started, output } = privateGlobal();
     const Go = installGo(scope);
     const go = new Go();
+    go.exit = () => {}; // not a console warning: the call that sees the exit reports it
     const wasm = options?.wasm ?? defaultSource();
     const instance = await instantiate(wasm, { ...go.importObject, ...hostFunctions(() => instance.exports.mem) });
+    // run starts main and returns once main waits (its promise settles when
+    // the program exits, which it never does while it serves): a promise
+    // already settled means the module did not start.
+    const run = go.run(instance);
+    run.catch(() => {}); // looked at just below
     try {
-      go.run(instance); // runs main until it waits; it never returns while the module serves
+      await Promise.race([run, undefined]); // a settled run goes first
     } catch (err) {
       throw loadError(`the wasm module did not start: ${err?.message ?? err}${output() ? `\n${output()}` : ''}`, err);
     }
     if (go.exited) throw loadError(`the wasm module did not start: it exited${output() ? `:\n${output()}` : ''}`);
     started();
     running = serve(instance.exports, go, output);
+    memory = instance.exports.mem;
     failed = null;
   })().catch((err) => {
     loading = null; // a failed load may be retried
@@ -181,6 +202,10 @@ function serve(exports, go, output) {
   const decoder = new TextDecoder();
   const read = (size) => decoder.decode(new Uint8Array(exports.mem.buffer, exports.flowthings_output(), size));
   const numbers = new Map(JSON.parse(read(exports.flowthings_functions())).map((name, i) => [name, i]));
+  // Ids of objects the module keeps (configurations, engines) never repeat
+  // across modules: an object of a failed module, released when collected,
+  // must not release another's in its successor.
+  exports.flowthings_start(++loads * 2 ** 32);
   return (name, text) => {
     const number = numbers.get(name);
     if (number === undefined) {
@@ -200,7 +225,10 @@ function serve(exports, go, output) {
         new Uint8Array(exports.mem.buffer, at, bytes.length).set(bytes);
         size = exports.flowthings_call(number, bytes.length);
       }
-      if (go.exited) throw new Error(output() || 'the Go runtime exited');
+      if (go.exited) {
+        const printed = output();
+        throw new Error(printed ? printed.split('\n')[0] : 'the Go runtime exited', printed ? { cause: new Error(printed) } : undefined);
+      }
       return read(size);
     } catch (err) {
       stop(name, err);

@@ -6,6 +6,7 @@
 import {
   release, wsCancel, wsClose, wsClosed, wsConnect, wsFrame, wsNew, wsOpened, wsSend, wsSession, wsSubscribe, wsTimer, wsUnsubscribe,
 } from './bridge.js';
+import { WHOLE_TEXT_MAX } from './runtime.js';
 import { FlowThingsError, errorFrom } from './errors.js';
 import { isPlainObject, filterText } from './filter.js';
 
@@ -252,7 +253,8 @@ class Connection {
     }
     if (gen !== this.#gen) return;
     const meta = { method: request.method, path: request.path, account: request.account };
-    const session = wsSession(this.#engine, meta, res.status, String(res.body ?? ''));
+    // A session reply is small: of a large body (an error page), the start is enough for the error.
+    const session = wsSession(this.#engine, meta, res.status, String(res.body ?? '').slice(0, WHOLE_TEXT_MAX));
     if (!session.url) {
       this.#apply(session.actions);
       return;

@@ -11,8 +11,11 @@
 // one JSON text, into the input buffer (flowthings_input), runs
 // (flowthings_call) and leaves its result, one JSON text, in the output
 // buffer (flowthings_output). JavaScript learns the functions' numbers from
-// flowthings_functions. The module never touches a JavaScript value (it
-// does not import syscall/js), so it links neither fmt, reflect nor os. No
+// flowthings_functions, and sets where the module's ids start with
+// flowthings_start. The module never touches a JavaScript value (it
+// does not import syscall/js), so it links neither fmt, reflect nor os;
+// built with -tags flowthings_module (build.sh), it does not link package
+// time either (see core/duration_module.go). No
 // Go goroutine ever waits on a JavaScript promise, so one module serves any
 // number of concurrent requests.
 package main
@@ -25,10 +28,16 @@ import (
 	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
 )
 
-// functions are the module's calls; a call names one by its index.
-var functions = bridge.New().Functions()
+var (
+	b = bridge.New()
+	// functions are the module's calls; a call names one by its index.
+	functions = b.Functions()
+)
 
 func main() {
+	// Only here, so that a test binary of this package, whose loader has
+	// no host functions, does not import them.
+	b.Regex = hostRegex{}
 	select {} // serve calls until the page or process goes away
 }
 
@@ -77,6 +86,12 @@ func call(fn, size int32) int32 {
 //
 //go:wasmexport flowthings_output
 func outputBuffer() uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(output)))) }
+
+// start sets the first id the module hands out (see Bridge.StartIDsAt);
+// JavaScript calls it once, before any call.
+//
+//go:wasmexport flowthings_start
+func start(firstID float64) { b.StartIDsAt(int(firstID)) }
 
 // functionTable leaves the names of the module's functions, a JSON array
 // in the order of their numbers, in the output buffer and returns its

@@ -16,8 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Run with GOOS=js GOARCH=wasm go test ./wasm/ -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec"
-// (node on PATH).
+// Run with GOOS=js GOARCH=wasm go test -tags flowthings_module
+// -exec="node --stack-size=8192 $PWD/wasm/testdata/exec.mjs" ./wasm/ (node
+// on PATH), as build.sh does: Go's go_js_wasm_exec with the package's host
+// functions.
 
 const token = "T0pS3cretT0ken-abcdef0123456789"
 
@@ -189,8 +191,8 @@ func TestExports(t *testing.T) {
 	n := functionTable()
 	var got []string
 	require.NoError(t, json.Unmarshal(output[:n], &got))
-	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode",
-		"renderFilter", "parseFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
+	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode", "decodeExcerpt",
+		"renderFilter", "parseFilter", "compileFilter", "matchFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
 		"wsSend", "wsSubscribe", "wsUnsubscribe", "wsCancel", "wsClose"}, got)
 
 	call := func(name string, in ...any) map[string]any {

@@ -3,6 +3,7 @@
 // the package's wasm_exec (dist/wasm_exec.mjs, loaded with a private global
 // object as js/runtime.js does) and run it to its exit. Prints JSON timings.
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const { readFile } = await import('node:fs/promises');
 const { default: installGo } = await import('../../dist/wasm_exec.mjs');
 const tImported = performance.now();
@@ -20,7 +21,9 @@ const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
 const tInstantiated = performance.now();
 await go.run(instance); // main returns at once: this is the runtime's start-up and exit
 const tEnd = performance.now();
+const cpu = process.cpuUsage(cpu0);
 console.log(JSON.stringify({
+  cpuMs: (cpu.user + cpu.system) / 1000,
   importMs: tImported - t0, instantiateMs: tInstantiated - tImported, runMs: tEnd - tInstantiated,
   totalMs: tEnd - t0, sinceProcessStartMs: tEnd,
 }));

@@ -2,6 +2,7 @@
 // the package, await init(), and make the first request (flow.read against
 // the emulator). argv: host token flowId. Prints JSON timings.
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const { init, API, Token } = await import('../../js/node.js');
 const tImported = performance.now();
 await init();
@@ -11,7 +12,9 @@ const api = new API(new Token('dev', token), { host, secure: false });
 const flow = await api.flow.read(flowId);
 const tEnd = performance.now();
 if (flow.id !== flowId) throw new Error(`read ${flow.id}, want ${flowId}`);
+const cpu = process.cpuUsage(cpu0);
 console.log(JSON.stringify({
+  cpuMs: (cpu.user + cpu.system) / 1000,
   importMs: tImported - t0, initMs: tInit - tImported, firstRequestMs: tEnd - tInit,
   totalMs: tEnd - t0, sinceProcessStartMs: tEnd,
 }));

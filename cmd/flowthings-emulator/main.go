@@ -19,7 +19,7 @@
 //	-ws-idle       FLOWTHINGS_EMULATOR_WS_IDLE        close a WebSocket after this long without an inbound frame (default 2m);
 //	                                                  a socket with live subscriptions stays open
 //	-ws-idle-subscribed FLOWTHINGS_EMULATOR_WS_IDLE_SUBSCRIBED  apply -ws-idle to sockets with subscriptions too
-//	-web           FLOWTHINGS_EMULATOR_WEB            directory served as static files under /
+//	-web           FLOWTHINGS_EMULATOR_WEB            directory served as static files under / (the dashboard: dist/web, see npm run web:build)
 //	-quiet         FLOWTHINGS_EMULATOR_QUIET          no request log on stderr
 //
 // When it listens it prints exactly one line to stdout:
@@ -29,7 +29,8 @@
 // i.e. the words "flowthings-emulator ready" followed by space-separated
 // key=value pairs (values never contain spaces): rest (REST base URL for
 // the primary account, API version 0.1), ws (host:port of the WebSocket
-// endpoints), account, token (master token), guest_account, guest_token.
+// endpoints), account, token (master token), guest_account, guest_token,
+// and with -web, web (the URL of the served app, e.g. the dashboard).
 // Scripts should look the keys up by name; more keys may be appended.
 // The request log (stderr) never contains a token. SIGINT/SIGTERM stop the
 // server gracefully and close the database.
@@ -142,6 +143,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if o.failRate < 0 || o.failRate > 1 {
 		return nil, fmt.Errorf("-fail-rate must be between 0 and 1, got %v", o.failRate)
 	}
+	if o.web != "" {
+		if st, err := os.Stat(o.web); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("-web %s: not a directory (build the dashboard with npm run web:build; it goes to dist/web)", o.web)
+		}
+	}
 	return o, nil
 }
 
@@ -180,8 +186,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	host := readyHost(ln.Addr())
 	accts := emu.Accounts()
-	fmt.Fprintf(stdout, "flowthings-emulator ready rest=http://%s/v0.1/%s ws=%s account=%s token=%s guest_account=%s guest_token=%s\n",
+	ready := fmt.Sprintf("flowthings-emulator ready rest=http://%s/v0.1/%s ws=%s account=%s token=%s guest_account=%s guest_token=%s",
 		host, accts[0].Name, host, accts[0].Name, accts[0].Token, accts[1].Name, accts[1].Token)
+	if o.web != "" {
+		ready += fmt.Sprintf(" web=http://%s/", host)
+	}
+	fmt.Fprintln(stdout, ready)
 
 	select {
 	case err := <-served:

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,6 +126,28 @@ func TestRunReadyLineAndStop(t *testing.T) {
 	assert.Error(t, err, "the listener is closed")
 	assert.Contains(t, stderr.String(), "GET /v0.1/dev/flow 200")
 	assert.NotContains(t, stderr.String(), emulator.DefaultToken, "tokens never logged")
+}
+
+// TestRunWeb: -web serves a folder (the dashboard) and names its URL in the
+// ready line; a -web that is no folder stops the start with a hint.
+func TestRunWeb(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<title>dashboard</title>"), 0o644))
+	f, _, _ := started(t, []string{"-addr", "127.0.0.1:0", "-quiet", "-web", dir}, nil)
+	assert.Equal(t, "http://"+f["ws"]+"/", f["web"])
+	res, err := http.Get(f["web"])
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "<title>dashboard</title>", string(body))
+
+	plain, _, _ := started(t, []string{"-addr", "127.0.0.1:0", "-quiet"}, nil)
+	assert.NotContains(t, plain, "web")
+
+	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-web", filepath.Join(dir, "missing")}, func(string) string { return "" }, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a directory (build the dashboard with npm run web:build")
 }
 
 func TestRunEnvAndFlags(t *testing.T) {

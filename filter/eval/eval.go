@@ -1,60 +1,17 @@
 // Package eval evaluates flowthings filters (package filter) against JSON
-// objects decoded as map[string]any, with the semantics of docs/protocol.md §5.3
-// and §10. It is separate from filter because it needs regexp, which the
-// wasm build must not link.
+// objects decoded as map[string]any: it is package filter/eval/match, which
+// documents the semantics, with Go's RE2 as the default regex engine. The
+// emulator and the Go client use it; the wasm module uses match directly
+// with the host's RegExp, so that it never links regexp.
 //
-// # Member resolution
+// # Regular expressions on RE2
 //
-// An object with an elems member is a drop. In a drop, a path whose first
-// segment is a present top-level drop member (id, flowId, path,
-// creationDate, lastEditDate, lastEditorId, creatorId, fhash, version,
-// location, parentDropId, elems) starts at the drop, any other path starts
-// at elems, so temp means elems.temp. Other objects (flows, tracks, …) are
-// resolved from their own members. Typed elements {"type":T,"value":V} are
-// unwrapped at every step; location.$latitude and $longitude name lat and
-// lon, $zip, $street, $city and $state the keys of specifiers.
-//
-// # Comparisons
-//
-// Integers, floats, json.Number and dates are numbers and compare
-// numerically; Date(ms) is a number. Strings compare exactly, except that an
-// email element or Email('…') compares case-insensitively, and an id or
-// flowRef element or ObjectId('…') compares case-insensitively with the
-// type letter of a 25-character flowthings id optional. A dropRef equals an
-// id when either its flowId or its dropId does. Values of different kinds
-// (a string and a number, a bool and null, …) never compare: the comparison
-// is false, for != too. A missing member makes every comparison false,
-// including != (SQL-like, §10 #18); NOT inverts that to true. An array
-// member satisfies a comparison when any element does, except != which is
-// true when no element equals the value.
-//
-// # Other constructs
-//
-// =~ and MATCHES find a substring match (like Java's Matcher.find); =~
-// tests a string member or any string element of an array member, MATCHES
-// any string anywhere in a drop's elems (or any member of another object),
-// recursively. IN is true when the member (or an
-// element of it) equals any listed value; CONTAINS when the member is an
-// array holding every listed value (false for an empty list or a non-array).
-// Both look values up in sets (hash maps keyed by number, string, case fold
-// or id), so a list of thousands of values costs a lookup per element, not
-// a comparison per listed value.
-// % tests integers only. EXISTS is true when the key is present, even with a
-// null value. HAS t is true when a top-level element has declared type t, or
-// for plain values the inferred type (boolean, integer, float, string, map,
-// list). AGE is now minus creationDate (or the named date member) in
-// milliseconds, compared with the number times its unit. WITHIN measures the
-// haversine distance from a location {lat, lon} (or, lacking those, the
-// centroid of specifiers.zip).
-//
-// # Regular expressions
-//
-// FFL regexes are Java's; they run on Go's RE2. Flags i, m and s map to
-// RE2's (?i), (?m) and (?s). x (comments) is applied before compiling:
-// unescaped whitespace and #-comments outside character classes are
-// removed. u is accepted and needs nothing, RE2 folds case by Unicode rules
-// anyway; g is accepted and ignored, a yes/no find has no "global" mode.
-// Constructs RE2 cannot express are compile errors: lookahead and
+// FFL regexes are Java's; RE2 runs them after a translation. Flags i, m and
+// s map to RE2's (?i), (?m) and (?s). x (comments) is applied before
+// compiling: unescaped whitespace and #-comments outside character classes
+// are removed. u is accepted and needs nothing, RE2 folds case by Unicode
+// rules anyway; g is accepted and ignored, a yes/no find has no "global"
+// mode. Constructs RE2 cannot express are compile errors: lookahead and
 // lookbehind, atomic groups, possessive quantifiers, backreferences, \G,
 // \Z and character-class union or intersection. Remaining differences: with
 // m off, Java's $ also matches before a final line terminator and RE2's
@@ -62,276 +19,42 @@
 package eval
 
 import (
-	"math"
-	"strings"
-	"time"
-
 	"github.com/flowthings/flowthings-wasm/filter"
+	"github.com/flowthings/flowthings-wasm/filter/eval/match"
 )
 
-// ZipFunc resolves a ZIP code to the latitude and longitude of its centroid.
-type ZipFunc func(zip string) (lat, lon float64, ok bool)
+// The evaluator's types, from package match.
+type (
+	// Options configures Compile; a nil Regex means RE2.
+	Options = match.Options
+	// Program is a compiled filter, safe for concurrent use.
+	Program = match.Program
+	// Error is a compile error (see match.Error).
+	Error = match.Error
+	// ZipFunc resolves a ZIP code to its centroid.
+	ZipFunc = match.ZipFunc
+)
 
-// Options configures Compile.
-type Options struct {
-	// Now is the clock of AGE; nil means time.Now.
-	Now func() time.Time
-	// Zip resolves WITHIN [ZIP=…] targets at compile time and ZIP-only
-	// locations at match time; nil means ZipCentroid.
-	Zip ZipFunc
-}
-
-func (o Options) withDefaults() Options {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Zip == nil {
-		o.Zip = ZipCentroid
-	}
-	return o
-}
-
-// Error is a compile error: the filter is valid FFL but cannot be evaluated,
-// e.g. a regex RE2 cannot express or an unknown ZIP code.
-type Error struct{ Msg string }
-
-func (e *Error) Error() string { return "eval: " + e.Msg }
-
-// Program is a compiled filter, safe for concurrent use.
-type Program struct{ match matcher }
-
-type matcher func(obj map[string]any) bool
-
-// Compile validates e and compiles it for matching. Errors are those of
-// filter.Validate or *Error.
+// Compile validates e and compiles it for matching, with RE2 for regexes
+// unless opts.Regex says otherwise. Errors are those of filter.Validate or
+// *Error.
 func Compile(e filter.Expr, opts Options) (*Program, error) {
-	if err := filter.Validate(e); err != nil {
-		return nil, err
+	if opts.Regex == nil {
+		opts.Regex = RE2
 	}
-	c := compiler{opts.withDefaults()}
-	m, err := c.expr(e)
-	if err != nil {
-		return nil, err
-	}
-	return &Program{m}, nil
+	return match.Compile(e, opts)
 }
 
-// Match reports whether obj satisfies the filter. A nil Program is the
-// absent filter and matches everything.
-func (p *Program) Match(obj map[string]any) bool { return p == nil || p.match(obj) }
+// Lookup resolves a dotted path in obj with the rules of Match (see
+// match.Lookup).
+func Lookup(obj map[string]any, dotted string) (any, bool) { return match.Lookup(obj, dotted) }
 
-type compiler struct{ opts Options }
-
-func (c compiler) expr(e filter.Expr) (matcher, error) {
-	switch e := e.(type) {
-	case filter.CompareExpr:
-		return compileCompare(e)
-	case filter.RegexExpr:
-		re, err := compileRegex(e.Regex)
-		if err != nil {
-			return nil, err
-		}
-		return memberTest(e.Member, func(v value) bool {
-			return each(v, func(x value) bool { return x.kind == kStr && re.MatchString(x.str) })
-		}), nil
-	case filter.ListExpr:
-		return compileList(e)
-	case filter.WithinExpr:
-		t, err := target(e, c.opts.Zip)
-		if err != nil {
-			return nil, err
-		}
-		p := newPath(e.Member)
-		return func(obj map[string]any) bool {
-			d, ok := distance(obj, p, t, e.Unit, c.opts.Zip)
-			return ok && d <= e.Distance
-		}, nil
-	case filter.ModExpr:
-		return compileMod(e)
-	case filter.ExistsExpr:
-		p := newPath(e.Member)
-		return func(obj map[string]any) bool {
-			_, _, ok := p.resolve(obj)
-			return ok
-		}, nil
-	case filter.HasExpr:
-		return func(obj map[string]any) bool {
-			for _, v := range members(obj) {
-				if elemType(v) == e.Type {
-					return true
-				}
-			}
-			return false
-		}, nil
-	case filter.MatchesExpr:
-		re, err := compileRegex(e.Regex)
-		if err != nil {
-			return nil, err
-		}
-		return func(obj map[string]any) bool {
-			return anyString(members(obj), re.MatchString, 0)
-		}, nil
-	case filter.AgeExpr:
-		return c.age(e), nil
-	case filter.NotExpr:
-		m, err := c.expr(e.X)
-		if err != nil {
-			return nil, err
-		}
-		return func(obj map[string]any) bool { return !m(obj) }, nil
-	case filter.BinaryExpr:
-		return c.binary(e)
-	}
-	// Unreachable: Validate admits only the node types above.
-	return nil, &Error{"unsupported expression node"}
+// Distance returns the distance from obj's location member named by w to
+// w's target, in w's unit (see match.Distance).
+func Distance(obj map[string]any, w filter.WithinExpr, opts Options) (float64, bool) {
+	return match.Distance(obj, w, opts)
 }
 
-func (c compiler) binary(e filter.BinaryExpr) (matcher, error) {
-	l, err := c.expr(e.Left)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.expr(e.Right)
-	if err != nil {
-		return nil, err
-	}
-	if e.Op == filter.OpAnd {
-		return func(obj map[string]any) bool { return l(obj) && r(obj) }, nil
-	}
-	return func(obj map[string]any) bool { return l(obj) || r(obj) }, nil
-}
-
-// memberTest builds a matcher that is false for a missing member and
-// applies test to a present one.
-func memberTest(m filter.Member, test func(value) bool) matcher {
-	p := newPath(m)
-	return func(obj map[string]any) bool {
-		v, ok := p.value(obj)
-		return ok && test(v)
-	}
-}
-
-type getter func(obj map[string]any) (value, bool)
-
-func compileOperand(o filter.Operand) (getter, error) {
-	if m, ok := o.(filter.Member); ok {
-		return newPath(m).value, nil
-	}
-	l, _ := o.(filter.Literal) // Validate admits only members and literals
-	v, err := literal(l)
-	if err != nil {
-		return nil, err
-	}
-	return func(map[string]any) (value, bool) { return v, true }, nil
-}
-
-func compileCompare(e filter.CompareExpr) (matcher, error) {
-	l, err := compileOperand(e.Left)
-	if err != nil {
-		return nil, err
-	}
-	r, err := compileOperand(e.Right)
-	if err != nil {
-		return nil, err
-	}
-	return func(obj map[string]any) bool {
-		a, okA := l(obj)
-		b, okB := r(obj)
-		return okA && okB && compare(a, e.Op, b)
-	}, nil
-}
-
-func compileList(e filter.ListExpr) (matcher, error) {
-	vals := make([]value, len(e.Values))
-	for i, l := range e.Values {
-		var err error
-		if vals[i], err = literal(l); err != nil {
-			return nil, err
-		}
-	}
-	if e.Op == filter.OpIn {
-		// one set lookup per element, whatever the length of the list
-		set := newValueSet(vals)
-		return memberTest(e.Member, func(v value) bool { return each(v, set.has) }), nil
-	}
-	return memberTest(e.Member, func(v value) bool {
-		if v.kind != kList || len(vals) == 0 {
-			return false
-		}
-		// every listed value must be among the elements: look each up in
-		// a set of the elements, stopping at the first one missing
-		elems := make([]value, len(v.list))
-		for i, x := range v.list {
-			elems[i] = classify(unwrap(x))
-		}
-		set := newValueSet(elems)
-		for _, want := range vals {
-			if !set.has(want) {
-				return false
-			}
-		}
-		return true
-	}), nil
-}
-
-func compileMod(e filter.ModExpr) (matcher, error) {
-	if !isInt(e.Divisor) || e.Divisor == 0 || !isInt(e.Remainder) {
-		return nil, &Error{"modulo needs a non-zero integer divisor and an integer remainder: " + e.String()}
-	}
-	return memberTest(e.Member, func(v value) bool {
-		return each(v, func(x value) bool {
-			// math.Mod keeps the dividend's sign, like Java's %.
-			return x.kind == kNum && isInt(x.num) && (math.Mod(x.num, e.Divisor) == e.Remainder) == (e.Op == filter.OpEq)
-		})
-	}), nil
-}
-
-func isInt(f float64) bool { return f == math.Trunc(f) }
-
-func (c compiler) age(e filter.AgeExpr) matcher {
-	field := e.Field
-	if field == "" {
-		field = "creationDate"
-	}
-	p := newPath(strings.Split(field, "."))
-	limit := value{kind: kNum, num: e.Value * e.Unit.Millis()}
-	now := c.opts.Now
-	return func(obj map[string]any) bool {
-		v, ok := p.value(obj)
-		if !ok || v.kind != kNum {
-			return false
-		}
-		age := value{kind: kNum, num: float64(now().UnixMilli()) - v.num}
-		return holds(age, e.Op, limit)
-	}
-}
-
-// maxWalk bounds MATCHES's descent, as encoding/json bounds nesting, so a
-// cyclic map built in Go cannot recurse forever.
-const maxWalk = 10000
-
-// anyString reports whether match accepts any string in v, descending into
-// typed elements, arrays and object values.
-func anyString(v any, match func(string) bool, depth int) bool {
-	if depth > maxWalk {
-		return false
-	}
-	v, _ = unwrap(v)
-	switch x := v.(type) {
-	case string:
-		return match(x)
-	case []any:
-		for _, e := range x {
-			if anyString(e, match, depth+1) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range x {
-			if anyString(e, match, depth+1) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// ZipCentroid looks a US ZIP code up in the built-in table (see
+// match.ZipCentroid).
+func ZipCentroid(zip string) (lat, lon float64, ok bool) { return match.ZipCentroid(zip) }

@@ -6,15 +6,24 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flowthings/flowthings-wasm/filter"
+	"github.com/flowthings/flowthings-wasm/filter/eval/match"
 )
 
-// compileRegex compiles an FFL regex, written in Java's dialect, with RE2;
-// the package documentation lists the flag mapping and what is rejected.
-func compileRegex(r filter.Regex) (*regexp.Regexp, error) {
+// RE2 compiles an FFL regex, written in Java's dialect, with Go's regexp:
+// the default match.RegexCompiler of Compile. The package documentation
+// lists the flag mapping and what is rejected.
+func RE2(pattern, flags string) (match.Regexp, error) {
+	re, err := compileRE2(pattern, flags)
+	if err != nil {
+		return nil, err // not a nil *regexp.Regexp in a non-nil interface
+	}
+	return re, nil
+}
+
+func compileRE2(pattern, flagSet string) (*regexp.Regexp, error) {
 	var flags []byte
 	extended := false
-	for _, f := range []byte(r.Flags) {
+	for _, f := range []byte(flagSet) {
 		switch f {
 		case 'i', 'm', 's':
 			if !slices.Contains(flags, f) {
@@ -24,17 +33,14 @@ func compileRegex(r filter.Regex) (*regexp.Regexp, error) {
 			extended = true
 		}
 	}
-	src, err := toRE2(r.Pattern, extended)
-	if err == nil {
-		if len(flags) > 0 {
-			src = "(?" + string(flags) + ")" + src
-		}
-		var re *regexp.Regexp
-		if re, err = regexp.Compile(src); err == nil {
-			return re, nil
-		}
+	src, err := toRE2(pattern, extended)
+	if err != nil {
+		return nil, err
 	}
-	return nil, &Error{"regex /" + r.Pattern + "/" + r.Flags + ": " + err.Error()}
+	if len(flags) > 0 {
+		src = "(?" + string(flags) + ")" + src
+	}
+	return regexp.Compile(src)
 }
 
 // toRE2 rewrites a Java pattern for RE2 or explains why it cannot.

@@ -6,22 +6,16 @@
 //   node --test test/js/browser.test.js   (needs dist/ built and `apt-get install -y chromium`)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './helpers/chromium.js';
 import { startStaticServer } from './helpers/static-server.js';
 import { startEmulator } from './helpers/emulator.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const MISSING_FLOW = 'f000000000000000000000000';
 const EXPECTED_404 = ['/dist/missing.wasm', `/flow/${MISSING_FLOW}`];
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--disable-quic', '--no-first-run',
-];
 
 // The test page: imports the package's browser entry point, wraps
 // WebAssembly.instantiateStreaming to see whether it is used, and loads the
@@ -76,14 +70,11 @@ window.loaded.catch(() => {});
 
 let server;
 let emulator;
+let browser;
 let context;
-let userDataDir;
 const pageErrors = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    assert.fail(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (the browser test never downloads a browser)`);
-  }
   for (const f of ['dist/flowthings.wasm', 'dist/wasm_exec.mjs']) {
     assert.ok(existsSync(path.join(root, f)), `${f} is missing: run ./build.sh wasm first`);
   }
@@ -100,18 +91,14 @@ before(async () => {
     },
   });
   emulator = await startEmulator();
-  userDataDir = mkdtempSync(path.join(tmpdir(), 'flowthings-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
-  });
-  context.setDefaultTimeout(15_000);
+  browser = await launchChromium();
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
+  await browser?.close();
   await server?.close();
   await emulator?.stop();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /** A new page with ?wasm=variant loaded; resolves to [page, what it saw]. */

@@ -3,12 +3,14 @@
 // works there: an ESM script imports 'flowthings-wasm', awaits init(),
 // renders a filter and makes a call through a recording transport; the
 // wasm module is importable as 'flowthings-wasm/flowthings.wasm'; and a
-// TypeScript file compiles against the installed types. No network.
+// TypeScript file compiles against the installed types. `npm pack` of a
+// fresh clone (no dist/) builds the module first (prepack), or fails
+// loudly without Go. No network.
 //   node --test test/js/pack.test.js      (needs dist/ built: ./build.sh wasm)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +20,22 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const BUILT = ['dist/flowthings.wasm', 'dist/wasm_exec.mjs'];
 
 /** Runs a command; resolves to its stdout, rejects with its output. */
-function run(cmd, args, cwd, timeout = 40_000) {
+function run(cmd, args, cwd, timeout = 40_000, env = {}) {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, timeout, maxBuffer: 16 << 20, env: { ...process.env, npm_config_update_notifier: 'false' } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${stdout}\n${stderr}`));
+    execFile(cmd, args, { cwd, timeout, maxBuffer: 16 << 20, env: { ...process.env, npm_config_update_notifier: 'false', ...env } }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(new Error(`${cmd} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${stdout}\n${stderr}`), { stderr }));
       else resolve(stdout);
     });
   });
+}
+
+/** A copy of the repository's tracked files, as a fresh clone has them: no dist/, no node_modules. */
+async function freshClone(dir) {
+  const files = (await run('git', ['ls-files', '-z'], root)).split('\0').filter(Boolean);
+  for (const f of files) {
+    if (existsSync(path.join(root, f))) cpSync(path.join(root, f), path.join(dir, f));
+  }
+  assert.ok(!existsSync(path.join(dir, 'dist')), 'a fresh clone has no dist/');
 }
 
 let tmp;
@@ -104,6 +115,26 @@ console.log(JSON.stringify({
     assert.equal(result.wasmExists, true);
     assert.equal(result.required, path.join(pkg, 'dist', 'flowthings.wasm'));
     assert.equal(result.timeoutMs, 30000);
+  });
+
+  it('a fresh clone packs with the wasm module: prepack builds it', async () => {
+    const clone = path.join(tmp, 'clone');
+    await freshClone(clone);
+    const json = JSON.parse(await run(npm, ['pack', '--dry-run', '--json'], clone, 300_000));
+    const files = Object.fromEntries(json[0].files.map((f) => [f.path, f.size]));
+    for (const f of BUILT) assert.ok(files[f] > 0, `${f} is in the package`);
+    assert.ok(files['dist/flowthings.wasm'] > 1_000_000, 'the real module');
+  });
+
+  it('without Go, packing a fresh clone fails loudly instead of shipping no wasm', async () => {
+    const clone = path.join(tmp, 'clone-nogo');
+    await freshClone(clone);
+    const noGo = process.env.PATH.split(path.delimiter).filter((dir) => !existsSync(path.join(dir, 'go'))).join(path.delimiter);
+    await assert.rejects(run(npm, ['pack', '--dry-run', '--json'], clone, 60_000, { PATH: noGo }), (err) => {
+      assert.match(err.stderr, /Go 1\.26 is required/);
+      assert.match(err.stderr, /npm pack: dist\/flowthings\.wasm could not be built/);
+      return true;
+    });
   });
 
   it('resolves the browser, worker and generic entry points by condition', async () => {

@@ -52,7 +52,8 @@ blocks.forEach((block, i) => {
       return;
     }
     const { stdout } = await run(process.execPath, [file], { cwd: root, timeout: 60_000 });
-    if (block.code.includes('api.flow.create')) {
+    if (block.code.includes('.live(')) assert.match(stdout, /^live \[ 35 \]$/m);
+    else if (block.code.includes('api.flow.create')) {
       assert.match(stdout, /1 hot drop\(s\); the filter was elems\.temp > 30/);
       assert.match(stdout, /pushed 40/);
       assert.match(stdout, /not found: 404/);

@@ -10,15 +10,26 @@ import (
 // its API objects and its WebSocket engines. It is used from one goroutine
 // (JavaScript's), so it needs no lock.
 type Bridge struct {
-	last    int
-	configs map[int]core.Config
-	engines map[int]*engine
+	last     int
+	configs  map[int]core.Config
+	engines  map[int]*engine
+	programs map[int]*program
+
+	// Regex runs the regexes of filter programs; without one, a filter
+	// with a regex does not compile.
+	Regex RegexEngine
 }
 
 // New returns an empty Bridge.
 func New() *Bridge {
-	return &Bridge{configs: map[int]core.Config{}, engines: map[int]*engine{}}
+	return &Bridge{configs: map[int]core.Config{}, engines: map[int]*engine{}, programs: map[int]*program{}}
 }
+
+// StartIDsAt makes first the next id the Bridge hands out. JavaScript
+// gives each module it loads ids of their own (after a module failed, a
+// fresh one must not reuse the ids of objects still held for the old one:
+// releasing one of those would release another's).
+func (b *Bridge) StartIDsAt(first int) { b.last = first - 1 }
 
 func (b *Bridge) nextID() int {
 	b.last++
@@ -67,10 +78,11 @@ func configOf(o *Obj) (core.Config, error) {
 	return c, c.Validate()
 }
 
-// Release forgets a configuration or an engine: {}.
+// Release forgets a configuration, an engine or a filter program: {}.
 func (b *Bridge) Release(id float64) string {
 	delete(b.configs, int(id))
 	delete(b.engines, int(id))
+	b.releaseProgram(int(id))
 	return "{}"
 }
 
@@ -199,4 +211,38 @@ func (b *Bridge) Decode(cfgID float64, req *Obj, status float64, text string) st
 	}
 	return newObject().num("status", float64(env.Status)).strs("messages", env.Messages).
 		raw("body", env.Body).raw("references", env.References).String()
+}
+
+// DecodeExcerpt reports a response body too large to copy into the module
+// that JavaScript found is not an envelope (its JSON.parse failed, or
+// found no "head" object): {error}, the malformed-response error core gives
+// for the whole body. excerpt is the start of the body; shape is JSON text
+// of the same kind as the whole body ("{}" for an object, "[]" for any
+// other value), or null when the body is not JSON. The error's reason is
+// core's verdict on shape (on excerpt when the body is not JSON: the start
+// of a text that is not JSON is not JSON either); its excerpt is core's
+// redacted start of excerpt.
+func (b *Bridge) DecodeExcerpt(cfgID float64, req *Obj, status float64, excerpt string, shape any) string {
+	cfg, err := b.config(cfgID)
+	if err != nil {
+		return failure(err)
+	}
+	call := callOf(cfg, req)
+	// A NUL byte is never JSON, so this fails whatever the excerpt holds;
+	// the excerpt core keeps is far shorter than the excerpt given.
+	_, err = core.DecodeResponse(call, int(status), append([]byte(excerpt), 0))
+	m, ok := err.(*core.MalformedResponseError)
+	if !ok {
+		return failure(err)
+	}
+	verdict := excerpt
+	if s, isString := shape.(string); isString {
+		verdict = s
+	}
+	if _, err := core.DecodeResponse(call, int(status), []byte(verdict)); err != nil {
+		if v, ok := err.(*core.MalformedResponseError); ok {
+			m.Reason = v.Reason
+		}
+	}
+	return failure(m)
 }

@@ -530,3 +530,44 @@ func TestInternalError(t *testing.T) {
 
 // queryEscape escapes a query value as core does: %20 for a space.
 func queryEscape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+// A body too large for the module arrives as an excerpt and its shape: the
+// error is the one core gives for the whole body.
+func TestDecodeExcerpt(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	html := "<!doctype html><html><body>" + token + strings.Repeat("<p>gateway timeout</p>", 200)
+	for _, tc := range []struct {
+		name    string
+		excerpt string
+		shape   any
+		reason  string
+	}{
+		{"HTML", html, nil, "invalid JSON"},
+		{"an array", `[{"id":"d1"},{"id":"d2"},` + strings.Repeat(`{"id":"dx"},`, 300), "[]", "not a JSON object"},
+		{"an object without head", `{"body":[` + strings.Repeat(`{"id":"dx"},`, 300), "{}", `no "head" object`},
+		{"a start that happens to be an envelope", `{"head":{"ok":true,"status":200},"body":{}}` + strings.Repeat(" ", 4000), nil, "invalid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			result := via(t, b, "decodeExcerpt", cfg, meta("GET", "/drop/f1"), 502.0, tc.excerpt, tc.shape)
+			assert.NotContains(t, result, token)
+			d := failed(t, result)
+			assert.Equal(t, "malformedResponse", d["kind"])
+			assert.Equal(t, tc.reason, d["reason"])
+			assert.Equal(t, 502.0, d["status"])
+			assert.Equal(t, "/drop/f1", d["path"])
+			excerpt, _ := d["excerpt"].(string)
+			assert.True(t, strings.HasPrefix(strings.ReplaceAll(tc.excerpt, token, "[redacted]"), excerpt), "excerpt %q", excerpt)
+			assert.NotEmpty(t, excerpt)
+			assert.NotContains(t, excerpt, "\x00")
+		})
+	}
+	inputError(t, via(t, b, "decodeExcerpt", 999.0, meta("GET", "/x"), 500.0, "<html>", nil), "api")
+}
+
+func TestStartIDsAt(t *testing.T) {
+	b := bridge.New()
+	b.StartIDsAt(1 << 32)
+	assert.Equal(t, float64(1<<32), configure(t, b))
+	assert.Equal(t, float64(1<<32+1), ok(t, b.WSNew(float64(1<<32), o()))["id"])
+}

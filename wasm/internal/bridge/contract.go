@@ -24,6 +24,7 @@ import "strconv"
 //     parameters are the types of the argument kinds below, in order, and
 //     it returns its result as JSON text — an object that is a success or
 //     has an "error" member (failure(err); see out.go for the writers).
+//
 //  2. Declare it below with FuncN for its N parameters, one argument kind
 //     per parameter, named as the JavaScript stub's parameters will be:
 //
@@ -31,8 +32,10 @@ import "strconv"
 //
 //     The compiler checks that the Go function takes exactly the declared
 //     types. Names are unique; the order does not matter.
+//
 //  3. Run `go generate ./wasm/internal/bridge`: js/bridge.js gains
 //     `export function wsFoo(engine, text)`.
+//
 //  4. In js/, `import { wsFoo } from './bridge.js'` and call it: it returns
 //     the parsed result, or throws the error as its FlowThingsError subclass.
 //
@@ -46,8 +49,12 @@ func (b *Bridge) Functions() []Function {
 			ObjectOrNullArg("params"), BoolArg("wsHost"), b.Raw),
 		Func4("decodeHead", NumberArg("cfg"), ObjectArg("request"), NumberArg("status"), StringArg("headJSON"), b.DecodeHead),
 		Func4("decode", NumberArg("cfg"), ObjectArg("request"), NumberArg("status"), StringArg("text"), b.Decode),
+		Func5("decodeExcerpt", NumberArg("cfg"), ObjectArg("request"), NumberArg("status"), StringArg("excerpt"),
+			StringOrNullArg("shape"), b.DecodeExcerpt),
 		Func1("renderFilter", ObjectArg("tree"), b.RenderFilter),
 		Func1("parseFilter", StringArg("text"), b.ParseFilter),
+		Func1("compileFilter", ObjectArg("tree"), b.CompileFilter),
+		Func2("matchFilter", NumberArg("program"), ObjectArg("drop"), b.MatchFilter),
 		Func2("wsNew", NumberArg("cfg"), ObjectArg("options"), b.WSNew),
 		Func1("wsConnect", NumberArg("engine"), b.WSConnect),
 		Func4("wsSession", NumberArg("engine"), ObjectArg("request"), NumberArg("status"), StringArg("text"), b.WSSession),

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"errors"
-	"time"
 
 	"github.com/flowthings/flowthings-wasm/core"
 )
@@ -34,9 +33,9 @@ func (b *Bridge) WSNew(cfgID float64, o *Obj) string {
 		return failure(err)
 	}
 	var opts core.WSOptions
-	ms := func(key string) (time.Duration, error) {
+	ms := func(key string) (core.Duration, error) {
 		n, err := integer(o, key)
-		return time.Duration(n) * time.Millisecond, err
+		return core.Duration(n) * core.Millisecond, err
 	}
 	if opts.Heartbeat, err = ms("heartbeatMs"); err != nil {
 		return failure(err)
@@ -208,7 +207,7 @@ func actionsOf(acts []core.WSAction) []byte {
 				o.raw("body", a.Body)
 			}
 		case *core.SetTimer:
-			o = action("setTimer").num("timer", float64(a.Timer)).num("ms", float64(a.After.Milliseconds()))
+			o = action("setTimer").num("timer", float64(a.Timer)).num("ms", float64(a.After/core.Millisecond))
 		case *core.CancelTimer:
 			o = action("cancelTimer").num("timer", float64(a.Timer))
 		case *core.OpenSession:

@@ -1,4 +1,4 @@
-// Command floor is the size probe baseline: the Go runtime, time and strconv.
+// Command floor is the size probe baseline: the Go runtime and strconv.
 package main
 
 import "github.com/flowthings/flowthings-wasm/core/internal/wasmprobe"

@@ -1,4 +1,4 @@
-package eval
+package match
 
 import (
 	"math"
@@ -16,10 +16,14 @@ type point struct{ lat, lon float64 }
 func miles(a, b point) float64 {
 	const rad = math.Pi / 180
 	dLat, dLon := (b.lat-a.lat)*rad, (b.lon-a.lon)*rad
-	h := math.Pow(math.Sin(dLat/2), 2) +
-		math.Cos(a.lat*rad)*math.Cos(b.lat*rad)*math.Pow(math.Sin(dLon/2), 2)
-	// min guards asin against rounding just above 1 for antipodal points.
-	return 2 * earthRadiusMiles * math.Asin(math.Sqrt(min(h, 1)))
+	sinLat, sinLon := math.Sin(dLat/2), math.Sin(dLon/2)
+	// (Squares by multiplication: math.Pow would add its code to the wasm
+	// module for nothing.)
+	h := sinLat*sinLat + math.Cos(a.lat*rad)*math.Cos(b.lat*rad)*sinLon*sinLon
+	if h > 1 { // rounding just above 1 for antipodal points
+		h = 1
+	}
+	return 2 * earthRadiusMiles * math.Asin(math.Sqrt(h))
 }
 
 // target returns the point a WITHIN node measures from.
@@ -99,52 +103,61 @@ func ZipCentroid(zip string) (lat, lon float64, ok bool) {
 	if len(zip) == 10 && zip[5] == '-' {
 		zip = zip[:5]
 	}
-	p, ok := zipCentroids[zip]
-	return p.lat, p.lon, ok
+	for _, c := range zipCentroids {
+		if c.zip == zip {
+			return c.lat, c.lon, true
+		}
+	}
+	return 0, 0, false
 }
 
-var zipCentroids = map[string]point{
-	"02108": {42.3576, -71.0684},  // Boston, Beacon Hill
-	"02139": {42.3647, -71.1042},  // Cambridge MA
-	"10001": {40.7506, -73.9971},  // New York, Chelsea
-	"10002": {40.7157, -73.9863},  // New York, Lower East Side
-	"10007": {40.7138, -74.0079},  // New York, City Hall
-	"10011": {40.7411, -74.0001},  // New York, Chelsea
-	"10019": {40.7657, -73.9857},  // New York, Midtown West
-	"10036": {40.7593, -73.9899},  // New York, Times Square
-	"11201": {40.6940, -73.9903},  // Brooklyn Heights
-	"11204": {40.6188, -73.9845},  // Brooklyn, Bensonhurst
-	"11211": {40.7124, -73.9531},  // Brooklyn, Williamsburg
-	"11215": {40.6626, -73.9860},  // Brooklyn, Park Slope
-	"15222": {40.4473, -79.9930},  // Pittsburgh
-	"19103": {39.9525, -75.1741},  // Philadelphia
-	"20001": {38.9101, -77.0177},  // Washington DC
-	"21201": {39.2946, -76.6252},  // Baltimore
-	"30303": {33.7525, -84.3888},  // Atlanta
-	"32801": {28.5422, -81.3790},  // Orlando
-	"33131": {25.7663, -80.1900},  // Miami
-	"37203": {36.1503, -86.7916},  // Nashville
-	"44114": {41.5100, -81.6742},  // Cleveland
-	"48226": {42.3311, -83.0476},  // Detroit
-	"55401": {44.9848, -93.2703},  // Minneapolis
-	"60601": {41.8859, -87.6219},  // Chicago, the Loop
-	"63101": {38.6316, -90.1926},  // St. Louis
-	"70112": {29.9566, -90.0768},  // New Orleans
-	"75201": {32.7904, -96.8044},  // Dallas
-	"77002": {29.7573, -95.3610},  // Houston
-	"78701": {30.2713, -97.7426},  // Austin
-	"80202": {39.7527, -104.9992}, // Denver
-	"84101": {40.7557, -111.8967}, // Salt Lake City
-	"85004": {33.4511, -112.0705}, // Phoenix
-	"89109": {36.1260, -115.1709}, // Las Vegas
-	"90012": {34.0614, -118.2385}, // Los Angeles, downtown
-	"90210": {34.1030, -118.4105}, // Beverly Hills
-	"92101": {32.7197, -117.1628}, // San Diego
-	"94103": {37.7726, -122.4099}, // San Francisco, SoMa
-	"94105": {37.7897, -122.3942}, // San Francisco, Financial District
-	"95814": {38.5804, -121.4943}, // Sacramento
-	"96813": {21.3094, -157.8582}, // Honolulu
-	"97204": {45.5185, -122.6743}, // Portland OR
-	"98101": {47.6114, -122.3305}, // Seattle
-	"99501": {61.2172, -149.8585}, // Anchorage
+// zipCentroids is a list, not a map: a map literal is built by code at
+// start-up, which the wasm module would carry for a few dozen entries.
+var zipCentroids = [...]struct {
+	zip      string
+	lat, lon float64
+}{
+	{"02108", 42.3576, -71.0684},  // Boston, Beacon Hill
+	{"02139", 42.3647, -71.1042},  // Cambridge MA
+	{"10001", 40.7506, -73.9971},  // New York, Chelsea
+	{"10002", 40.7157, -73.9863},  // New York, Lower East Side
+	{"10007", 40.7138, -74.0079},  // New York, City Hall
+	{"10011", 40.7411, -74.0001},  // New York, Chelsea
+	{"10019", 40.7657, -73.9857},  // New York, Midtown West
+	{"10036", 40.7593, -73.9899},  // New York, Times Square
+	{"11201", 40.6940, -73.9903},  // Brooklyn Heights
+	{"11204", 40.6188, -73.9845},  // Brooklyn, Bensonhurst
+	{"11211", 40.7124, -73.9531},  // Brooklyn, Williamsburg
+	{"11215", 40.6626, -73.9860},  // Brooklyn, Park Slope
+	{"15222", 40.4473, -79.9930},  // Pittsburgh
+	{"19103", 39.9525, -75.1741},  // Philadelphia
+	{"20001", 38.9101, -77.0177},  // Washington DC
+	{"21201", 39.2946, -76.6252},  // Baltimore
+	{"30303", 33.7525, -84.3888},  // Atlanta
+	{"32801", 28.5422, -81.3790},  // Orlando
+	{"33131", 25.7663, -80.1900},  // Miami
+	{"37203", 36.1503, -86.7916},  // Nashville
+	{"44114", 41.5100, -81.6742},  // Cleveland
+	{"48226", 42.3311, -83.0476},  // Detroit
+	{"55401", 44.9848, -93.2703},  // Minneapolis
+	{"60601", 41.8859, -87.6219},  // Chicago, the Loop
+	{"63101", 38.6316, -90.1926},  // St. Louis
+	{"70112", 29.9566, -90.0768},  // New Orleans
+	{"75201", 32.7904, -96.8044},  // Dallas
+	{"77002", 29.7573, -95.3610},  // Houston
+	{"78701", 30.2713, -97.7426},  // Austin
+	{"80202", 39.7527, -104.9992}, // Denver
+	{"84101", 40.7557, -111.8967}, // Salt Lake City
+	{"85004", 33.4511, -112.0705}, // Phoenix
+	{"89109", 36.1260, -115.1709}, // Las Vegas
+	{"90012", 34.0614, -118.2385}, // Los Angeles, downtown
+	{"90210", 34.1030, -118.4105}, // Beverly Hills
+	{"92101", 32.7197, -117.1628}, // San Diego
+	{"94103", 37.7726, -122.4099}, // San Francisco, SoMa
+	{"94105", 37.7897, -122.3942}, // San Francisco, Financial District
+	{"95814", 38.5804, -121.4943}, // Sacramento
+	{"96813", 21.3094, -157.8582}, // Honolulu
+	{"97204", 45.5185, -122.6743}, // Portland OR
+	{"98101", 47.6114, -122.3305}, // Seattle
+	{"99501", 61.2172, -149.8585}, // Anchorage
 }

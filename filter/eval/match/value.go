@@ -1,11 +1,11 @@
-package eval
+package match
 
 import (
 	"cmp"
-	"encoding/json"
 	"math"
-	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/flowthings/flowthings-wasm/filter"
 )
@@ -88,6 +88,13 @@ func unwrapString(v any) (string, bool) {
 	return s, ok
 }
 
+// jsonNumber is encoding/json's Number, recognised by its methods: this
+// package must not link encoding/json, which the wasm module leaves out.
+type jsonNumber interface {
+	Float64() (float64, error)
+	String() string
+}
+
 // number converts the numeric types a decoded JSON object may hold.
 func number(v any) (float64, bool) {
 	var f float64
@@ -116,9 +123,9 @@ func number(v any) (float64, bool) {
 		f = float64(x)
 	case uint64:
 		f = float64(x)
-	case json.Number:
+	case jsonNumber:
 		var err error
-		if f, err = strconv.ParseFloat(string(x), 64); err != nil {
+		if f, err = x.Float64(); err != nil {
 			return 0, false
 		}
 	default:
@@ -206,11 +213,26 @@ func order(a, b value) (int, bool) {
 	case a.kind == kNum:
 		return cmp.Compare(a.num, b.num), true
 	case a.kind == kStr && max(a.mode, b.mode) != exact:
-		return strings.Compare(strings.ToLower(a.str), strings.ToLower(b.str)), true
+		return compareLower(a.str, b.str), true
 	case a.kind == kStr:
 		return strings.Compare(a.str, b.str), true
 	}
 	return 0, false
+}
+
+// compareLower is strings.Compare(strings.ToLower(a), strings.ToLower(b))
+// without building either string (code points compare in the order of
+// their UTF-8 bytes; an invalid byte reads as U+FFFD, as ToLower writes it).
+func compareLower(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if c := cmp.Compare(unicode.ToLower(ra), unicode.ToLower(rb)); c != 0 {
+			return c
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // holds applies op to two scalars; incomparable values never satisfy it.
@@ -286,10 +308,13 @@ func elemType(v any) string {
 		return "list"
 	case map[string]any:
 		return "map"
-	case json.Number:
-		// The text still shows whether the number had a fraction.
-		if strings.ContainsAny(string(x), ".eE") {
-			return "float"
+	case jsonNumber:
+		// The text still shows whether the number had a fraction. (A
+		// loop: strings.ContainsAny would add 2 KB to the wasm module.)
+		for _, c := range []byte(x.String()) {
+			if c == '.' || c == 'e' || c == 'E' {
+				return "float"
+			}
 		}
 		return "integer"
 	}

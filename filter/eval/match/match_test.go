@@ -1,8 +1,10 @@
-package eval
+package match
 
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +21,27 @@ const (
 	otherID = "d0000000000000000000000aa"
 )
 
-var opts = Options{Now: func() time.Time { return time.UnixMilli(nowMs) }}
+var opts = Options{Now: func() time.Time { return time.UnixMilli(nowMs) }, Regex: testRegex}
+
+// testRegex is the tests' regex engine: Go's regexp with the flags i, m
+// and s, and no translation from Java's dialect (package filter/eval has
+// that, and its tests).
+func testRegex(pattern, flags string) (Regexp, error) {
+	var modes string
+	for _, f := range flags {
+		if strings.ContainsRune("ims", f) {
+			modes += string(f)
+		}
+	}
+	if modes != "" {
+		pattern = "(?" + modes + ")" + pattern
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return re, nil
+}
 
 // drop has plain and typed elements of every kind the tests need; it is
 // built afresh per call so tests cannot leak changes into each other.
@@ -435,73 +457,14 @@ func TestNumberCoercion(t *testing.T) {
 	}
 }
 
-func TestRegexTranslation(t *testing.T) {
-	tests := []struct {
-		pattern, flags, input string
-		want                  bool
-	}{
-		{`^a.c$`, "", "abc", true},
-		{`^a.c$`, "", "a\nc", false},
-		{`^a.c$`, "s", "a\nc", true},
-		{`^b$`, "", "a\nb", false},
-		{`^b$`, "m", "a\nb", true},
-		{`ÄB`, "iu", "äb", true},
-		{`ab`, "g", "xaby", true},
-		{`a b # comment`, "x", "ab", true},
-		{"a\tb\n# whole line\nc", "x", "abc", true},
-		{`a\ b`, "x", "a b", true},
-		{`[ ]x`, "x", " x", true},
-		{`[\d\]]`, "", "]", true},
-		{`\Qa b#\E`, "x", "a b#", true},
-		{`\Qa.b`, "", "a.b", true},
-		{`\Qa.b`, "", "axb", false},
-		{`a{2}`, "", "aa", true},
-		{`a{2,}b`, "", "aaab", true},
-		{`a{x}`, "", "a{x}", true},
-		{`a{2,3`, "", "a{2,3", true},
-		{`[]a]+`, "", "]a", true},
-		{`[^]a]`, "", "b", true},
-		{`a+?b`, "", "aab", true},
-		{`(?:ab)?c`, "", "c", true},
-		{`(?<name>x)`, "", "x", true},
-		{`(?i)abc`, "", "ABC", true},
-		{`\d+\.\d`, "", "v1.2", true},
-		{`/path`, "", "a/path", true},
-		{`x*`, "", "", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.pattern+"/"+tc.flags, func(t *testing.T) {
-			re, err := compileRegex(filter.Regex{Pattern: tc.pattern, Flags: tc.flags})
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, re.MatchString(tc.input))
-		})
-	}
-}
-
 func TestCompileErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		expr filter.Expr
 		want string
 	}{
-		{"lookahead", filter.MatchesAny(`a(?=b)`, ""), "eval: regex /a(?=b)/: lookaround (?=…) is not supported by RE2"},
-		{"negative lookahead", filter.M("x").Matches(`(?!b)`, ""), "lookaround (?!…)"},
-		{"lookbehind", filter.MatchesAny(`(?<=a)b`, ""), "lookaround (?<=…)"},
-		{"negative lookbehind", filter.MatchesAny(`(?<!a)b`, ""), "lookaround (?<!…)"},
-		{"atomic group", filter.MatchesAny(`(?>ab)`, ""), "atomic group"},
-		{"possessive star", filter.MatchesAny(`a*+`, ""), "possessive quantifier (*+)"},
-		{"possessive plus", filter.MatchesAny(`a++`, ""), "possessive quantifier (++)"},
-		{"possessive question", filter.MatchesAny(`a?+`, ""), "possessive quantifier (?+)"},
-		{"possessive repetition", filter.MatchesAny(`a{2}+`, ""), "possessive quantifier (}+)"},
-		{"backreference", filter.MatchesAny(`(a)\1`, ""), "backreferences are not supported"},
-		{"named backreference", filter.MatchesAny(`(?<n>a)\k<n>`, ""), "backreferences are not supported"},
-		{"G anchor", filter.MatchesAny(`\Ga`, ""), `\G is not supported`},
-		{"Z anchor", filter.MatchesAny(`a\Z`, ""), `\Z is not supported by RE2; use \z`},
-		{"class intersection", filter.MatchesAny(`[a-z&&[^b]]`, ""), "intersection"},
-		{"class union", filter.MatchesAny(`[a[b]]`, ""), "nested character classes"},
-		{"RE2 parse error", filter.MatchesAny(`(a`, ""), "missing closing )"},
-		{"Java-only escape", filter.MatchesAny(`\R`, ""), "invalid escape sequence"},
-		{"hand-built lone backslash", filter.RegexExpr{Member: filter.M("x"), Regex: filter.Regex{Pattern: `a\`}}, "lone backslash"},
+		{"engine error", filter.MatchesAny(`(a`, "i"), "eval: regex /(a/i: error parsing regexp: missing closing )"},
+		{"engine error in =~", filter.M("x").Matches(`a)`, ""), "eval: regex /a)/: error parsing regexp"},
 		{"unknown constructor", filter.M("x").Eq(filter.Ctor{Name: "Now"}), "eval: unsupported constructor Now(); want Date(ms), ObjectId('…') or Email('…')"},
 		{"date of a string", filter.M("x").Eq(filter.Ctor{Name: "Date", Arg: filter.StringLit("2020")}), "unsupported constructor Date('2020')"},
 		{"constructor in a list", filter.M("x").In(1, filter.Ctor{Name: "Foo"}), "unsupported constructor Foo()"},
@@ -510,9 +473,9 @@ func TestCompileErrors(t *testing.T) {
 		{"fractional divisor", filter.ModExpr{Member: filter.M("x"), Divisor: 2.5, Op: filter.OpEq}, "x % 2.5 == 0"},
 		{"fractional remainder", filter.ModExpr{Member: filter.M("x"), Divisor: 2, Op: filter.OpNe, Remainder: 0.5}, "modulo needs"},
 		{"unknown zip", filter.M("location").Within(1, filter.KM).OfZip("00000"), `unknown ZIP code "00000"`},
-		{"error under NOT", filter.Not(filter.MatchesAny(`(?=a)`, "")), "lookaround"},
-		{"error on the left of AND", filter.And(filter.MatchesAny(`(?=a)`, ""), filter.Has("map")), "lookaround"},
-		{"error on the right of OR", filter.Or(filter.Has("map"), filter.MatchesAny(`(?=a)`, "")), "lookaround"},
+		{"error under NOT", filter.Not(filter.MatchesAny(`(a`, "")), "missing closing )"},
+		{"error on the left of AND", filter.And(filter.MatchesAny(`(a`, ""), filter.Has("map")), "missing closing )"},
+		{"error on the right of OR", filter.Or(filter.Has("map"), filter.MatchesAny(`(a`, "")), "missing closing )"},
 		{"invalid filter", filter.M("a b").Eq(1), "filter: invalid filter"},
 	}
 	for _, tc := range tests {
@@ -564,6 +527,34 @@ func TestLookup(t *testing.T) {
 	assert.False(t, ok)
 }
 
+func TestRegexEngine(t *testing.T) {
+	var seen []string
+	engine := func(pattern, flags string) (Regexp, error) {
+		seen = append(seen, pattern+" "+flags)
+		return testRegex(pattern, flags)
+	}
+	// The engine gets each regex once, at compile time, as written (the
+	// delimiter escape removed), flags included.
+	e, err := filter.Parse(`path =~ /^\/alice\//ix && MATCHES /o/g`)
+	require.NoError(t, err)
+	p, err := Compile(e, Options{Regex: engine})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"^/alice/ ix", "o g"}, seen)
+	assert.True(t, p.Match(drop()))
+	assert.True(t, p.Match(drop()))
+	assert.Len(t, seen, 2)
+
+	// Without an engine a filter with a regex does not compile; one
+	// without compiles as before.
+	_, err = Compile(filter.MatchesAny("x", ""), Options{})
+	var ce *Error
+	require.ErrorAs(t, err, &ce)
+	assert.EqualError(t, err, "eval: regex /x/: no regex engine (Options.Regex is nil)")
+	p, err = Compile(filter.M("status").Eq("shipped"), Options{})
+	require.NoError(t, err)
+	assert.True(t, p.Match(drop()))
+}
+
 func TestNilProgramMatchesEverything(t *testing.T) {
 	var p *Program
 	assert.True(t, p.Match(nil))
@@ -594,10 +585,4 @@ func TestConcurrentMatch(t *testing.T) {
 	for range 8 {
 		assert.True(t, <-done)
 	}
-}
-
-func TestToRE2LoneBackslash(t *testing.T) {
-	_, err := compileRegex(filter.Regex{Pattern: `a\`})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "trailing backslash")
 }

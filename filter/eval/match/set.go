@@ -1,4 +1,4 @@
-package eval
+package match
 
 import (
 	"strings"
@@ -10,7 +10,8 @@ import (
 // valueSet answers "does x equal a member?" with the rules of equal, in
 // constant expected time however many members there are, so that IN and
 // CONTAINS over long lists cost a lookup per element instead of a
-// comparison per listed value. Small sets are scanned. A valueSet is
+// comparison per listed value. Small sets are scanned, and so is every set
+// when indexedSets is false. A valueSet is
 // read-only after newValueSet; its lazily built indexes are safe for
 // concurrent use.
 type valueSet struct {
@@ -39,7 +40,7 @@ const smallSet = 8
 
 func newValueSet(vals []value) *valueSet {
 	s := &valueSet{}
-	if len(vals) <= smallSet {
+	if len(vals) <= smallSet || !indexedSets {
 		s.linear, s.small = true, vals
 		return s
 	}
@@ -80,7 +81,7 @@ func boolIndex(b bool) int {
 
 // has reports whether x equals a member (see equal).
 func (s *valueSet) has(x value) bool {
-	if s.linear {
+	if s.linear || !indexedSets {
 		for _, v := range s.small {
 			if eq, _ := equal(x, v); eq {
 				return true
@@ -242,7 +243,13 @@ func foldKey(s string) string {
 	if ascii {
 		// ASCII orbits' smallest member is the upper-case letter
 		// (k → K, s → S: the Kelvin and long-s signs are larger)
-		return strings.ToUpper(s)
+		b := []byte(s)
+		for i, c := range b {
+			if 'a' <= c && c <= 'z' {
+				b[i] = c - 'a' + 'A'
+			}
+		}
+		return string(b)
 	}
 	var b strings.Builder
 	b.Grow(len(s))

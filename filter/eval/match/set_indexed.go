@@ -1,0 +1,6 @@
+//go:build !js
+
+package match
+
+// indexedSets: IN and CONTAINS look long lists up in hash indexes.
+const indexedSets = true
