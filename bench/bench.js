@@ -149,7 +149,8 @@ async function wireCheck(emu, ids) {
 function summarize(where, results) {
   for (const r of results) {
     const what = `${where}: ${r.key} ${r.name}`;
-    const value = `SDK ${fmtMs(r.sdk)} ms / plain ${fmtMs(r.plain)} ms = ${r.ratio.toFixed(2)}×`;
+    const cpu = Number.isFinite(r.cpuRatio) ? ` (CPU ${r.cpuRatio.toFixed(2)}×)` : '';
+    const value = `SDK ${fmtMs(r.sdk)} ms / plain ${fmtMs(r.plain)} ms = ${r.ratio.toFixed(2)}×${cpu}`;
     summary.push(r.target === null ? [what, value, '', 'info'] : [what, value, `≤ ${r.target}×`, r.ratio <= r.target ? 'PASS' : 'MISSED']);
   }
 }

@@ -28,10 +28,18 @@ const median = (xs) => {
 };
 const fmtMs = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
+/** The process's CPU time in ms, where the runtime tells it (Node). */
+const cpuNow = () => {
+  const u = globalThis.process?.cpuUsage?.();
+  return u ? (u.user + u.system) / 1000 : NaN;
+};
+
+/** Runs fn; its wall time and the process's CPU time in ms. */
 async function timed(fn) {
+  const c = cpuNow();
   const t = performance.now();
   await fn();
-  return performance.now() - t;
+  return [performance.now() - t, cpuNow() - c];
 }
 
 /** Runs fn(i) for i in [0, total) with n calls in flight. */
@@ -116,12 +124,20 @@ export async function restBench(sdk, emu, ids, { rounds = 5, log = () => {} } = 
   const results = [];
   const compare = async (key, name, run, n) => {
     const t = { plain: [], sdk: [] };
+    const cpu = { plain: [], sdk: [] };
     for (let r = 0; r < n; r++) {
-      for (const who of r % 2 ? ['sdk', 'plain'] : ['plain', 'sdk']) t[who].push(await timed(run(clients[who])));
+      for (const who of r % 2 ? ['sdk', 'plain'] : ['plain', 'sdk']) {
+        const [wall, used] = await timed(run(clients[who]));
+        t[who].push(wall);
+        cpu[who].push(used);
+      }
     }
     const plain = median(t.plain);
     const sdk = median(t.sdk);
-    const result = { key, name, plain, sdk, ratio: sdk / plain, target: TARGETS[key] ?? null, runs: t };
+    // The client's own CPU time (both clients run in this process, the
+    // emulator in another): steadier than wall time on a busy machine.
+    const cpuRatio = median(cpu.sdk) / median(cpu.plain);
+    const result = { key, name, plain, sdk, ratio: sdk / plain, cpuRatio, target: TARGETS[key] ?? null, runs: t };
     results.push(result);
     log(result);
   };
@@ -152,6 +168,7 @@ export async function setup({ API, Token }, emu, prefix) {
 /** The line bench.js prints for a result. */
 export function formatResult(r) {
   const verdict = r.target === null ? '(information)' : r.ratio <= r.target ? `PASS (≤ ${r.target}×)` : `MISSED (> ${r.target}×)`;
-  return `  ${`${r.key} ${r.name}`.padEnd(52)} plain ${fmtMs(r.plain).padStart(7)} ms   SDK ${fmtMs(r.sdk).padStart(7)} ms   SDK/plain ${r.ratio.toFixed(2)}×  ${verdict}\n`
+  const cpu = Number.isFinite(r.cpuRatio) ? `   (client CPU ${r.cpuRatio.toFixed(2)}×)` : '';
+  return `  ${`${r.key} ${r.name}`.padEnd(52)} plain ${fmtMs(r.plain).padStart(7)} ms   SDK ${fmtMs(r.sdk).padStart(7)} ms   SDK/plain ${r.ratio.toFixed(2)}×  ${verdict}${cpu}\n`
     + `  ${''.padEnd(52)} (runs plain ${r.runs.plain.map(fmtMs).join(', ')}; SDK ${r.runs.sdk.map(fmtMs).join(', ')})`;
 }
