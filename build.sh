@@ -122,6 +122,7 @@ cmd_test() {
   step "go vet"
   go vet ./...
   GOOS=js GOARCH=wasm go vet -tags "$MODULE_TAGS" ./wasm
+  GOOS=js GOARCH=wasm go vet ./jsfetch/... ./workers/...
   step "go test -race (one line per package as it finishes)"
   local profile
   profile=$(mktemp)
@@ -136,6 +137,8 @@ cmd_test() {
   check_wasm_size
   build_emulator
   need_node
+  step "go test of jsfetch and the Go Worker's shim under node (go_js_wasm_exec, a local server)"
+  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsfetch/ ./workers/go/isolate/
   need_chromium
   step "npm test"
   npm test

@@ -45,8 +45,8 @@ const LIMIT_GZIP = 860_000; // build.sh WASM_MAX_GZIP
 const AIM_GZIP = 830_000;
 const COLD_RUNS = 5;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-/** The modules this runner imports (not run as scripts of their own). */
-const IMPORTED = new Set(['bench.js', 'rest.js', 'json.js']);
+/** The modules this runner imports (not run as scripts of their own), below bench/. */
+const IMPORTED = new Set(['bench.js', 'rest.js', 'json.js', 'workers/bench.js']);
 
 const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -329,7 +329,8 @@ function otherScripts() {
   const out = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.isFile() && entry.name.endsWith('.js') && !IMPORTED.has(entry.name)) out.push(path.join('bench', entry.name));
-    if (entry.isDirectory() && existsSync(path.join(dir, entry.name, 'bench.js'))) out.push(path.join('bench', entry.name, 'bench.js'));
+    const inDir = `${entry.name}/bench.js`;
+    if (entry.isDirectory() && existsSync(path.join(dir, inDir)) && !IMPORTED.has(inDir)) out.push(path.join('bench', inDir));
   }
   return out;
 }
@@ -373,6 +374,7 @@ async function main() {
     jsonSection();
     await coldSection(emu, tmp, ids.flowIds[0]);
     await breakdownSection(emu, ids.flowIds[0], ids.dropFlow);
+    summary.push(...await (await import('./workers/bench.js')).workersBench(log)); // bench/workers: the Workers side by side
   } finally {
     await emu?.stop();
     rmSync(tmp, { recursive: true, force: true });

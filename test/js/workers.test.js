@@ -1,0 +1,254 @@
+// Both Workers (workers/js and workers/go) in Cloudflare's workerd, against
+// the emulator on 127.0.0.1: the same requests, the same answers. Each is
+// built as a user builds it (esbuild, workerd/worker conditions, the wasm
+// as its own module), wrapped in a probe that adds GET /__globals (the
+// names the Worker added to globalThis) and served by `workerd serve`.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { init, API, Token } from 'flowthings-wasm';
+import { startEmulator } from './helpers/emulator.js';
+import { SECRET, assertNoLeak } from './helpers/leak.js';
+import { buildJsWorker, buildGoWorker, startWorkerd, repoRoot, CURRENT_DATE, OLD_DATE } from '../../workers/harness.js';
+
+// The token of the leak scan (with the characters escaping gets wrong), so
+// that a leak in any encoding is found.
+const TOKEN = SECRET;
+const DEVICE_SECRET = 'device-shared-secret';
+const MAX_BYTES = 2048;
+
+const WORKERS = {
+  js: { entry: path.join(repoRoot, 'workers', 'js', 'worker.js'), build: buildJsWorker },
+  go: { entry: path.join(repoRoot, 'workers', 'go', 'worker.mjs'), build: buildGoWorker },
+};
+
+/** Builds a Worker wrapped in the globals probe: the probe's first import
+ * records globalThis's names before the Worker's modules run. */
+async function buildProbe(kind, dir) {
+  await mkdir(dir, { recursive: true });
+  const baseline = path.join(dir, 'baseline.mjs');
+  await writeFile(baseline, 'export const names = new Set(Reflect.ownKeys(globalThis).map(String));\n');
+  const entry = path.join(dir, 'probe.mjs');
+  await writeFile(entry, `import { names } from ${JSON.stringify(baseline)};
+import worker from ${JSON.stringify(WORKERS[kind].entry)};
+export default {
+  fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === '/__globals') {
+      return new Response(JSON.stringify(Reflect.ownKeys(globalThis).map(String).filter((n) => !names.has(n))));
+    }
+    return worker.fetch(request, env, ctx);
+  },
+};
+`);
+  return WORKERS[kind].build(dir, { entry });
+}
+
+let emu;
+let api;
+let tmp;
+const seen = []; // every answer's text, checked for the token at the end
+const served = []; // every workerd started: their logs are checked too
+
+/** startWorkerd, keeping the instance for the final leak scan of its log. */
+async function serve(options) {
+  const worker = await startWorkerd(options);
+  served.push(worker);
+  return worker;
+}
+
+before(async () => {
+  emu = await startEmulator(['-token', TOKEN, '-latency', '20ms']); // so that concurrent requests overlap in the Worker
+  await init();
+  api = new API(new Token(emu.account, emu.token), { host: emu.host, secure: false });
+  tmp = await mkdtemp(path.join(tmpdir(), 'flowthings-workers-'));
+});
+
+after(async () => {
+  await emu?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+function bindings(overrides = {}) {
+  return {
+    FLOWTHINGS_ACCOUNT: emu.account, FLOWTHINGS_TOKEN: emu.token, FLOWTHINGS_HOST: `http://${emu.host}`,
+    DEVICE_SECRET, INGEST_MAX_BYTES: String(MAX_BYTES), ...overrides,
+  };
+}
+
+/** Sends one request to a Worker and returns { status, headers, body }. */
+async function send(worker, method, url, { body, headers = {} } = {}) {
+  const res = await fetch(worker.url + url, { method, body, headers, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) });
+  const text = await res.text();
+  seen.push(`${res.status} ${JSON.stringify([...res.headers])} ${text}`);
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+
+for (const kind of Object.keys(WORKERS)) {
+  describe(`${kind} Worker in workerd`, { timeout: 300_000 }, () => {
+    let worker;
+    let dir;
+    let modules;
+    const flowPath = `/dev/edge-${kind}`; // the emulator's account is dev
+    const ingest = (worker, body, headers = { 'x-device-secret': DEVICE_SECRET }) => send(worker, 'POST', `/ingest${flowPath}`, { body, headers });
+    before(async () => {
+      assert.equal(emu.account, 'dev');
+      await api.flow.create({ path: flowPath });
+      dir = path.join(tmp, kind);
+      modules = await buildProbe(kind, dir);
+      worker = await serve({ dir, modules, bindings: bindings() });
+    });
+    after(async () => { await worker?.stop(); });
+
+    test('ingests one drop and a batch, and latest reads them back', async () => {
+      const one = await ingest(worker, JSON.stringify({ temp: 21, unit: 'C' }));
+      assert.equal(one.status, 201, one.text);
+      assert.equal(one.json.ids.length, 1);
+      const batch = await ingest(worker, JSON.stringify([{ temp: 35 }, { temp: 40, hot: true }, { temp: 5 }]));
+      assert.equal(batch.status, 201, batch.text);
+      assert.equal(batch.json.ids.length, 3);
+      assert.equal(new Set([...one.json.ids, ...batch.json.ids]).size, 4);
+
+      const latest = await send(worker, 'GET', `/flows${flowPath}/latest?limit=4`);
+      assert.equal(latest.status, 200, latest.text);
+      assert.deepEqual(latest.json.drops.map((d) => d.id).sort(), [...one.json.ids, ...batch.json.ids].sort());
+      assert.ok(latest.json.drops.every((d) => typeof d.elems.temp === 'number'), 'plain elems');
+    });
+
+    test('latest with a filter parsed at the edge', async () => {
+      const hot = await send(worker, 'GET', `/flows${flowPath}/latest?filter=${encodeURIComponent('elems.temp > 30')}`);
+      assert.equal(hot.status, 200, hot.text);
+      assert.deepEqual(hot.json.drops.map((d) => d.elems.temp).sort(), [35, 40]);
+
+      const bad = await send(worker, 'GET', `/flows${flowPath}/latest?filter=${encodeURIComponent('elems.temp >> 30')}`);
+      assert.equal(bad.status, 400, bad.text);
+      assert.equal(bad.json.error.code, 'filter');
+      assert.equal(bad.json.error.position, 'elems.temp >'.length);
+      const limit = await send(worker, 'GET', `/flows${flowPath}/latest?limit=0`);
+      assert.equal(limit.status, 400);
+      assert.equal(limit.json.error.code, 'limit');
+    });
+
+    test('bad input is refused with a JSON error', async () => {
+      const cases = [
+        ['not JSON', () => ingest(worker, '{"temp":'), 400, 'json'],
+        ['an empty array', () => ingest(worker, '[]'), 400, 'shape'],
+        ['an array of numbers', () => ingest(worker, '[1, 2]'), 400, 'shape'],
+        ['a string', () => ingest(worker, '"temp"'), 400, 'shape'],
+        ['no device secret', () => ingest(worker, '{"temp":1}', {}), 401, 'unauthorized'],
+        ['a wrong device secret', () => ingest(worker, '{"temp":1}', { 'x-device-secret': `${DEVICE_SECRET}x` }), 401, 'unauthorized'],
+        ['too large', () => ingest(worker, JSON.stringify({ pad: 'x'.repeat(MAX_BYTES) })), 413, 'tooLarge'],
+        ['too large, streamed without a length', () => ingest(worker, new Blob([JSON.stringify({ pad: 'x'.repeat(MAX_BYTES) })]).stream(), { 'x-device-secret': DEVICE_SECRET }), 413, 'tooLarge'],
+        ['an unknown flow', () => send(worker, 'GET', `/flows/${emu.account}/no-such-flow/latest`), 404, 'notFound'],
+        ['a flow outside the prefix', () => send(worker, 'GET', '/flows/someone-else/x/latest'), 403, 'path'],
+        ['an empty segment', () => send(worker, 'GET', `/flows/${emu.account}/a%2F%2Fb/latest`), 400, 'path'],
+        ['an unknown route', () => send(worker, 'GET', '/'), 404, 'route'],
+        ['a wrong method', () => send(worker, 'GET', `/ingest${flowPath}`), 405, 'method'],
+      ];
+      for (const [name, request, status, code] of cases) {
+        const res = await request();
+        assert.equal(res.status, status, `${name}: ${res.text}`);
+        assert.equal(res.json?.error?.code, code, name);
+        assert.equal(typeof res.json.error.message, 'string', name);
+        assert.match(res.headers.get('content-type'), /^application\/json/, name);
+      }
+    });
+
+    test('40 concurrent requests are all answered', async () => {
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2
+        ? ingest(worker, JSON.stringify({ n: i }))
+        : send(worker, 'GET', `/flows${flowPath}/latest?limit=3`))));
+      assert.deepEqual(answers.map((a) => a.status), Array.from({ length: 40 }, (_, i) => (i % 2 ? 201 : 200)));
+    });
+
+    test('nothing leaks onto globalThis', async () => {
+      const res = await send(worker, 'GET', '/__globals');
+      assert.deepEqual(JSON.parse(res.text), []);
+    });
+
+    test('the platform down is a 502 with a JSON body', async () => {
+      const host = 'http://127.0.0.1:1'; // tcpmux's port: nothing listens there
+      const down = await serve({ dir, configName: 'down.capnp', modules, bindings: bindings({ FLOWTHINGS_HOST: host }) });
+      try {
+        for (const res of [await ingest(down, '{"temp":1}'), await send(down, 'GET', `/flows${flowPath}/latest`)]) {
+          assert.equal(res.status, 502, res.text);
+          assert.equal(res.json.error.code, 'transport');
+        }
+      } finally {
+        await down.stop();
+      }
+    });
+  });
+}
+
+describe('the Go Worker bounds the requests in flight', { timeout: 300_000 }, () => {
+  test('over MAX_IN_FLIGHT it answers 503 with Retry-After, never fails', async () => {
+    const slow = await startEmulator(['-token', TOKEN, '-latency', '300ms']);
+    const dir = path.join(tmp, 'go-bounded');
+    const worker = await serve({ dir, modules: await buildGoWorker(dir), bindings: bindings({ FLOWTHINGS_HOST: `http://${slow.host}`, MAX_IN_FLIGHT: '4' }) });
+    try {
+      const answers = await Promise.all(Array.from({ length: 40 }, () => send(worker, 'GET', `/flows/${slow.account}/none/latest`)));
+      const statuses = answers.map((a) => a.status);
+      assert.ok(statuses.every((s) => s === 404 || s === 503), statuses.join(' '));
+      assert.ok(statuses.filter((s) => s === 404).length >= 4, 'the first four are served');
+      const refused = answers.filter((a) => a.status === 503);
+      assert.ok(refused.length > 0, 'some are refused');
+      for (const a of refused) {
+        assert.equal(a.headers.get('retry-after'), '1');
+        assert.equal(a.json.error.code, 'overloaded');
+      }
+      const after = await send(worker, 'GET', `/flows/${slow.account}/none/latest`);
+      assert.equal(after.status, 404, 'it serves again once the burst is over');
+    } finally {
+      await worker.stop();
+      await slow.stop();
+    }
+  });
+});
+
+// The JS Worker starts the wasm module at its top level (Workers forbid
+// random values there and stand the clocks at 0); before 2025-05-05
+// (without enable_weak_ref) a Worker also has no FinalizationRegistry.
+describe('start-up with a current and an old compatibility date', { timeout: 300_000 }, () => {
+  for (const kind of Object.keys(WORKERS)) {
+    for (const date of [CURRENT_DATE, OLD_DATE]) {
+      test(`${kind} Worker, compatibility date ${date}`, async () => {
+        const dir = path.join(tmp, `${kind}-${date}`);
+        const worker = await serve({ dir, modules: await WORKERS[kind].build(dir), compatibilityDate: date, bindings: bindings() });
+        try {
+          const res = await send(worker, 'GET', `/flows/${emu.account}/edge-${kind}/latest?limit=1`);
+          assert.equal(res.status, 200, res.text);
+        } finally {
+          await worker.stop();
+        }
+      });
+    }
+  }
+});
+
+describe('jsfetch in workerd', { timeout: 300_000 }, () => {
+  test('a WebSocket session: POST /session through the Transport, the socket through the Dialer, a pushed drop', async () => {
+    const dir = path.join(tmp, 'jsfetch');
+    const modules = await buildGoWorker(dir, { pkg: './jsfetch/internal/workerdcheck' });
+    const flow = `/${emu.account}/ws-check`;
+    await api.flow.create({ path: flow });
+    const worker = await serve({ dir, modules, bindings: { FLOWTHINGS_ACCOUNT: emu.account, FLOWTHINGS_TOKEN: emu.token, FLOWTHINGS_HOST: emu.host } });
+    try {
+      const res = await send(worker, 'GET', `/check?flow=${encodeURIComponent(flow)}`);
+      assert.equal(res.status, 200, `${res.text}\n${worker.log()}`);
+      assert.match(res.json.created, /^d/);
+      assert.equal(res.json.pushed, res.json.created);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+test('no answer carries the token', () => {
+  assert.ok(seen.length > 50, `answers checked: ${seen.length}`);
+  assertNoLeak(...seen, ...served.map((w) => w.log()));
+});
