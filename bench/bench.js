@@ -1,24 +1,31 @@
 // The size and speed bench of flowthings-wasm (`npm run bench`, i.e.
-// `node bench/bench.js`; needs Go, and dist/ built by `./build.sh wasm`).
+// `node bench/bench.js`; needs Go, dist/ built by `./build.sh wasm`, and,
+// for the browser section, Debian's Chromium at /usr/bin/chromium).
 //
 //  1. Size of dist/flowthings.wasm: raw, gzip -9 (zlib level 9), brotli
 //     (quality 11), and the bytes over a "hello" module serving JavaScript
 //     the same way (bench/hello) built in this run. Limits as CI's
 //     (build.sh): 3,100,000 bytes raw, 860,000 gzip. Over a limit → exit
 //     status 1.
-//  2. Speed against one emulator, side by side with a plain-JS client
-//     sending byte-identical requests (same URLs, same headers; checked on
-//     the wire) with fetch + JSON.parse: 2,000 sequential flow.read (over 20
-//     flows, so the SDK reuses the requests it built; and, as (a′), over 300
-//     flows, so that the module builds every one), the same with 32 in
-//     flight, and one find of 1,000 drops. Target: SDK ≤ 1.3× plain.
-//  3. Node cold start in fresh processes: `await init()` + the first request
+//  2. REST speed against one emulator, in Node and then in Chromium, side by
+//     side with a plain-JS client sending byte-identical requests (checked
+//     on the wire) with fetch + JSON.parse (bench/rest.js): 2,000 sequential
+//     flow.read (≤ 1.2×; and, for information, over 300 flows, so that the
+//     module builds every request), 2,000 with 32 in flight (≤ 1.2×), one
+//     find of 1,000 drops (≤ 1.1×), 1,000 sequential drop creates (≤ 1.2×).
+//  3. Exact JSON (bench/json.js): js/json.js parse() against JSON.parse on
+//     everyday answers (≤ 1.05×), and what a 64-bit integer costs.
+//  4. Node cold start in fresh processes: `await init()` + the first request
 //     vs instantiating an empty Go wasm module (bench/empty). Target ≤ 2.5×.
-//  4. Where the SDK's time goes per request (build, fetch, JSON.parse,
-//     decodeHead), measured in the same run.
+//  5. Where the SDK's time goes per request, measured in the same run.
+//  6. Every other bench script: bench/*.js and bench/*/bench.js other than
+//     this runner and the modules it imports, each run as `node <script>`
+//     with its output passed through; a script that fails is reported.
 //
-// A missed speed target prints MISSED and still exits 0.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// BENCH_ROUNDS (default 5) sets the rounds of each REST comparison. A
+// missed speed target prints MISSED and still exits 0.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,22 +36,18 @@ import { init, API, Token } from '../js/node.js';
 import { build, decodeHead, release } from '../js/bridge.js'; // internals, for the breakdown only
 import { Client } from '../js/api.js';
 import { buildEmpty, coldStart, goWasmBuild, COLD_TARGET } from './cold/run.mjs';
+import { wsBench } from './ws.js';
+import { captureRequest, DROPS, formatResult, OK_ENVELOPE, plainCall, restBench, setup } from './rest.js';
+import { jsonBench } from './json.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const LIMIT_RAW = 3_100_000; // build.sh WASM_MAX_RAW
 const LIMIT_GZIP = 860_000; // build.sh WASM_MAX_GZIP
 const AIM_GZIP = 830_000;
-const SPEED_TARGET = 1.3;
-const READS = 2000;
-const IN_FLIGHT = 32;
-const FLOWS = 20; // reads cycle through this many flows
-// (a′) reads cycle through more flows than a Client keeps built requests
-// for (128, js/api.js), so that every SDK read has the module build it.
-const FLOWS_UNKEPT = 300;
-const DROPS = 1000;
-const ROUNDS = 5;
-const FINDS = 30;
 const COLD_RUNS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** The modules this runner imports (not run as scripts of their own), below bench/. */
+const IMPORTED = new Set(['bench.js', 'rest.js', 'json.js', 'workers/bench.js']);
 
 const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -57,6 +60,13 @@ const median = (xs) => {
 };
 const log = (s = '') => console.log(s);
 const summary = []; // [what, value, target, verdict]
+
+async function timed(fn) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
 
 // ---------------------------------------------------------------- 1. size
 
@@ -96,128 +106,129 @@ async function sizeSection(tmp) {
   return rawOk && gzOk;
 }
 
-// ---------------------------------------------------------------- 2. speed
+// ---------------------------------------------------------------- 2. REST speed
 
-const OK_ENVELOPE = '{"head":{"status":200,"ok":true,"messages":[],"errors":[],"references":{}},"body":{}}';
-
-/** The request the SDK sends for fn(api), captured by a transport that
- * answers without any I/O. */
-async function sdkRequest(options, fn) {
-  let captured;
-  const api = new API(new Token(options.account, options.token), {
-    host: options.host, secure: false,
-    transport: async (req) => { captured ??= req; return { status: 200, headers: {}, body: OK_ENVELOPE }; },
-  });
-  await fn(api);
-  const { method, url, headers, body } = captured;
-  return { method, url, headers, body: body ?? undefined };
-}
-
-/** The plain client: fetch, then JSON.parse; the envelope's body or a throw. */
-async function plainCall(req) {
-  const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
-  const env = JSON.parse(await res.text());
-  if (res.status >= 400 || env?.head?.ok === false) throw new Error(`${req.method} ${req.url}: status ${res.status}`);
-  return env.body ?? {};
-}
+/** The request the SDK sends for fn(api) (bench/rest.js). */
+const sdkRequest = (emu, fn) => captureRequest({ API, Token }, emu, fn);
 
 /** Checks on the wire that the SDK (with its default fetch) and the plain
- * client send byte-identical request heads. */
-async function wireCheck(emu, flowId) {
-  const heads = [];
+ * client send byte-identical requests: a read, a find, a create. */
+async function wireCheck(emu, ids) {
+  const seen = [];
   const server = createServer((req, res) => {
     const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-    heads.push(lines.join('\r\n'));
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(OK_ENVELOPE);
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      seen.push(`${lines.join('\r\n')}\r\n\r\n${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(OK_ENVELOPE);
+    });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const host = `127.0.0.1:${server.address().port}`;
     const opts = { account: emu.account, token: emu.token, host };
     const sdk = new API(new Token(emu.account, emu.token), { host, secure: false });
-    await sdk.flow.read(flowId);
-    await plainCall(await sdkRequest(opts, (api) => api.flow.read(flowId)));
-    await sdk.drop(flowId).find({ limit: DROPS });
-    await plainCall(await sdkRequest(opts, (api) => api.drop(flowId).find({ limit: DROPS })));
+    const calls = [
+      (api) => api.flow.read(ids.flowIds[0]),
+      (api) => api.drop(ids.dropFlow).find({ limit: DROPS }),
+      (api) => api.drop(ids.createFlow).create({ elems: { seq: 1 } }),
+    ];
+    for (const call of calls) {
+      await call(sdk);
+      await plainCall(await sdkRequest(opts, call));
+    }
   } finally {
     server.closeAllConnections?.();
     await new Promise((resolve) => server.close(resolve));
   }
-  return heads.length === 4 && heads[0] === heads[1] && heads[2] === heads[3] ? null : heads;
+  const pairs = [[seen[0], seen[1]], [seen[2], seen[3]], [seen[4], seen[5]]];
+  return seen.length === 6 && pairs.every(([a, b]) => a === b) ? null : seen;
 }
 
-async function inFlight(n, total, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < total) await fn(next++);
-  }));
+function summarize(where, results) {
+  for (const r of results) {
+    const what = `${where}: ${r.key} ${r.name}`;
+    const cpu = Number.isFinite(r.cpuRatio) ? ` (CPU ${r.cpuRatio.toFixed(2)}×)` : '';
+    const value = `SDK ${fmtMs(r.sdk)} ms / plain ${fmtMs(r.plain)} ms = ${r.ratio.toFixed(2)}×${cpu}`;
+    summary.push(r.target === null ? [what, value, '', 'info'] : [what, value, `≤ ${r.target}×`, r.ratio <= r.target ? 'PASS' : 'MISSED']);
+  }
 }
 
-async function timed(fn) {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
-
-function verdict(ratio, target) {
-  return ratio <= target ? 'PASS' : `MISSED (${ratio.toFixed(2)}× > ${target}×)`;
-}
-
-async function speedSection(emu, api, flowIds, dropFlow, manyIds) {
+async function nodeSpeedSection(emu, ids) {
   log('');
-  log('== speed against one emulator: SDK vs plain fetch + JSON.parse (byte-identical requests)');
-  const opts = { account: emu.account, token: emu.token, host: emu.host };
-  const readReqs = await Promise.all(flowIds.map((id) => sdkRequest(opts, (a) => a.flow.read(id))));
-  const manyReqs = await Promise.all(manyIds.map((id) => sdkRequest(opts, (a) => a.flow.read(id))));
-  const findReq = await sdkRequest(opts, (a) => a.drop(dropFlow).find({ limit: DROPS }));
-  const mismatch = await wireCheck(emu, flowIds[0]);
-  log(`  request heads on the wire identical (SDK default fetch vs plain): ${mismatch ? 'NO' : 'yes'}`);
+  log(`== REST speed in Node ${process.version}: SDK vs plain fetch + JSON.parse (byte-identical requests), median of ${ROUNDS} interleaved rounds`);
+  const mismatch = await wireCheck(emu, ids);
+  log(`  requests on the wire identical (SDK default fetch vs plain): ${mismatch ? 'NO' : 'yes'}`);
   if (mismatch) log(mismatch.map((h) => `    ${h.replaceAll('\r\n', '\n    ')}`).join('\n    --\n'));
-
-  const clients = {
-    plain: { read: (i) => plainCall(readReqs[i % FLOWS]), readMany: (i) => plainCall(manyReqs[i % FLOWS_UNKEPT]), find: () => plainCall(findReq) },
-    sdk: { read: (i) => api.flow.read(flowIds[i % FLOWS]), readMany: (i) => api.flow.read(manyIds[i % FLOWS_UNKEPT]), find: () => api.drop(dropFlow).find({ limit: DROPS }) },
-  };
-  // Same answers (sanity).
-  const [pr, sr] = [await clients.plain.read(3), await clients.sdk.read(3)];
-  const [pf, sf] = [await clients.plain.find(), await clients.sdk.find()];
-  if (JSON.stringify(pr) !== JSON.stringify(sr) || JSON.stringify(pf) !== JSON.stringify(sf) || sf.length !== DROPS) {
-    throw new Error(`the SDK and the plain client disagree (find: ${sf.length} vs ${pf.length} drops)`);
-  }
-
-  const seq = (c, n) => async () => { for (let i = 0; i < n; i++) await c.read(i); };
-  const par = (c, n) => () => inFlight(IN_FLIGHT, n, (i) => c.read(i));
-  // Warm up both: JIT, the connection pool, the module.
-  for (const c of [clients.plain, clients.sdk]) {
-    await seq(c, 300)();
-    await par(c, 300)();
-    for (let i = 0; i < 3; i++) await c.find();
-  }
-
-  const results = [];
-  const compare = async (name, run, rounds) => {
-    const t = { plain: [], sdk: [] };
-    for (let r = 0; r < rounds; r++) {
-      for (const who of r % 2 ? ['sdk', 'plain'] : ['plain', 'sdk']) t[who].push(await timed(run(clients[who])));
-    }
-    const plain = median(t.plain);
-    const sdk = median(t.sdk);
-    const ratio = sdk / plain;
-    results.push({ name, plain, sdk, ratio, t });
-    log(`  ${name.padEnd(34)} plain ${fmtMs(plain).padStart(7)} ms   SDK ${fmtMs(sdk).padStart(7)} ms   SDK/plain ${ratio.toFixed(2)}×  ${verdict(ratio, SPEED_TARGET)}`);
-    log(`  ${''.padEnd(34)} (runs plain ${t.plain.map(fmtMs).join(', ')}; SDK ${t.sdk.map(fmtMs).join(', ')})`);
-    summary.push([name, `SDK ${fmtMs(sdk)} ms / plain ${fmtMs(plain)} ms = ${ratio.toFixed(2)}×`, `≤ ${SPEED_TARGET}×`, ratio <= SPEED_TARGET ? 'PASS' : 'MISSED']);
-  };
-  await compare(`(a) ${fmtInt(READS)} sequential flow.read`, (c) => seq(c, READS), ROUNDS);
-  await compare(`(a′) the same over ${FLOWS_UNKEPT} flows (each read built anew)`, (c) => async () => { for (let i = 0; i < READS; i++) await c.readMany(i); }, ROUNDS);
-  await compare(`(b) ${fmtInt(READS)} flow.read, ${IN_FLIGHT} in flight`, (c) => par(c, READS), ROUNDS);
-  await compare(`(c) find of ${fmtInt(DROPS)} drops (median of ${FINDS})`, (c) => c.find, FINDS);
-  return results;
+  const results = await restBench({ API, Token }, emu, ids, { rounds: ROUNDS, log: (r) => log(formatResult(r)) });
+  summarize('Node', results);
 }
 
-// ---------------------------------------------------------------- 3. cold start
+/** The REST comparisons in Chromium: a page from a local static server
+ * imports js/browser.js and bench/rest.js and runs them against the same
+ * emulator (which allows any origin). */
+async function browserSpeedSection(emu, ids) {
+  log('');
+  log('== REST speed in Chromium: the same comparisons in a page');
+  const CHROMIUM = '/usr/bin/chromium';
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    chromium = null;
+  }
+  if (!chromium || !existsSync(CHROMIUM)) {
+    const why = chromium ? `${CHROMIUM} is missing (apt-get install -y chromium)` : 'playwright-core is not installed (npm ci)';
+    log(`  NOT RUN: ${why}`);
+    summary.push(['Chromium REST speed', 'not run', '', why]);
+    return;
+  }
+  const { startStaticServer } = await import('../test/js/helpers/static-server.js');
+  const server = await startStaticServer({
+    root,
+    prefixes: ['/js/', '/dist/', '/bench/'],
+    routes: { '/': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>') },
+  });
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'flowthings-bench-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    const page = context.pages()[0] ?? await context.newPage();
+    page.setDefaultTimeout(30 * 60_000);
+    await page.goto(server.url('/'));
+    log(`  ${await page.evaluate(() => navigator.userAgent)}`);
+    await page.exposeFunction('benchLog', (line) => log(line));
+    const results = await page.evaluate(async ({ emu, ids, rounds }) => {
+      const sdk = await import('/js/browser.js');
+      const { restBench, formatResult } = await import('/bench/rest.js');
+      await sdk.init();
+      return restBench(sdk, emu, ids, { rounds, log: (r) => window.benchLog(formatResult(r)) });
+    }, { emu: { host: emu.host, account: emu.account, token: emu.token }, ids, rounds: ROUNDS });
+    summarize('Chromium', results);
+  } catch (err) {
+    log(`  FAILED: ${err.message.split('\n')[0]}`);
+    summary.push(['Chromium REST speed', 'failed', '', err.message.split('\n')[0].slice(0, 80)]);
+  } finally {
+    await context?.close();
+    await server.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- 3. exact JSON
+
+function jsonSection() {
+  log('');
+  log('== exact JSON: js/json.js parse() vs JSON.parse (everyday answers take JSON.parse after one scan)');
+  for (const r of jsonBench({ log })) {
+    const value = `parse ${r.parseUs.toFixed(1)} µs / JSON.parse ${r.jsonParseUs.toFixed(1)} µs = ${r.ratio.toFixed(3)}×`;
+    summary.push(r.target === null ? [`JSON: ${r.name}`, value, '', 'info'] : [`JSON: ${r.name}`, value, `≤ ${r.target}×`, r.ratio <= r.target ? 'PASS' : 'MISSED']);
+  }
+}
+
+// ---------------------------------------------------------------- 4. cold start
 
 async function coldSection(emu, tmp, flowId) {
   log('');
@@ -228,7 +239,7 @@ async function coldSection(emu, tmp, flowId) {
   summary.push(['cold start: init() + first request', `${fmtMs(sdkMs)} ms vs empty Go wasm ${fmtMs(emptyMs)} ms = ${ratio.toFixed(2)}×`, `≤ ${COLD_TARGET}×`, ratio <= COLD_TARGET ? 'PASS' : 'MISSED']);
 }
 
-// ---------------------------------------------------------------- 4. breakdown
+// ---------------------------------------------------------------- 5. breakdown
 
 async function breakdownSection(emu, flowId, dropFlow) {
   log('');
@@ -310,6 +321,34 @@ async function breakdownSection(emu, flowId, dropFlow) {
   }
 }
 
+// ---------------------------------------------------------------- 6. other bench scripts
+
+/** The bench scripts other helpers add: bench/NAME.js and bench/DIR/bench.js,
+ * but this runner and the modules it imports. */
+function otherScripts() {
+  const dir = path.join(root, 'bench');
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.isFile() && entry.name.endsWith('.js') && !IMPORTED.has(entry.name)) out.push(path.join('bench', entry.name));
+    const inDir = `${entry.name}/bench.js`;
+    if (entry.isDirectory() && existsSync(path.join(dir, inDir)) && !IMPORTED.has(inDir)) out.push(path.join('bench', inDir));
+  }
+  return out;
+}
+
+async function otherScriptsSection() {
+  for (const script of otherScripts()) {
+    log('');
+    log(`== ${script}`);
+    const code = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [script], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+      child.on('close', (c, signal) => resolve(signal ?? c));
+      child.on('error', (err) => resolve(err.message));
+    });
+    summary.push([script, code === 0 ? 'ran' : `exited with ${code}`, '', code === 0 ? 'see above' : 'FAILED']);
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 function environment(when) {
@@ -330,23 +369,19 @@ async function main() {
     sizeOk = await sizeSection(tmp);
     emu = await startEmulator();
     await init();
-    const api = new API(new Token(emu.account, emu.token), { host: emu.host, secure: false });
-    const flowIds = [];
-    for (let i = 0; i < FLOWS; i++) flowIds.push((await api.flow.create({ path: `/dev/bench/read${i}`, description: `bench flow ${i}` })).id);
-    const manyIds = [];
-    for (let i = 0; i < FLOWS_UNKEPT; i++) manyIds.push((await api.flow.create({ path: `/dev/bench/many${i}`, description: `bench flow ${i}` })).id);
-    const dropFlow = (await api.flow.create({ path: '/dev/bench/drops', capacity: DROPS })).id;
-    await inFlight(IN_FLIGHT, DROPS, (i) => api.drop(dropFlow).create({
-      elems: { seq: i, temp: 15 + (i % 20), town: ['Brooklyn', 'Queens', 'Bronx'][i % 3], note: `reading number ${i}`, ok: i % 7 !== 0 },
-    }));
-    await speedSection(emu, api, flowIds, dropFlow, manyIds);
-    await coldSection(emu, tmp, flowIds[0]);
-    await breakdownSection(emu, flowIds[0], dropFlow);
+    const ids = await setup({ API, Token }, emu, `bench-${Date.now()}`);
+    await nodeSpeedSection(emu, ids);
+    await browserSpeedSection(emu, ids);
+    jsonSection();
+    await coldSection(emu, tmp, ids.flowIds[0]);
+    await breakdownSection(emu, ids.flowIds[0], ids.dropFlow);
     summary.push(...await (await import('./workers/bench.js')).workersBench(log)); // bench/workers: the Workers side by side
+    await wsBench({ log, summary }); // bench/ws.js: WebSocket fan-in and memory
   } finally {
     await emu?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
+  await otherScriptsSection();
 
   log('');
   environment('end');

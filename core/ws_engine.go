@@ -1,9 +1,7 @@
 package core
 
 import (
-	"errors"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 )
 
@@ -18,44 +16,61 @@ import (
 //
 // Lifecycle:
 //
-//	Connect    → OpenSession          (driver: POST /session, dial SocketURL)
-//	Opened     → SetTimer(heartbeat), subscribe frames, queued calls
+//	Connect    → OpenSession, SetTimer(handshake)  (driver: POST /session, dial SocketURL)
+//	Opened     → heartbeat and stability timers, subscribe frames, queued calls
 //	Closed     → pending calls fail with *ConnectionLostError; then a
 //	             reconnect timer, or Stopped
-//	TimerFired → heartbeat frame, or the next OpenSession
+//	TimerFired → heartbeat (and liveness probe), the next OpenSession, a
+//	             timed-out handshake, retries of subscribes and finds
 //	Close      → CloseSocket, everything fails with ErrWebSocketClosed, Stopped
 //
 // Calls made while the socket is not open (before the first Opened, or while
 // reconnecting) are queued and sent, in order, once it opens; they fail when
-// the engine stops, or go away when the driver calls Cancel. Calls already
-// sent when the socket is lost fail with *ConnectionLostError: the engine
-// never resends a request whose effect is unknown.
+// the engine stops, or go away when the driver calls Cancel. CRUD calls
+// already sent when the socket is lost fail with *ConnectionLostError: the
+// engine never resends a request whose effect is unknown. Subscribing is
+// idempotent, so a Subscribe call outlives a lost socket and completes on
+// the next one.
+//
+// Subscriptions with backfill (see Subscribe) deliver every drop created in
+// their flow after they started exactly once, in creation order, across
+// reconnects: the engine asks its driver for REST finds (Find actions) and
+// takes their results (FindDone).
 type WSEngine struct {
 	cfg  Config
 	opts WSOptions
 
 	state    WSState
 	opened   bool // the socket has been open at least once
-	attempts int  // consecutive failed reconnect attempts
+	attempts int  // consecutive failed connection attempts (a socket that did not stay open counts)
 	armed    [wsTimerCount]bool
 	stopErr  error
 
+	heard   bool // a frame arrived since the last heartbeat
+	probing bool // a liveness probe is out, and nothing was heard since
+
 	lastMsgID uint64
 	lastCall  WSCallID
+	lastFind  WSFindID
 
 	pending   map[string]*wsPending  // by msgId: sent or queued requests
 	queue     []string               // msgIds of queued requests, in call order
 	byCall    map[WSCallID]wsCallRef // calls that have not settled
-	cancelled map[string]bool        // msgIds whose late reply is dropped silently
 	resources map[string]*wsResource // by flow id or path
+	subs      map[WSHandlerID]*wsSub // every subscription, by its handler
 }
 
 // WSOptions tune a WSEngine and the WebSocket driver. The zero value is
-// usable: 30 s heartbeats, no automatic reconnect.
+// usable: 30 s heartbeats, a 30 s handshake bound, no automatic reconnect.
 type WSOptions struct {
 	// Heartbeat is the interval of {"type":"heartbeat"} frames while the
-	// socket is open. 0 means 30 s; a negative value disables heartbeats.
+	// socket is open. 0 means 30 s; a negative value disables heartbeats,
+	// and with them the detection of a silent server.
 	Heartbeat Duration
+	// Timeout bounds each connection attempt, from the session request to
+	// the open socket (the engine's handshake timer), and each find the
+	// driver performs for backfill. 0 means 30 s; a negative value, none.
+	Timeout Duration
 
 	// Reconnect enables automatic reconnection once a socket that was open
 	// is lost: the engine waits a backoff, opens a new session and
@@ -63,20 +78,36 @@ type WSOptions struct {
 	// connection is never retried.
 	Reconnect bool
 	// BackoffMin and BackoffMax bound the exponential backoff between
-	// reconnect attempts: attempt n waits min(BackoffMax, BackoffMin·2ⁿ⁻¹),
-	// jittered to between half and all of it. Defaults 1 s and 30 s.
+	// connection attempts: attempt n waits min(BackoffMax, BackoffMin·2ⁿ⁻¹),
+	// jittered to between half and all of it. Retries of subscribes and
+	// finds wait the same way. Defaults 1 s and 30 s.
 	BackoffMin, BackoffMax Duration
+	// StableAfter is how long a socket must stay open before the engine
+	// counts the connection as good again: a socket that opens and drops
+	// sooner is a failed attempt, so the backoff keeps growing. 0 means 10 s.
+	StableAfter Duration
 	// MaxAttempts stops the engine after that many consecutive failed
-	// reconnect attempts. 0 means no limit.
+	// connection attempts. 0 means no limit.
 	MaxAttempts int
+
+	// BackfillPage is the "limit" of each find of backfill. 0 means 500.
+	BackfillPage int
+	// BackfillAttempts is how many times in a row a subscription's find may
+	// fail before the engine gives up: a subscription back-filling reports
+	// a *GapError and goes on with what is pushed; a Subscribe still
+	// waiting for its start fails. 0 means 10.
+	BackfillAttempts int
+
 	// Rand returns the jitter, a number in [0, 1). nil uses math/rand/v2;
 	// tests inject a fixed source.
 	Rand func() float64
 
 	// OnError, used by the WebSocket driver only, receives the errors that
 	// belong to no call: ignored malformed frames (*WSFrameError), a lost
-	// connection that is being re-established (*ConnectionLostError). It
-	// runs on the goroutine that runs subscription handlers.
+	// connection that is being re-established (*ConnectionLostError),
+	// transient failures of subscribes and finds that are retried, and
+	// every *GapError. It runs on the goroutine that runs subscription
+	// handlers.
 	OnError func(error)
 }
 
@@ -107,41 +138,75 @@ func (s WSState) String() string {
 	return "WSState(" + strconv.Itoa(int(s)) + ")"
 }
 
+// Connection states as users see them (Status).
+const (
+	WSStatusConnecting   = "connecting"   // the first connection is being made
+	WSStatusOpen         = "open"         // the socket is open
+	WSStatusReconnecting = "reconnecting" // lost; waiting for, or making, a new connection
+	WSStatusClosed       = "closed"       // stopped for good
+)
+
+// Status is the engine's state as users see it: one of the WSStatus
+// constants. Drivers report it after every event.
+func (e *WSEngine) Status() string {
+	switch {
+	case e.state == WSOpen:
+		return WSStatusOpen
+	case e.state == WSStopped:
+		return WSStatusClosed
+	case e.opened:
+		return WSStatusReconnecting
+	}
+	return WSStatusConnecting
+}
+
 // WSCallID identifies one call (Send, Subscribe, Unsubscribe) until its
 // SettleReply. The engine allocates them; they are never reused.
 type WSCallID uint64
 
-// WSHandlerID names a handler: the receiver of Delivers. The driver picks
-// them. One handler may subscribe to several flows (by id and by path); a
-// drop matching several of its subscriptions is still delivered to it once.
+// WSHandlerID names a subscription and the receiver of its Delivers. The
+// driver picks them: one per subscription.
 type WSHandlerID uint64
 
+// WSFindID identifies one Find action until its FindDone.
+type WSFindID uint64
+
 // WSTimer names one of the engine's timers. Each is either armed or not: a
-// SetTimer replaces the earlier one of the same name.
+// SetTimer replaces the earlier one of the same name. Drivers need not know
+// what each is for.
 type WSTimer int
 
 const (
-	WSTimerHeartbeat WSTimer = iota // send the next heartbeat
-	WSTimerReconnect                // start the next reconnect attempt
+	WSTimerHeartbeat WSTimer = iota // send the next heartbeat; check that the server is alive
+	WSTimerReconnect                // start the next connection attempt
+	WSTimerHandshake                // the connection attempt in progress took too long
+	WSTimerStable                   // the socket stayed open long enough: reset the backoff
+	WSTimerRetry                    // retry the subscribes and finds that failed transiently
 	wsTimerCount
 )
 
 // WSAction is one instruction from the engine to its driver: *SendFrame,
-// *Deliver, *SettleReply, *SetTimer, *CancelTimer, *OpenSession,
-// *CloseSocket, *EndSubscription, *ReportError or *Stopped.
+// *Deliver, *Release, *SettleReply, *SetTimer, *CancelTimer, *OpenSession,
+// *CloseSocket, *Find, *CancelFind, *EndSubscription, *ReportError or
+// *Stopped.
 type WSAction interface{ wsAction() }
 
 // SendFrame writes one text frame on the open socket. Frames must be written
 // in the order they were emitted.
 type SendFrame struct{ Frame []byte }
 
-// Deliver hands a pushed drop to a handler. A drop that matches
-// subscriptions of several handlers yields one Deliver per handler, in
-// handler order, never two for the same handler.
+// Deliver hands a drop to a subscription's handler. Last says the engine
+// is done with the drop's Ref: no Deliver or Release of it follows.
 type Deliver struct {
 	Handler WSHandlerID
 	Drop    WSDrop
+	Last    bool
 }
+
+// Release says the engine no longer needs the drop the driver passed with
+// Ref: no Deliver of it follows. Each Ref is released once: by a Release,
+// or by a Deliver marked Last.
+type Release struct{ Ref uint64 }
 
 // SettleReply completes a call: Body is the reply's raw JSON body on
 // success; otherwise Err is the typed error (*NotFoundError,
@@ -165,27 +230,46 @@ type CancelTimer struct{ Timer WSTimer }
 // OpenSession asks the driver to POST Request (built by
 // Config.NewSessionRequest), decode the reply with DecodeSessionResponse,
 // dial Config.SocketURL(id) and then call Opened — or Closed with the
-// error of any step.
+// error of any step. The engine bounds the attempt with its handshake
+// timer; the driver may bound it too.
 type OpenSession struct {
 	Request Request
-	Attempt int // 0 for the first connection, n for the nth reconnect attempt
+	Attempt int // 0 for the first connection, n for the nth attempt in a row after a loss
 }
 
 // CloseSocket asks the driver to close the socket, or abandon the
 // connection attempt in progress, without reporting Closed.
 type CloseSocket struct{}
 
-// EndSubscription tells the driver that a confirmed subscription ended
-// without Unsubscribe: a re-subscribe after a reconnect was refused, or the
-// engine stopped. Err says why.
+// Find asks the driver to perform a REST request — a find of drops for a
+// subscription — and to report its outcome with FindDone(ID, …).
+type Find struct {
+	ID      WSFindID
+	Request Request
+}
+
+// CancelFind says the engine no longer wants the outcome of a Find: the
+// driver may abort it, and need not call FindDone.
+type CancelFind struct{ ID WSFindID }
+
+// EndSubscription tells the driver that a started subscription ended
+// without Unsubscribe: the platform refused it after a reconnect (a 4xx:
+// the flow was deleted, rights were withdrawn), or the engine stopped. Err
+// says why.
 type EndSubscription struct {
 	Resource string
 	Handler  WSHandlerID
 	Err      error
 }
 
-// ReportError carries an error that belongs to no call (see WSOptions.OnError).
-type ReportError struct{ Err error }
+// ReportError carries an error that belongs to no call (see
+// WSOptions.OnError). Handler is the subscription it belongs to (a
+// *GapError, which does not end it), 0 for the connection's.
+type ReportError struct {
+	Err      error
+	Resource string
+	Handler  WSHandlerID
+}
 
 // Stopped is the engine's last action: it has stopped for good. Err is nil
 // after Close, the connection error when the first connection failed, or a
@@ -194,44 +278,25 @@ type Stopped struct{ Err error }
 
 func (*SendFrame) wsAction()       {}
 func (*Deliver) wsAction()         {}
+func (*Release) wsAction()         {}
 func (*SettleReply) wsAction()     {}
 func (*SetTimer) wsAction()        {}
 func (*CancelTimer) wsAction()     {}
 func (*OpenSession) wsAction()     {}
 func (*CloseSocket) wsAction()     {}
+func (*Find) wsAction()            {}
+func (*CancelFind) wsAction()      {}
 func (*EndSubscription) wsAction() {}
 func (*ReportError) wsAction()     {}
 func (*Stopped) wsAction()         {}
 
-// ErrWebSocketClosed is the error of calls made after Close, and the cause
-// (inside a *ConnectionLostError) of the calls Close interrupted.
-var ErrWebSocketClosed = errors.New("flowthings: websocket closed")
-
-// ConnectionLostError fails a call whose reply can no longer arrive: the
-// socket was lost (or closed) after the request was sent, or the engine
-// stopped before it could be sent. Err is the cause, if known.
-type ConnectionLostError struct{ Err error }
-
-func (e *ConnectionLostError) Error() string {
-	if e.Err == nil {
-		return "flowthings: websocket connection lost"
-	}
-	return "flowthings: websocket connection lost: " + e.Err.Error()
-}
-
-func (e *ConnectionLostError) Unwrap() error { return e.Err }
-
-// ErrUnsubscribed settles a Subscribe whose handler was unsubscribed
-// before the platform confirmed the subscription.
-var ErrUnsubscribed = errors.New("flowthings: unsubscribed before the subscription was confirmed")
-
-// errClosedByPeer is the cause of a Closed(nil).
-var errClosedByPeer = errors.New("socket closed")
-
 const (
-	defaultHeartbeat  = 30 * Second
-	defaultBackoffMin = Second
-	defaultBackoffMax = 30 * Second
+	defaultHeartbeat        = 30 * Second
+	defaultTimeout          = 30 * Second
+	defaultBackoffMin       = Second
+	defaultBackoffMax       = 30 * Second
+	defaultStableAfter      = 10 * Second
+	defaultBackfillAttempts = 10
 )
 
 type wsKind int
@@ -240,6 +305,7 @@ const (
 	wsKindSend wsKind = iota
 	wsKindSubscribe
 	wsKindUnsubscribe
+	wsKindProbe
 )
 
 // wsPending is a request waiting for its reply (sent) or for the socket (queued).
@@ -248,7 +314,7 @@ type wsPending struct {
 	req   *wsRequest
 	frame []byte
 	sent  bool
-	call  WSCallID // 0 for the engine's own requests (subscribes, unsubscribes of cancelled subscribes)
+	call  WSCallID // 0 for the engine's own requests
 	res   *wsResource
 }
 
@@ -256,37 +322,14 @@ type wsPending struct {
 // Subscribe the subscription it waits for.
 type wsCallRef struct {
 	msgID   string
-	key     string
 	handler WSHandlerID
-}
-
-type wsResState int
-
-const (
-	wsResIdle    wsResState = iota // to subscribe when the socket opens
-	wsResPending                   // subscribe frame sent
-	wsResActive                    // subscribed on this socket
-)
-
-// wsResource is one flow id or path subscribed on the server, shared by
-// every handler subscribed to it.
-type wsResource struct {
-	key   string
-	state wsResState
-	subs  map[WSHandlerID]*wsSub
-}
-
-// wsSub is one handler's subscription to one resource.
-type wsSub struct {
-	confirmed bool       // the platform accepted it once; Delivers may have gone out
-	calls     []WSCallID // Subscribe calls waiting for the resource's next subscribe reply
 }
 
 // NewWSEngine returns an idle engine for cfg.
 func NewWSEngine(cfg Config, opts WSOptions) *WSEngine {
-	if opts.Heartbeat == 0 {
-		opts.Heartbeat = defaultHeartbeat
-	}
+	opts.Heartbeat = orDefault(opts.Heartbeat, defaultHeartbeat)
+	opts.Timeout = orDefault(opts.Timeout, defaultTimeout)
+	opts.StableAfter = orDefault(opts.StableAfter, defaultStableAfter)
 	if opts.BackoffMin <= 0 {
 		opts.BackoffMin = defaultBackoffMin
 	}
@@ -296,6 +339,12 @@ func NewWSEngine(cfg Config, opts WSOptions) *WSEngine {
 	if opts.BackoffMax < opts.BackoffMin {
 		opts.BackoffMax = opts.BackoffMin
 	}
+	if opts.BackfillPage <= 0 {
+		opts.BackfillPage = defaultFindPage
+	}
+	if opts.BackfillAttempts <= 0 {
+		opts.BackfillAttempts = defaultBackfillAttempts
+	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
@@ -304,13 +353,23 @@ func NewWSEngine(cfg Config, opts WSOptions) *WSEngine {
 		opts:      opts,
 		pending:   map[string]*wsPending{},
 		byCall:    map[WSCallID]wsCallRef{},
-		cancelled: map[string]bool{},
 		resources: map[string]*wsResource{},
+		subs:      map[WSHandlerID]*wsSub{},
 	}
+}
+
+func orDefault(d, def Duration) Duration {
+	if d == 0 {
+		return def
+	}
+	return d
 }
 
 // State reports where the engine is in its lifecycle.
 func (e *WSEngine) State() WSState { return e.state }
+
+// Options returns the options the engine runs with, defaults applied.
+func (e *WSEngine) Options() WSOptions { return e.opts }
 
 // Connect starts the first connection: it emits OpenSession, or Stopped when
 // the Config cannot open a session. Later calls do nothing.
@@ -327,7 +386,11 @@ func (e *WSEngine) openSession(out []WSAction) []WSAction {
 		return e.stop(out, err, &ConnectionLostError{Err: err})
 	}
 	e.state = WSConnecting
-	return append(out, &OpenSession{Request: req, Attempt: e.attempts})
+	out = append(out, &OpenSession{Request: req, Attempt: e.attempts})
+	if e.opts.Timeout > 0 {
+		out = e.setTimer(out, WSTimerHandshake, e.opts.Timeout)
+	}
+	return out
 }
 
 // Opened reports that the socket of the current OpenSession is open. The
@@ -339,10 +402,13 @@ func (e *WSEngine) Opened() []WSAction {
 	}
 	e.state = WSOpen
 	e.opened = true
-	e.attempts = 0
-	var out []WSAction
+	e.heard, e.probing = false, false
+	out := e.disarm(nil, WSTimerHandshake)
 	if e.opts.Heartbeat > 0 {
 		out = e.setTimer(out, WSTimerHeartbeat, e.opts.Heartbeat)
+	}
+	if e.opts.StableAfter > 0 {
+		out = e.setTimer(out, WSTimerStable, e.opts.StableAfter)
 	}
 	for _, key := range e.sortedResources() {
 		out = e.subscribeResource(out, e.resources[key])
@@ -360,8 +426,9 @@ func (e *WSEngine) Opened() []WSAction {
 
 // Closed reports that the socket, or the connection attempt, failed or
 // ended; err is the cause (nil for a clean close by the server). Every sent
-// call fails with a *ConnectionLostError. Then the engine either arms the
-// reconnect timer or stops. Outside WSConnecting and WSOpen it does nothing.
+// CRUD call fails with a *ConnectionLostError; subscriptions wait for the
+// next socket. Then the engine either arms the reconnect timer or stops.
+// Outside WSConnecting and WSOpen it does nothing.
 func (e *WSEngine) Closed(err error) []WSAction {
 	if e.state != WSConnecting && e.state != WSOpen {
 		return nil
@@ -370,7 +437,12 @@ func (e *WSEngine) Closed(err error) []WSAction {
 		err = errClosedByPeer
 	}
 	lost := &ConnectionLostError{Err: err}
-	out := e.disarm(nil, WSTimerHeartbeat)
+	var out []WSAction
+	for t := range wsTimerCount {
+		if t != WSTimerReconnect {
+			out = e.disarm(out, t)
+		}
+	}
 	if e.state == WSOpen {
 		out = e.failSent(out, lost)
 	}
@@ -388,25 +460,7 @@ func (e *WSEngine) Closed(err error) []WSAction {
 	return e.setTimer(out, WSTimerReconnect, e.backoff(e.attempts))
 }
 
-// fatalSessionError reports errors that a new session cannot fix: the
-// platform refused the credentials.
-// (A plain Unwrap walk: errors.As would link reflection into a wasm build.)
-func fatalSessionError(err error) bool {
-	for err != nil {
-		if api, ok := err.(APIError); ok {
-			s := api.Response().Status
-			return s == 400 || s == 401 || s == 403
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		err = u.Unwrap()
-	}
-	return false
-}
-
-// backoff is the jittered delay before reconnect attempt n (n ≥ 1).
+// backoff is the jittered delay before attempt n (n ≥ 1).
 func (e *WSEngine) backoff(n int) Duration {
 	d := e.opts.BackoffMin
 	for i := 1; i < n && d < e.opts.BackoffMax; i++ {
@@ -420,26 +474,28 @@ func (e *WSEngine) backoff(n int) Duration {
 	return d/2 + Duration(j*float64(d/2))
 }
 
-// failSent fails every sent request, and returns subscriptions to "subscribe
-// when open"; unconfirmed ones whose Subscribe calls failed are removed.
-// Queued requests stay queued.
+// failSent fails every sent CRUD request; the engine's own requests go
+// away (an unsubscribe is moot once the socket is gone: its call
+// succeeds). Queued requests stay queued, and subscriptions wait for the
+// next socket.
 func (e *WSEngine) failSent(out []WSAction, err error) []WSAction {
-	for id, p := range e.pending {
-		if p.sent {
-			delete(e.pending, id)
+	for _, id := range sortedKeys(e.pending) {
+		p := e.pending[id]
+		if !p.sent {
+			continue
+		}
+		delete(e.pending, id)
+		if p.kind == wsKindUnsubscribe {
+			out = e.settle(out, p.call, []byte("{}"), nil)
+		} else {
 			out = e.settle(out, p.call, nil, err)
 		}
 	}
-	e.cancelled = map[string]bool{} // a fresh map: see finish
 	for _, key := range e.sortedResources() {
 		r := e.resources[key]
-		r.state = wsResIdle
-		for _, h := range sortedSubs(r.subs) {
-			s := r.subs[h]
-			out = e.settleCalls(out, s, nil, err)
-			if !s.confirmed {
-				e.removeSub(r, h)
-			}
+		r.state, r.retry = wsResIdle, false
+		for _, h := range r.handlers() {
+			out = e.suspend(out, e.subs[h])
 		}
 	}
 	return out
@@ -452,20 +508,50 @@ func (e *WSEngine) TimerFired(t WSTimer) []WSAction {
 		return nil
 	}
 	e.armed[t] = false
-	if t == WSTimerReconnect {
-		return e.openSession(nil) // armed only in WSBackoff
+	switch t {
+	case WSTimerReconnect: // armed only in WSBackoff
+		return e.openSession(nil)
+	case WSTimerHandshake: // armed only in WSConnecting
+		out := []WSAction{&CloseSocket{}} // abandon the attempt
+		return append(out, e.Closed(&TimeoutError{Method: "POST", Path: "/session", What: "websocket handshake", After: e.opts.Timeout})...)
+	case WSTimerStable:
+		e.attempts = 0
+		return nil
+	case WSTimerRetry:
+		return e.retry()
 	}
-	// The heartbeat is armed only while open.
-	return e.setTimer([]WSAction{&SendFrame{Frame: wsHeartbeat}}, WSTimerHeartbeat, e.opts.Heartbeat)
+	return e.heartbeat()
+}
+
+// heartbeat sends the heartbeat frame and checks that the server is alive.
+// The server never answers heartbeats (docs/protocol.md §8.6), so after an
+// interval in which nothing arrived the engine sends a probe, a request
+// that every server answers: a frame with a msgId always gets a reply
+// (§8.3), even a refusal. When nothing arrives during the next interval
+// either, the server is gone although the socket looks open: the engine
+// closes it and reconnects.
+func (e *WSEngine) heartbeat() []WSAction {
+	if e.probing && !e.heard {
+		out := []WSAction{&CloseSocket{}}
+		return append(out, e.Closed(&TimeoutError{What: "waiting for any frame from the server", After: 2 * e.opts.Heartbeat})...)
+	}
+	out := []WSAction{&SendFrame{Frame: wsHeartbeat}}
+	e.probing = !e.heard
+	if e.probing {
+		out = e.request(out, wsKindProbe, wsProbe, 0, nil)
+	}
+	e.heard = false
+	return e.setTimer(out, WSTimerHeartbeat, e.opts.Heartbeat)
 }
 
 // FrameReceived feeds one text frame read from the open socket. Replies
-// settle their call; pushes become Delivers; malformed frames are ignored
+// settle their call; pushes are delivered; malformed frames are ignored
 // and reported with ReportError. It never panics.
 func (e *WSEngine) FrameReceived(frame []byte) []WSAction {
 	if e.state != WSOpen {
 		return nil
 	}
+	e.heard = true
 	in := decodeWSFrame(frame)
 	switch {
 	case in.err != nil:
@@ -473,30 +559,34 @@ func (e *WSEngine) FrameReceived(frame []byte) []WSAction {
 	case in.ignore:
 		return nil
 	case in.push:
-		return e.dispatch(in)
+		return e.push(nil, in.resource, in.drop)
 	}
 	return e.reply(in, frame)
 }
 
-// dispatch delivers a push to every handler subscribed to its resource (the
-// flow id), to the drop's flowId or to the drop's path, once per handler.
-func (e *WSEngine) dispatch(in wsInbound) []WSAction {
-	seen := map[WSHandlerID]bool{}
-	var hs []WSHandlerID
-	for _, key := range [...]string{in.resource, in.flowID, in.path} {
-		if r := e.resources[key]; r != nil {
-			for h := range r.subs {
-				if !seen[h] {
-					seen[h] = true
-					hs = append(hs, h)
-				}
-			}
+// WSPush is a push frame that the driver decoded itself: the frame's
+// resource and the control fields of its value.
+type WSPush struct {
+	Resource string
+	Drop     WSDropInfo
+}
+
+// PushesReceived feeds push frames that the driver decoded itself (the
+// JavaScript driver parses every frame once, for its handlers), in the
+// order they arrived: several at once when one read brought several. A
+// frame that is not a push goes to FrameReceived instead.
+func (e *WSEngine) PushesReceived(pushes ...WSPush) []WSAction {
+	out := make([]WSAction, 0, 2*len(pushes))
+	for _, p := range pushes {
+		if e.state != WSOpen {
+			out = release(out, p.Drop.Ref)
+			continue
 		}
-	}
-	sortSmall(hs)
-	out := make([]WSAction, 0, len(hs))
-	for _, h := range hs {
-		out = append(out, &Deliver{Handler: h, Drop: WSDrop{Resource: in.resource, Value: slices.Clone(in.value)}})
+		e.heard = true
+		if p.Resource == "" {
+			p.Resource = p.Drop.FlowID
+		}
+		out = e.push(out, p.Resource, p.Drop)
 	}
 	return out
 }
@@ -504,8 +594,9 @@ func (e *WSEngine) dispatch(in wsInbound) []WSAction {
 func (e *WSEngine) reply(in wsInbound, frame []byte) []WSAction {
 	p := e.pending[in.msgID]
 	if p == nil || !p.sent {
-		if e.cancelled[in.msgID] {
-			delete(e.cancelled, in.msgID)
+		if e.issued(in.msgID) {
+			// A late reply to a call that timed out or was cancelled, or
+			// a duplicate: the engine keeps nothing of those calls.
 			return nil
 		}
 		return []WSAction{&ReportError{Err: e.frameError("reply to unknown msgId "+quote(in.msgID), frame)}}
@@ -523,37 +614,33 @@ func (e *WSEngine) reply(in wsInbound, frame []byte) []WSAction {
 	default:
 		body = in.env.Body
 	}
-	if p.kind == wsKindSubscribe {
-		return e.settleSubscribe(nil, p.res, body, err)
+	switch p.kind {
+	case wsKindSubscribe:
+		return e.subscribed(nil, p.res, body, err)
+	case wsKindProbe:
+		return nil
 	}
 	return e.settle(nil, p.call, body, err)
+}
+
+// issued reports whether msgID is one the engine sent: msgIds count up
+// from 1, so this needs no memory of past calls.
+func (e *WSEngine) issued(msgID string) bool {
+	var n uint64
+	for i := 0; i < len(msgID); i++ {
+		c := msgID[i]
+		if c < '0' || c > '9' || i == 0 && c == '0' || n > e.lastMsgID {
+			return false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n >= 1 && n <= e.lastMsgID
 }
 
 // frameError reports a frame the engine cannot use. As with REST
 // responses, the token never shows, whatever the server echoes.
 func (e *WSEngine) frameError(reason string, frame []byte) *WSFrameError {
 	return &WSFrameError{Reason: redact(reason, e.cfg.Token), Excerpt: redactedExcerpt(frame, e.cfg.Token)}
-}
-
-// settleSubscribe applies the reply to the subscribe of r. (When r was
-// unsubscribed meanwhile it has no subscriptions left, and nothing happens.)
-func (e *WSEngine) settleSubscribe(out []WSAction, r *wsResource, body []byte, err error) []WSAction {
-	for _, h := range sortedSubs(r.subs) {
-		s := r.subs[h]
-		out = e.settleCalls(out, s, body, err)
-		if err == nil {
-			s.confirmed = true
-			continue
-		}
-		if s.confirmed { // a re-subscribe after a reconnect was refused
-			out = append(out, &EndSubscription{Resource: r.key, Handler: h, Err: err})
-		}
-		e.removeSub(r, h)
-	}
-	if err == nil {
-		r.state = wsResActive
-	}
-	return out
 }
 
 // settle settles one call, unless it is an internal request (0). It and the
@@ -567,15 +654,6 @@ func (e *WSEngine) settle(out []WSAction, call WSCallID, body []byte, err error)
 	}
 	delete(e.byCall, call)
 	return append(out, &SettleReply{Call: call, Body: body, Err: err})
-}
-
-// settleCalls settles the Subscribe calls waiting on s.
-func (e *WSEngine) settleCalls(out []WSAction, s *wsSub, body []byte, err error) []WSAction {
-	for _, c := range s.calls {
-		out = e.settle(out, c, body, err)
-	}
-	s.calls = nil
-	return out
 }
 
 // Send starts a CRUD call (create, find, findmany, update, delete). It is
@@ -595,7 +673,8 @@ func (e *WSEngine) Send(f WSFrame) (WSCallID, []WSAction) {
 
 // request numbers req and sends it, or queues it when the socket is not
 // open. The engine's own requests are never queued: subscriptions are
-// restored by Opened, and unsubscribes are moot on a new session.
+// restored by Opened, unsubscribes are moot on a new session, and probes
+// belong to one socket.
 func (e *WSEngine) request(out []WSAction, kind wsKind, req *wsRequest, call WSCallID, r *wsResource) []WSAction {
 	e.lastMsgID++
 	id := strconv.FormatUint(e.lastMsgID, 10)
@@ -612,98 +691,11 @@ func (e *WSEngine) request(out []WSAction, kind wsKind, req *wsRequest, call WSC
 	return out
 }
 
-// Subscribe subscribes handler to the drops of a flow, named by its id or,
-// when resource starts with "/", by its path. The first subscription of a
-// resource sends the subscribe frame (or waits for the socket); later ones,
-// of any handler, share it. The call settles when the platform confirms; a
-// refusal (404 unknown flow, 403 no permission) settles it with the typed
-// error and removes the subscription. Subscribing a handler twice to the
-// same resource is harmless: it is one subscription.
-func (e *WSEngine) Subscribe(resource string, handler WSHandlerID) (WSCallID, []WSAction) {
-	call := e.newCall()
-	if e.state == WSStopped {
-		return call, e.stoppedReply(call)
-	}
-	if resource == "" {
-		return call, []WSAction{&SettleReply{Call: call, Err: &InputError{Field: "resource", Reason: "must be a flow id or a path"}}}
-	}
-	r := e.resources[resource]
-	if r == nil {
-		r = &wsResource{key: resource, subs: map[WSHandlerID]*wsSub{}}
-		e.resources[resource] = r
-	}
-	s := r.subs[handler]
-	if s == nil {
-		s = &wsSub{}
-		r.subs[handler] = s
-	}
-	if r.state == wsResActive {
-		s.confirmed = true
-		return call, []WSAction{&SettleReply{Call: call, Body: []byte("{}")}}
-	}
-	s.calls = append(s.calls, call)
-	e.byCall[call] = wsCallRef{key: resource, handler: handler}
-	if e.state == WSOpen && r.state == wsResIdle {
-		return call, e.subscribeResource(nil, r)
-	}
-	return call, nil
-}
-
-func (e *WSEngine) subscribeResource(out []WSAction, r *wsResource) []WSAction {
-	r.state = wsResPending
-	return e.request(out, wsKindSubscribe, newSubRequest("subscribe", r.key), 0, r)
-}
-
-// Unsubscribe ends handler's subscription to resource at once: no Deliver
-// for it follows unless the handler has other subscriptions the drop
-// matches. Its Subscribe calls that have not settled yet settle with
-// ErrUnsubscribed. When it was the resource's last subscription and the
-// socket is open, the unsubscribe frame is sent and the call settles with
-// its reply; otherwise the call settles at once, without error.
-func (e *WSEngine) Unsubscribe(resource string, handler WSHandlerID) (WSCallID, []WSAction) {
-	call := e.newCall()
-	var out []WSAction
-	r := e.resources[resource]
-	if r == nil || r.subs[handler] == nil {
-		return call, []WSAction{&SettleReply{Call: call, Body: []byte("{}")}}
-	}
-	out = e.settleCalls(out, r.subs[handler], nil, ErrUnsubscribed)
-	out, sent := e.dropSub(out, r, handler, call)
-	if !sent {
-		out = append(out, &SettleReply{Call: call, Body: []byte("{}")})
-	}
-	return call, out
-}
-
-// dropSub removes a subscription; when it was r's last and r is subscribed
-// (or being subscribed) on the open socket, it sends the unsubscribe frame
-// on behalf of call (0: nobody waits) and reports sent.
-func (e *WSEngine) dropSub(out []WSAction, r *wsResource, h WSHandlerID, call WSCallID) ([]WSAction, bool) {
-	e.removeSub(r, h)
-	if len(r.subs) > 0 || r.state == wsResIdle || e.state != WSOpen {
-		return out, false
-	}
-	// Never "type":"subscribe" here (the browser client's bug).
-	return e.request(out, wsKindUnsubscribe, newSubRequest("unsubscribe", r.key), call, nil), true
-}
-
-// removeSub forgets a subscription, and its resource once none is left.
-func (e *WSEngine) removeSub(r *wsResource, h WSHandlerID) {
-	if s := r.subs[h]; s != nil {
-		for _, c := range s.calls {
-			delete(e.byCall, c)
-		}
-		delete(r.subs, h)
-	}
-	if len(r.subs) == 0 && e.resources[r.key] == r {
-		delete(e.resources, r.key)
-	}
-}
-
-// Cancel forgets a call whose caller stopped waiting (its context ended): a
-// queued request is never sent, a late reply is dropped silently, and a
-// cancelled Subscribe of a subscription not confirmed otherwise removes it,
-// as Unsubscribe would. No SettleReply follows for the call.
+// Cancel forgets a call whose caller stopped waiting (its context ended, it
+// timed out): at once, and entirely. A queued request is never sent, a late
+// reply is dropped silently, and a cancelled Subscribe of a subscription
+// that has not started removes it, as Unsubscribe would. No SettleReply
+// follows for the call.
 func (e *WSEngine) Cancel(call WSCallID) []WSAction {
 	ref, ok := e.byCall[call]
 	if !ok {
@@ -711,32 +703,28 @@ func (e *WSEngine) Cancel(call WSCallID) []WSAction {
 	}
 	delete(e.byCall, call)
 	if ref.msgID != "" {
-		if p := e.pending[ref.msgID]; p.sent {
-			e.cancelled[ref.msgID] = true
-		}
 		delete(e.pending, ref.msgID)
 		return nil
 	}
-	r := e.resources[ref.key]
-	s := r.subs[ref.handler]
+	s := e.subs[ref.handler]
 	for i, c := range s.calls {
 		if c == call {
 			s.calls = append(s.calls[:i], s.calls[i+1:]...)
 			break
 		}
 	}
-	if len(s.calls) > 0 || s.confirmed {
+	if len(s.calls) > 0 || s.started {
 		return nil
 	}
-	out, _ := e.dropSub(nil, r, ref.handler, 0)
+	out, _ := e.dropSub(nil, s, 0)
 	return out
 }
 
 // Close stops the engine for good: it closes the socket, disarms the
-// timers, fails every queued or sent call with a *ConnectionLostError
-// wrapping ErrWebSocketClosed, ends every subscription with
-// ErrWebSocketClosed and emits Stopped with a nil error. Calls made
-// afterwards fail with ErrWebSocketClosed.
+// timers, cancels the finds in flight, fails every queued or sent call with
+// a *ConnectionLostError wrapping ErrWebSocketClosed, ends every
+// subscription with ErrWebSocketClosed and emits Stopped with a nil error.
+// Calls made afterwards fail with ErrWebSocketClosed.
 func (e *WSEngine) Close() []WSAction {
 	if e.state == WSStopped {
 		return nil
@@ -760,24 +748,22 @@ func (e *WSEngine) finish(out []WSAction, result, callErr, subErr error) []WSAct
 	for t := range wsTimerCount {
 		out = e.disarm(out, t)
 	}
-	for _, p := range e.pending {
-		out = e.settle(out, p.call, nil, callErr)
+	for _, id := range sortedKeys(e.pending) {
+		out = e.settle(out, e.pending[id].call, nil, callErr)
 	}
-	for _, key := range e.sortedResources() {
-		r := e.resources[key]
-		for _, h := range sortedSubs(r.subs) {
-			s := r.subs[h]
-			out = e.settleCalls(out, s, nil, callErr)
-			if s.confirmed {
-				out = append(out, &EndSubscription{Resource: key, Handler: h, Err: subErr})
-			}
+	for _, h := range sortedKeys(e.subs) {
+		s := e.subs[h]
+		out = e.suspend(out, s)
+		out = e.settleCalls(out, s, nil, callErr)
+		if s.started {
+			out = append(out, &EndSubscription{Resource: s.res.key, Handler: h, Err: subErr})
 		}
 	}
 	// Fresh maps rather than clear(): clearing links more runtime code.
 	e.pending = map[string]*wsPending{}
 	e.byCall = map[WSCallID]wsCallRef{}
-	e.cancelled = map[string]bool{}
 	e.resources = map[string]*wsResource{}
+	e.subs = map[WSHandlerID]*wsSub{}
 	e.queue = nil
 	return append(out, &Stopped{Err: result})
 }
@@ -806,25 +792,17 @@ func (e *WSEngine) disarm(out []WSAction, t WSTimer) []WSAction {
 	return append(out, &CancelTimer{Timer: t})
 }
 
-// Resources and handlers are visited in sorted order so that a driver sees
-// the same actions for the same events (failed calls settle in no
-// particular order).
+// Resources, handlers and requests are visited in sorted order so that a
+// driver sees the same actions for the same events.
 
 //go:noinline
-func (e *WSEngine) sortedResources() []string {
-	keys := make([]string, 0, len(e.resources))
-	for k := range e.resources {
+func (e *WSEngine) sortedResources() []string { return sortedKeys(e.resources) }
+
+func sortedKeys[K string | WSHandlerID, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sortSmall(keys)
 	return keys
-}
-
-func sortedSubs(m map[WSHandlerID]*wsSub) []WSHandlerID {
-	ids := make([]WSHandlerID, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sortSmall(ids)
-	return ids
 }

@@ -22,6 +22,7 @@ type wsFuzzModel struct {
 	settled   map[WSCallID]int
 	cancelled map[WSCallID]bool
 	sent      []string // msgIds of the frames sent, oldest first
+	finds     []WSFindID
 	stopped   int
 }
 
@@ -66,7 +67,9 @@ func (m *wsFuzzModel) apply(what string, acts []WSAction) {
 			}
 		case *ReportError:
 			_ = a.Err.Error()
-		case *EndSubscription, *SetTimer, *CancelTimer, *OpenSession, *CloseSocket:
+		case *Find:
+			m.finds = append(m.finds, a.ID)
+		case *EndSubscription, *SetTimer, *CancelTimer, *OpenSession, *CloseSocket, *CancelFind, *Release:
 		default:
 			m.t.Fatalf("%s: unknown action %T", what, a)
 		}
@@ -88,7 +91,8 @@ func (m *wsFuzzModel) call(what string, c WSCallID, acts []WSAction) {
 
 // FuzzWSEngineEvents feeds random sequences of driver events — opens,
 // losses, timers, server replies to real and unknown msgIds, pushes, junk
-// frames, sends, subscribes, unsubscribes, cancels and Close — to an
+// frames, sends, subscribes (with and without backfill), finds answered or
+// failed, unsubscribes, cancels and Close — to an
 // engine, with and without reconnection. The engine must never panic, and
 // every call must settle exactly once unless cancelled.
 func FuzzWSEngineEvents(f *testing.F) {
@@ -142,7 +146,7 @@ func FuzzWSEngineEvents(f *testing.F) {
 				}
 				m.apply("reply "+id, m.e.FrameReceived(frame))
 			case 6:
-				c, acts := m.e.Subscribe(resources[pick(len(resources))], WSHandlerID(arg%3+1))
+				c, acts := m.e.Subscribe(resources[pick(len(resources))], WSHandlerID(arg%3+1), arg&4 != 0)
 				m.call("Subscribe", c, acts)
 			case 7:
 				c, acts := m.e.Unsubscribe(resources[pick(len(resources))], WSHandlerID(arg%3+1))
@@ -172,6 +176,19 @@ func FuzzWSEngineEvents(f *testing.F) {
 				m.apply("junk", m.e.FrameReceived([]byte(junk[pick(len(junk))])))
 			case 12:
 				m.apply("Close", m.e.Close())
+			case 14: // a find answered, refused or failed
+				if len(m.finds) > 0 {
+					id := m.finds[pick(len(m.finds))]
+					var err error
+					switch arg % 4 {
+					case 1:
+						err = errors.New("timeout")
+					case 2:
+						err = newStatusError(&ResponseError{Status: 404})
+					}
+					ds := []WSDropInfo{{ID: "d1", FlowID: flowA, CreationDate: int64(arg), Ref: uint64(i + 1)}}
+					m.apply("FindDone", m.e.FindDone(id, ds, err))
+				}
 			default:
 				// Connect again: ignored unless idle.
 				m.apply("Connect", m.e.Connect())

@@ -87,7 +87,7 @@ func openEngine(t *testing.T, opts WSOptions) *WSEngine {
 // subscribeOK subscribes h to resource on an open engine and confirms it.
 func subscribeOK(t *testing.T, e *WSEngine, resource string, h WSHandlerID) {
 	t.Helper()
-	call, acts := e.Subscribe(resource, h)
+	call, acts := e.Subscribe(resource, h, false)
 	if fs := framesOf(acts); len(fs) == 1 {
 		acts = e.FrameReceived(okReply(msgIDOf(t, fs[0]), "{}"))
 	}
@@ -99,20 +99,31 @@ func subscribeOK(t *testing.T, e *WSEngine, resource string, h WSHandlerID) {
 func TestWSEngineLifecycle(t *testing.T) {
 	e := NewWSEngine(wsTestCfg, WSOptions{})
 	assert.Equal(t, WSIdle, e.State())
+	assert.Equal(t, WSStatusConnecting, e.Status())
 
 	req, err := wsTestCfg.NewSessionRequest()
 	require.NoError(t, err)
-	assert.Equal(t, []WSAction{&OpenSession{Request: req, Attempt: 0}}, e.Connect())
+	assert.Equal(t, []WSAction{
+		&OpenSession{Request: req, Attempt: 0},
+		&SetTimer{Timer: WSTimerHandshake, After: 30 * time.Second},
+	}, e.Connect())
 	assert.Equal(t, "http://emu.local:8080/session", req.URL)
 	assert.Equal(t, "ws://emu.local:8080/session/s-8f2c/ws", wsTestCfg.SocketURL("s-8f2c"))
 	assert.Equal(t, WSConnecting, e.State())
+	assert.Equal(t, WSStatusConnecting, e.Status())
 	assert.Nil(t, e.Connect(), "Connect twice")
 
-	assert.Equal(t, []WSAction{&SetTimer{Timer: WSTimerHeartbeat, After: 30 * time.Second}}, e.Opened())
+	assert.Equal(t, []WSAction{
+		&CancelTimer{Timer: WSTimerHandshake},
+		&SetTimer{Timer: WSTimerHeartbeat, After: 30 * time.Second},
+		&SetTimer{Timer: WSTimerStable, After: 10 * time.Second},
+	}, e.Opened())
 	assert.Equal(t, WSOpen, e.State())
+	assert.Equal(t, WSStatusOpen, e.Status())
 	assert.Nil(t, e.Opened(), "Opened twice")
 
 	for range 2 {
+		e.FrameReceived([]byte(`{"type":"heartbeat"}`)) // the server is alive: no probe
 		assert.Equal(t, []WSAction{
 			&SendFrame{Frame: []byte(`{"type":"heartbeat"}`)},
 			&SetTimer{Timer: WSTimerHeartbeat, After: 30 * time.Second},
@@ -120,6 +131,7 @@ func TestWSEngineLifecycle(t *testing.T) {
 	}
 	assert.Nil(t, e.TimerFired(WSTimerReconnect), "unarmed timer")
 	assert.Nil(t, e.TimerFired(WSTimer(99)), "unknown timer")
+	assert.Nil(t, e.TimerFired(WSTimerStable))
 
 	assert.Equal(t, []WSAction{
 		&CloseSocket{},
@@ -127,6 +139,7 @@ func TestWSEngineLifecycle(t *testing.T) {
 		&Stopped{},
 	}, e.Close())
 	assert.Equal(t, WSStopped, e.State())
+	assert.Equal(t, WSStatusClosed, e.Status())
 	assert.Equal(t, "stopped", e.State().String())
 
 	// Everything after Close is inert or fails with ErrWebSocketClosed.
@@ -134,10 +147,11 @@ func TestWSEngineLifecycle(t *testing.T) {
 	assert.Nil(t, e.Opened())
 	assert.Nil(t, e.Closed(errors.New("late")))
 	assert.Nil(t, e.FrameReceived(push(flowA, drop(flowA, pathA))))
+	assert.Equal(t, []WSAction{&Release{Ref: 3}}, e.PushesReceived(WSPush{Resource: flowA, Drop: WSDropInfo{ID: "d1", Ref: 3}}))
 	assert.Nil(t, e.TimerFired(WSTimerHeartbeat))
 	call, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: flowA})
 	assert.Equal(t, []WSAction{&SettleReply{Call: call, Err: ErrWebSocketClosed}}, acts)
-	call, acts = e.Subscribe(flowA, 1)
+	call, acts = e.Subscribe(flowA, 1, false)
 	assert.Equal(t, []WSAction{&SettleReply{Call: call, Err: ErrWebSocketClosed}}, acts)
 }
 
@@ -173,7 +187,7 @@ func TestWSEngineHeartbeatOption(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := NewWSEngine(wsTestCfg, WSOptions{Heartbeat: tt.opt})
+			e := NewWSEngine(wsTestCfg, WSOptions{Heartbeat: tt.opt, StableAfter: -1, Timeout: -1})
 			e.Connect()
 			assert.Equal(t, tt.want, e.Opened())
 		})
@@ -273,12 +287,17 @@ func TestWSEngineRepliesOutOfOrder(t *testing.T) {
 	s = settledOf(t, e.FrameReceived(okReply(ids[1], `{"id":"f1"}`)))
 	assert.Equal(t, `{"id":"f1"}`, string(s[calls[1]].Body))
 
-	// A second reply to the same msgId is unknown now: reported, ignored.
-	acts := e.FrameReceived(okReply(ids[0], "{}"))
-	require.Len(t, acts, 1)
-	var fe *WSFrameError
-	require.ErrorAs(t, acts[0].(*ReportError).Err, &fe)
-	assert.Contains(t, fe.Reason, `unknown msgId "1"`)
+	// A second reply to a msgId the engine sent is dropped silently: the
+	// engine keeps no memory of settled or cancelled calls.
+	assert.Empty(t, e.FrameReceived(okReply(ids[0], "{}")))
+	// One it never sent is reported, ignored.
+	for _, id := range []string{"4", "0", "01", "-1"} {
+		acts := e.FrameReceived(okReply(id, "{}"))
+		require.Len(t, acts, 1, id)
+		var fe *WSFrameError
+		require.ErrorAs(t, acts[0].(*ReportError).Err, &fe)
+		assert.Contains(t, fe.Reason, `unknown msgId "`+id+`"`)
+	}
 }
 
 func TestWSEngineErrorReplies(t *testing.T) {
@@ -379,18 +398,26 @@ func TestWSEngineMalformedFrames(t *testing.T) {
 
 func TestWSEngineSubscribeFrames(t *testing.T) {
 	e := openEngine(t, WSOptions{})
-	_, acts := e.Subscribe(flowA, 1)
+	_, acts := e.Subscribe(flowA, 1, false)
 	frame, id := onlyFrame(t, acts)
 	assert.Equal(t, `{"msgId":"1","object":"drop","type":"subscribe","flowId":"`+flowA+`"}`, frame)
 	e.FrameReceived(okReply(id, "{}"))
 
-	_, acts = e.Subscribe(pathA, 1)
+	_, acts = e.Subscribe(pathA, 3, false)
 	frame, id = onlyFrame(t, acts)
 	assert.Equal(t, `{"msgId":"2","object":"drop","type":"subscribe","path":"`+pathA+`"}`, frame)
-	e.FrameReceived(okReply(id, "{}"))
+	e.FrameReceived(okReply(id, `{"ok":1}`))
+
+	// A handler subscribes to one resource; again to the same one, it joins.
+	call, acts := e.Subscribe(flowB, 3, false)
+	var ie *InputError
+	require.ErrorAs(t, settledOf(t, acts)[call].Err, &ie)
+	assert.Equal(t, "handler", ie.Field)
+	call, acts = e.Subscribe(pathA, 3, false)
+	assert.Equal(t, []WSAction{&SettleReply{Call: call, Body: []byte(`{"ok":1}`)}}, acts, "the subscribe reply again")
 
 	// A second handler of an active resource shares it: settled at once, no frame.
-	call, acts := e.Subscribe(flowA, 2)
+	call, acts = e.Subscribe(flowA, 2, false)
 	assert.Equal(t, []WSAction{&SettleReply{Call: call, Body: []byte("{}")}}, acts)
 
 	// Unsubscribing a handler that is not the last sends nothing.
@@ -403,25 +430,24 @@ func TestWSEngineSubscribeFrames(t *testing.T) {
 	assert.Empty(t, actionsOf[*SettleReply](acts))
 	assert.NoError(t, settledOf(t, e.FrameReceived(okReply(id, "{}")))[call].Err)
 
-	call, acts = e.Unsubscribe(pathA, 1)
+	_, acts = e.Unsubscribe(pathA, 3)
 	frame, _ = onlyFrame(t, acts)
 	assert.Equal(t, `{"msgId":"4","object":"drop","type":"unsubscribe","path":"`+pathA+`"}`, frame)
 
 	// Unknown subscriptions settle at once.
-	call, acts = e.Unsubscribe(pathA, 1)
+	call, acts = e.Unsubscribe(pathA, 3)
 	assert.Equal(t, []WSAction{&SettleReply{Call: call, Body: []byte("{}")}}, acts)
-	call, acts = e.Subscribe("", 1)
-	var ie *InputError
+	call, acts = e.Subscribe("", 1, false)
 	require.ErrorAs(t, settledOf(t, acts)[call].Err, &ie)
 }
 
 func TestWSEngineSubscribeWhilePending(t *testing.T) {
 	e := openEngine(t, WSOptions{})
-	c1, acts := e.Subscribe(flowA, 1)
+	c1, acts := e.Subscribe(flowA, 1, false)
 	_, id := onlyFrame(t, acts)
-	c2, acts := e.Subscribe(flowA, 2)
+	c2, acts := e.Subscribe(flowA, 2, false)
 	assert.Empty(t, acts, "joins the subscribe in flight")
-	c3, acts := e.Subscribe(flowA, 1)
+	c3, acts := e.Subscribe(flowA, 1, false)
 	assert.Empty(t, acts, "same handler twice: one subscription")
 	s := settledOf(t, e.FrameReceived(okReply(id, "{}")))
 	assert.Len(t, s, 3)
@@ -436,8 +462,7 @@ func TestWSEngineFanOut(t *testing.T) {
 	e := openEngine(t, WSOptions{})
 	subscribeOK(t, e, flowA, 1) // by id
 	subscribeOK(t, e, pathA, 2) // by path
-	subscribeOK(t, e, flowA, 3) // by id and by path: once per drop
-	subscribeOK(t, e, pathA, 3)
+	subscribeOK(t, e, flowA, 3) // by id, a second handler
 	subscribeOK(t, e, flowB, 4) // another flow
 
 	tests := []struct {
@@ -448,7 +473,8 @@ func TestWSEngineFanOut(t *testing.T) {
 		{"drop of flow A", push(flowA, drop(flowA, pathA)), []WSHandlerID{1, 2, 3}},
 		{"drop of flow B", push(flowB, drop(flowB, "/alice/b")), []WSHandlerID{4}},
 		{"resource only", push(flowA, `{"id":"d2"}`), []WSHandlerID{1, 3}},
-		{"path only in value, no resource", []byte(`{"type":"message","value":{"path":"` + pathA + `"}}`), []WSHandlerID{2, 3}},
+		{"path only in value, no resource", []byte(`{"type":"message","value":{"path":"` + pathA + `"}}`), []WSHandlerID{2}},
+		{"flowId only in value, no resource", []byte(`{"type":"message","value":{"flowId":"` + flowA + `"}}`), []WSHandlerID{1, 3}},
 		{"value not an object", push(flowB, `[1,2]`), []WSHandlerID{4}},
 		{"unknown flow", push("f9", drop("f9", "/alice/z")), nil},
 	}
@@ -462,18 +488,26 @@ func TestWSEngineFanOut(t *testing.T) {
 		})
 	}
 
-	// Each Deliver has its own copy of the drop.
+	// The Delivers of a drop share its JSON.
 	acts := actionsOf[*Deliver](e.FrameReceived(push(flowA, drop(flowA, pathA))))
 	require.Len(t, acts, 3)
 	assert.Equal(t, flowA, acts[0].Drop.Resource)
 	assert.JSONEq(t, drop(flowA, pathA), string(acts[0].Drop.Value))
-	acts[0].Drop.Value[0] = 'X'
-	assert.Equal(t, byte('{'), acts[1].Drop.Value[0])
+	assert.Equal(t, acts[0].Drop, acts[2].Drop)
 
-	// After unsubscribing handler 3 by id it still gets drops by path, once.
+	// A push decoded by the driver: delivered by Ref, then released once.
+	all := e.PushesReceived(WSPush{Resource: "", Drop: WSDropInfo{ID: "d7", FlowID: flowA, Path: pathA, Ref: 42}})
+	assert.Equal(t, []WSAction{
+		&Deliver{Handler: 1, Drop: WSDrop{Resource: flowA, Ref: 42}},
+		&Deliver{Handler: 2, Drop: WSDrop{Resource: flowA, Ref: 42}},
+		&Deliver{Handler: 3, Drop: WSDrop{Resource: flowA, Ref: 42}, Last: true},
+	}, all)
+	// Several pushes at once, in order.
+	two := e.PushesReceived(WSPush{Drop: WSDropInfo{ID: "d9", FlowID: flowB, Ref: 44}}, WSPush{Resource: "f9", Drop: WSDropInfo{ID: "d8", Ref: 45}})
+	assert.Equal(t, []WSAction{&Deliver{Handler: 4, Drop: WSDrop{Resource: flowB, Ref: 44}, Last: true}, &Release{Ref: 45}}, two)
+	assert.Equal(t, []WSAction{&Release{Ref: 43}}, e.PushesReceived(WSPush{Resource: "f9", Drop: WSDropInfo{ID: "d8", FlowID: "f9", Ref: 43}}), "nobody's")
+
 	e.Unsubscribe(flowA, 3)
-	assert.Equal(t, []WSHandlerID{1, 2, 3}, deliveredTo(e.FrameReceived(push(flowA, drop(flowA, pathA)))))
-	e.Unsubscribe(pathA, 3)
 	assert.Equal(t, []WSHandlerID{1, 2}, deliveredTo(e.FrameReceived(push(flowA, drop(flowA, pathA)))))
 }
 
@@ -488,9 +522,9 @@ func TestWSEngineSubscribeRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
 			e := openEngine(t, WSOptions{})
-			c1, acts := e.Subscribe(flowA, 1)
+			c1, acts := e.Subscribe(flowA, 1, false)
 			_, id := onlyFrame(t, acts)
-			c2, _ := e.Subscribe(flowA, 2)
+			c2, _ := e.Subscribe(flowA, 2, false)
 			s := settledOf(t, e.FrameReceived(errReply(id, tt.status, "refused")))
 			require.Len(t, s, 2)
 			assert.True(t, tt.check(s[c1].Err))
@@ -498,7 +532,7 @@ func TestWSEngineSubscribeRefused(t *testing.T) {
 			assert.Contains(t, s[c1].Err.Error(), "WS subscribe /drop/"+flowA)
 			// The subscription is gone: no delivery, a new subscribe sends a frame again.
 			assert.Empty(t, e.FrameReceived(push(flowA, drop(flowA, pathA))))
-			_, acts = e.Subscribe(flowA, 1)
+			_, acts = e.Subscribe(flowA, 1, false)
 			assert.Len(t, framesOf(acts), 1)
 		})
 	}
@@ -506,7 +540,7 @@ func TestWSEngineSubscribeRefused(t *testing.T) {
 
 func TestWSEngineUnsubscribeBeforeConfirmation(t *testing.T) {
 	e := openEngine(t, WSOptions{})
-	sub, acts := e.Subscribe(flowA, 1)
+	sub, acts := e.Subscribe(flowA, 1, false)
 	_, subID := onlyFrame(t, acts)
 	unsub, acts := e.Unsubscribe(flowA, 1)
 	s := settledOf(t, acts)
@@ -530,7 +564,7 @@ func TestWSEngineCancel(t *testing.T) {
 	assert.Empty(t, e.FrameReceived(okReply(id, "{}")))
 
 	// A cancelled Subscribe, the resource's only one: the engine unsubscribes on its own.
-	call, acts = e.Subscribe(flowA, 1)
+	call, acts = e.Subscribe(flowA, 1, false)
 	_, id = onlyFrame(t, acts)
 	frame, unsubID := onlyFrame(t, e.Cancel(call))
 	assert.Contains(t, frame, `"type":"unsubscribe"`)
@@ -538,9 +572,9 @@ func TestWSEngineCancel(t *testing.T) {
 	assert.Empty(t, e.FrameReceived(okReply(unsubID, "{}")), "internal request: nothing to settle")
 
 	// Cancel one of two Subscribe calls of one subscription: the other still settles.
-	c1, acts := e.Subscribe(flowB, 1)
+	c1, acts := e.Subscribe(flowB, 1, false)
 	_, id = onlyFrame(t, acts)
-	c2, _ := e.Subscribe(flowB, 1)
+	c2, _ := e.Subscribe(flowB, 1, false)
 	assert.Empty(t, e.Cancel(c1))
 	s := settledOf(t, e.FrameReceived(okReply(id, "{}")))
 	assert.Len(t, s, 1)
@@ -562,7 +596,7 @@ func TestWSEngineQueueUntilOpen(t *testing.T) {
 	e.Connect()
 	c1, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
 	assert.Empty(t, acts)
-	sub, acts := e.Subscribe(pathA, 7)
+	sub, acts := e.Subscribe(pathA, 7, false)
 	assert.Empty(t, acts)
 	c2, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f2"})
 
@@ -581,7 +615,7 @@ func TestWSEngineFirstConnectionFails(t *testing.T) {
 	e := NewWSEngine(wsTestCfg, WSOptions{Reconnect: true})
 	e.Connect()
 	queued, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
-	sub, _ := e.Subscribe(flowA, 1)
+	sub, _ := e.Subscribe(flowA, 1, false)
 	cause := errors.New("dial refused")
 	acts := e.Closed(cause)
 	assert.Equal(t, WSStopped, e.State(), "the first connection is not retried")
@@ -612,13 +646,14 @@ func TestWSEngineDisconnectFailsPending(t *testing.T) {
 		c, _ := e.Send(f)
 		calls = append(calls, c)
 	}
-	subPending, _ := e.Subscribe(flowB, 2)
+	subPending, _ := e.Subscribe(flowB, 2, false)
 	unsub, _ := e.Unsubscribe(flowA, 1)
 
 	cause := errors.New("read: connection reset")
 	acts := e.Closed(cause)
 	s := settledOf(t, acts)
-	for _, c := range append(calls, subPending, unsub) {
+	assert.NoError(t, s[unsub].Err, "the socket is gone, and its subscriptions with it")
+	for _, c := range append(calls, subPending) {
 		var lost *ConnectionLostError
 		require.ErrorAs(t, s[c].Err, &lost, "call %d", c)
 		assert.ErrorIs(t, s[c].Err, cause)
@@ -671,7 +706,7 @@ func TestWSEngineReconnect(t *testing.T) {
 	// Calls made while reconnecting are queued.
 	queued, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f2"})
 	assert.Empty(t, acts)
-	newSub, _ := e.Subscribe(flowB, 4)
+	newSub, _ := e.Subscribe(flowB, 4, false)
 
 	// Attempts fail: the backoff doubles up to the cap, jittered.
 	wantDelays := []time.Duration{
@@ -682,8 +717,9 @@ func TestWSEngineReconnect(t *testing.T) {
 	}
 	for i, want := range wantDelays {
 		acts = e.TimerFired(WSTimerReconnect)
-		require.Len(t, acts, 1)
+		require.Len(t, acts, 2)
 		assert.Equal(t, i+1, acts[0].(*OpenSession).Attempt)
+		assert.Equal(t, &SetTimer{Timer: WSTimerHandshake, After: 30 * time.Second}, acts[1])
 		acts = e.Closed(&TransportError{Method: "POST", Path: "/session", Err: errors.New("refused")})
 		st := actionsOf[*SetTimer](acts)
 		require.Len(t, st, 1)
@@ -710,9 +746,11 @@ func TestWSEngineReconnect(t *testing.T) {
 	assert.Equal(t, []WSHandlerID{1, 2, 3}, deliveredTo(e.FrameReceived(push(flowA, drop(flowA, pathA)))))
 	assert.Equal(t, []WSHandlerID{4}, deliveredTo(e.FrameReceived(push(flowB, drop(flowB, "/alice/b")))))
 
-	// A later loss starts again from the smallest backoff.
+	// Once the socket stayed open long enough, a later loss starts again
+	// from the smallest backoff.
+	assert.Nil(t, e.TimerFired(WSTimerStable))
 	acts = e.Closed(errors.New("EOF"))
-	assert.Equal(t, WSTimerReconnect, actionsOf[*SetTimer](acts)[0].Timer)
+	assert.Equal(t, []*SetTimer{{Timer: WSTimerReconnect, After: 500 * time.Millisecond}}, actionsOf[*SetTimer](acts), "1s·(½+0·½)")
 	assert.Equal(t, 1, e.attempts)
 }
 
@@ -739,19 +777,21 @@ func TestWSEngineResubscribeRefused(t *testing.T) {
 	assert.Equal(t, []WSHandlerID{3}, deliveredTo(e.FrameReceived(push(flowB, drop(flowB, "/b")))))
 }
 
+// A Subscribe in flight when the socket drops is not lost: subscribing is
+// idempotent, so it completes on the next socket.
 func TestWSEngineSubscribeLostInFlight(t *testing.T) {
 	e := openEngine(t, WSOptions{Reconnect: true, Rand: seq(0)})
 	subscribeOK(t, e, flowA, 1)
-	pending, _ := e.Subscribe(flowB, 2) // unconfirmed: fails and is removed
-	joined, _ := e.Subscribe(flowA, 2)  // joins an active resource: settled at once
-	s := settledOf(t, e.Closed(errors.New("EOF")))
-	var lost *ConnectionLostError
-	require.ErrorAs(t, s[pending].Err, &lost)
-	assert.NotContains(t, s, joined)
+	pending, _ := e.Subscribe(flowB, 2, false)
+	joined, acts := e.Subscribe(flowA, 3, false) // joins an active resource: settled at once
+	assert.NoError(t, settledOf(t, acts)[joined].Err)
+	assert.Empty(t, settledOf(t, e.Closed(errors.New("EOF"))))
 	e.TimerFired(WSTimerReconnect)
 	fs := framesOf(e.Opened())
-	require.Len(t, fs, 1, "only flow A is re-subscribed")
-	assert.Contains(t, fs[0], flowA)
+	require.Len(t, fs, 2, "both flows are subscribed")
+	assert.Contains(t, fs[0], flowB)
+	assert.Contains(t, fs[1], flowA)
+	assert.NoError(t, settledOf(t, e.FrameReceived(okReply(msgIDOf(t, fs[0]), "{}")))[pending].Err)
 }
 
 func TestWSEngineReconnectLimits(t *testing.T) {
@@ -811,7 +851,7 @@ func TestWSEngineCloseFailsEverything(t *testing.T) {
 	e := openEngine(t, WSOptions{})
 	subscribeOK(t, e, flowA, 1)
 	sent, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
-	sub, _ := e.Subscribe(flowB, 2)
+	sub, _ := e.Subscribe(flowB, 2, false)
 	acts := e.Close()
 	assert.Equal(t, &CloseSocket{}, acts[0])
 	s := settledOf(t, acts)

@@ -27,13 +27,16 @@ type WSFrame struct {
 	Options Params
 }
 
-// WSDrop is one drop pushed to a subscription.
+// WSDrop is one drop delivered to a subscription.
 type WSDrop struct {
-	// Resource is the push frame's resource: the flow id of the drop.
+	// Resource is the flow id of the drop (a push frame's resource).
 	Resource string
-	// Value is the raw JSON of the drop, the same shape as a REST read.
-	// Each handler gets its own copy.
+	// Value is the raw JSON of the drop, the same shape as a REST read,
+	// when the driver passed it (the Delivers of one drop share it: do not
+	// change it); nil when the driver passed a Ref instead.
 	Value []byte
+	// Ref is the driver's handle on the drop, when it passed one.
+	Ref uint64
 }
 
 // WSFrameError describes a server frame the engine could not use: invalid
@@ -63,6 +66,11 @@ func isCRUDType(t string) bool {
 
 // wsHeartbeat is the heartbeat frame; the server never answers it.
 var wsHeartbeat = []byte(`{"type":"heartbeat"}`)
+
+// wsProbe is the request that tells a live server from a silent one: the
+// cheapest read every token may at least be refused (docs/protocol.md §8.3:
+// every frame with a msgId gets one reply).
+var wsProbe = &wsRequest{object: "flow", typ: "findmany", options: map[string]string{"limit": "1", "only": "id"}}
 
 // wsRequest is a validated frame ready to be numbered and encoded.
 type wsRequest struct {
@@ -176,9 +184,7 @@ type wsInbound struct {
 	// push
 	push     bool
 	resource string
-	flowID   string
-	path     string
-	value    []byte
+	drop     WSDropInfo
 	// neither
 	ignore bool
 	err    *WSFrameError
@@ -230,12 +236,10 @@ func decodePush(v, data []byte) wsInbound {
 	if val == nil || isJSONNull(val) {
 		return wsInbound{err: newFrameError("push without value", data)}
 	}
-	in := wsInbound{push: true, value: appendCompactJSON(nil, val)}
+	in := wsInbound{push: true, drop: dropInfoOf(appendCompactJSON(nil, val))}
 	in.resource, _ = jsonText(jsonMember(v, "resource"))
-	in.flowID, _ = jsonText(jsonMember(val, "flowId"))
-	in.path, _ = jsonText(jsonMember(val, "path"))
 	if in.resource == "" {
-		in.resource = in.flowID
+		in.resource = in.drop.FlowID
 	}
 	return in
 }

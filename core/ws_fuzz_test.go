@@ -31,8 +31,8 @@ func FuzzWSFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := decodeWSFrame(data)
 		if in.push {
-			if err := fastjson.ValidateBytes(in.value); err != nil {
-				t.Fatalf("push value %q is not valid JSON: %v", in.value, err)
+			if err := fastjson.ValidateBytes(in.drop.Value); err != nil {
+				t.Fatalf("push value %q is not valid JSON: %v", in.drop.Value, err)
 			}
 		}
 		if in.env != nil {
@@ -44,8 +44,8 @@ func FuzzWSFrame(f *testing.F) {
 		e := NewWSEngine(wsTestCfg, WSOptions{})
 		e.Connect()
 		e.Opened()
-		e.Subscribe(flowA, 1)                                    // msgId 1
-		e.Subscribe(pathA, 2)                                    // msgId 2
+		e.Subscribe(flowA, 1, true)                              // msgId 1
+		e.Subscribe(pathA, 2, false)                             // msgId 2
 		e.Send(WSFrame{Object: "flow", Type: "find", ID: flowA}) // msgId 3
 		e.Send(WSFrame{Object: "drop", Type: "findmany", FlowID: flowA, Options: Params{"limit": 5}})
 		for _, a := range e.FrameReceived(data) {
@@ -64,7 +64,7 @@ func FuzzWSFrame(f *testing.F) {
 				}
 			case *ReportError:
 				_ = a.Err.Error()
-			case *EndSubscription:
+			case *EndSubscription, *Find, *SetTimer:
 			default:
 				t.Fatalf("unexpected action %T", a)
 			}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/flowthings/flowthings-wasm/filter"
 )
 
 // Stored drops are kept encoded, about 200 bytes for a drop of five elems
@@ -43,8 +45,9 @@ var knownKeys = []string{"id", "flowId", "path", "version", "creationDate", "las
 	"lastEditorId", "elems", "location", "fhash", "parentDropId", "dropId", "lat", "lon", "specifiers",
 	"zip", "city", "state", "street", "type", "value"}
 
-var elemTypeNames = []string{"boolean", "integer", "long", "float", "string", "text", "email", "url",
-	"date", "id", "flowRef", "dropRef", "map", "sortedMap", "list", "set", "sortedSet", "media", "location"}
+// elemTypeNames are the elem types (filter's list); the encoding, private to
+// the process, stores a type as its index here.
+var elemTypeNames = filter.ElemTypes()
 
 var (
 	keyIndex  = indexOf(knownKeys)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/flowthings/flowthings-wasm/filter"
 )
 
 // Drop elements (docs/protocol.md §6). Elems are stored in typed form: every value,
@@ -16,13 +18,6 @@ import (
 // {"flowId":{"type":"id",…},"dropId":{"type":"id",…}}; map/sortedMap
 // object of typed elems; list/set/sortedSet array of typed elems (sets
 // de-duplicated, sortedSet also sorted); media and location as given.
-
-var elemTypes = map[string]bool{
-	"boolean": true, "integer": true, "long": true, "float": true, "string": true,
-	"text": true, "email": true, "url": true, "date": true, "id": true, "flowRef": true,
-	"dropRef": true, "map": true, "sortedMap": true, "list": true, "set": true,
-	"sortedSet": true, "media": true, "location": true,
-}
 
 // normalizeElems turns a request's elems member into typed form.
 func normalizeElems(v any) (map[string]any, error) {
@@ -118,7 +113,7 @@ func normalizeMembers(name string, m map[string]any) (map[string]any, error) {
 }
 
 func normalizeTyped(name, tn string, val any) (any, error) {
-	if !elemTypes[tn] {
+	if !filter.IsElemType(tn) {
 		return nil, fmt.Errorf("elem %q: unknown type %q", name, tn)
 	}
 	bad := func(want string) error {

@@ -19,7 +19,7 @@ func (m Member) Index(seg string) Member { return m.Dot(seg) }
 
 // Eq builds m == v. v may be a string, bool, Go integer or float, a Member
 // (member-vs-member comparison) or a Literal such as Date(ms). The same holds
-// for Ne, Gt, Ge, Lt and Le.
+// for Ne, Gt, Gte, Lt and Lte (named as in JavaScript's mem.x.gte).
 func (m Member) Eq(v any) Expr { return m.compare(OpEq, v) }
 
 // Ne builds m != v.
@@ -28,14 +28,14 @@ func (m Member) Ne(v any) Expr { return m.compare(OpNe, v) }
 // Gt builds m > v.
 func (m Member) Gt(v any) Expr { return m.compare(OpGt, v) }
 
-// Ge builds m >= v.
-func (m Member) Ge(v any) Expr { return m.compare(OpGe, v) }
+// Gte builds m >= v.
+func (m Member) Gte(v any) Expr { return m.compare(OpGe, v) }
 
 // Lt builds m < v.
 func (m Member) Lt(v any) Expr { return m.compare(OpLt, v) }
 
-// Le builds m <= v.
-func (m Member) Le(v any) Expr { return m.compare(OpLe, v) }
+// Lte builds m <= v.
+func (m Member) Lte(v any) Expr { return m.compare(OpLe, v) }
 
 func (m Member) compare(op CmpOp, v any) Expr {
 	return CompareExpr{Left: m, Op: op, Right: operandOf(v)}
@@ -136,14 +136,14 @@ func (a AgeBuilder) Ne(v float64) Expr { return a.compare(OpNe, v) }
 // Gt builds AGE > v.
 func (a AgeBuilder) Gt(v float64) Expr { return a.compare(OpGt, v) }
 
-// Ge builds AGE >= v.
-func (a AgeBuilder) Ge(v float64) Expr { return a.compare(OpGe, v) }
+// Gte builds AGE >= v.
+func (a AgeBuilder) Gte(v float64) Expr { return a.compare(OpGe, v) }
 
 // Lt builds AGE < v.
 func (a AgeBuilder) Lt(v float64) Expr { return a.compare(OpLt, v) }
 
-// Le builds AGE <= v.
-func (a AgeBuilder) Le(v float64) Expr { return a.compare(OpLe, v) }
+// Lte builds AGE <= v.
+func (a AgeBuilder) Lte(v float64) Expr { return a.compare(OpLe, v) }
 
 func (a AgeBuilder) compare(op CmpOp, v float64) Expr {
 	a.e.Op, a.e.Value = op, v
@@ -153,12 +153,14 @@ func (a AgeBuilder) compare(op CmpOp, v float64) Expr {
 // Exists builds EXISTS m.
 func Exists(m Member) Expr { return ExistsExpr{Member: m} }
 
-// Has builds HAS typeName; typeName is a §6 type name in any case.
+// Has builds HAS typeName; typeName is a §6 type name in any case. Another
+// name makes an invalid expression whose error lists the type names.
 func Has(typeName string) Expr {
-	if t, ok := ElemType(typeName); ok {
-		typeName = t
+	t, ok := ElemType(typeName)
+	if !ok {
+		return invalid{unknownElemType(typeName)}
 	}
-	return HasExpr{Type: typeName}
+	return HasExpr{Type: t}
 }
 
 // MatchesAny builds MATCHES /pattern/flags: any string value matches.

@@ -63,11 +63,22 @@ func (u TimeUnit) Millis() float64 {
 	return 0
 }
 
-// elemTypes are the drop element type names of docs/protocol.md §6.
+// elemTypes are the drop element types of docs/protocol.md §6, spelled as
+// the platform spells them. This is the one list of them: the filter's HAS,
+// the Go client's ElemType constants, the emulator, the JavaScript
+// plainElems and the TypeScript ElemType all come from it (go generate
+// ./flowthings writes the generated ones).
 var elemTypes = [...]string{
 	"boolean", "integer", "long", "float", "string", "text", "email", "url",
 	"date", "id", "flowRef", "dropRef", "map", "sortedMap", "list", "set",
 	"sortedSet", "media", "location",
+}
+
+// ElemTypes returns the drop element type names of docs/protocol.md §6.
+func ElemTypes() []string {
+	out := make([]string, len(elemTypes))
+	copy(out, elemTypes[:])
+	return out
 }
 
 // ElemType returns the §6 spelling of a drop element type name, matched
@@ -79,6 +90,14 @@ func ElemType(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// IsElemType reports whether name is a §6 type name spelled exactly as the
+// platform spells it ("flowRef", not "flowref"): the test of a typed elem
+// {"type", "value"} on the wire.
+func IsElemType(name string) bool {
+	t, ok := ElemType(name)
+	return ok && t == name
 }
 
 // reserved words cannot start a member or name a constructor, because the

@@ -133,7 +133,7 @@ func (p *printer) expr(e Expr, depth int) {
 		p.text("EXISTS ")
 		p.member(e.Member)
 	case HasExpr:
-		if t, ok := ElemType(e.Type); (!ok || t != e.Type) && p.reject(invalidError("unknown element type "+quote(e.Type))) {
+		if !IsElemType(e.Type) && p.reject(unknownElemType(e.Type)) {
 			return
 		}
 		p.text("HAS " + e.Type)

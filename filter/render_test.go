@@ -23,9 +23,9 @@ var renderCases = []struct {
 	{"eq", foo.Eq(1), "foo == 1"},
 	{"ne", foo.Ne(1), "foo != 1"},
 	{"gt", foo.Gt(1), "foo > 1"},
-	{"ge", foo.Ge(1), "foo >= 1"},
+	{"ge", foo.Gte(1), "foo >= 1"},
 	{"lt", foo.Lt(1), "foo < 1"},
-	{"le", foo.Le(1), "foo <= 1"},
+	{"le", foo.Lte(1), "foo <= 1"},
 	{"bool", foo.Eq(true), "foo == true"},
 	{"false", foo.Ne(false), "foo != false"},
 	{"quote escaped", foo.Eq("it's"), `foo == 'it\'s'`},
@@ -52,10 +52,10 @@ var renderCases = []struct {
 	{"mod ne", foo.Mod(3).Ne(-1), "foo % 3 != -1"},
 	{"age", Age().Gt(123), "AGE > 123"},
 	{"age of", AgeOf("lastEditDate").Eq(123), "AGE('lastEditDate') == 123"},
-	{"age of empty is age", AgeOf("").Le(1), "AGE <= 1"},
+	{"age of empty is age", AgeOf("").Lte(1), "AGE <= 1"},
 	{"age unit", Age().Unit("minutes").Lt(5), "AGE < 5 MINUTES"},
-	{"age units", AgeOf("x").Unit(Days).Ge(2), "AGE('x') >= 2 DAYS"},
-	{"age other ops", Or(Age().Ne(1), Age().Ge(2), Age().Le(3)), "((AGE != 1) || (AGE >= 2)) || (AGE <= 3)"},
+	{"age units", AgeOf("x").Unit(Days).Gte(2), "AGE('x') >= 2 DAYS"},
+	{"age other ops", Or(Age().Ne(1), Age().Gte(2), Age().Lte(3)), "((AGE != 1) || (AGE >= 2)) || (AGE <= 3)"},
 	{"exists", Exists(foo), "EXISTS foo"},
 	{"has", Has("boolean"), "HAS boolean"},
 	{"has canonical case", Has("SORTEDSET"), "HAS sortedSet"},
@@ -84,7 +84,7 @@ var renderCases = []struct {
 	{"email", M("reply_email").Eq(Email("a@b.com")), "reply_email == Email('a@b.com')"},
 	{"ctor without argument", foo.Eq(Ctor{Name: "Now"}), "foo == Now()"},
 	{"literal values", foo.Eq(StringLit("x")), "foo == 'x'"},
-	{"member vs member", M("elems", "length").Le(M("elems", "width")), "elems.length <= elems.width"},
+	{"member vs member", M("elems", "length").Lte(M("elems", "width")), "elems.length <= elems.width"},
 	{"dot and index", M("elems").Dot("foo").Index("bar").Eq(1), "elems.foo.bar == 1"},
 	{"multi-segment M", M("elems", "foo", "bar").Eq(1), "elems.foo.bar == 1"},
 	{"dollar selector", M("location", "$zip").Eq("11201"), "location.$zip == '11201'"},
@@ -165,7 +165,7 @@ func TestValidateErrors(t *testing.T) {
 		{"upper-case flag", MatchesAny("x", "I"), "unknown regex flag 'I'"},
 		{"lone trailing backslash", foo.Matches(`x\`, ""), "ends with a lone backslash"},
 		{"three trailing backslashes", MatchesAny(`x\\\`, ""), "ends with a lone backslash"},
-		{"unknown type", Has("nope"), `unknown element type "nope"`},
+		{"unknown type", Has("nope"), `unknown element type "nope" (want one of boolean, integer, long, float, string, text, email, url, date, id, flowRef, dropRef, map, sortedMap, list, set, sortedSet, media, location)`},
 		{"non-canonical type", HasExpr{Type: "Boolean"}, `unknown element type "Boolean"`},
 		{"unknown time unit", Age().Unit("weeks").Gt(1), `unknown time unit "WEEKS"`},
 		{"Inf age", Age().Gt(math.Inf(1)), "not finite"},
@@ -296,6 +296,19 @@ func TestElemType(t *testing.T) {
 		assert.Equal(t, tc.ok, ok, tc.in)
 		assert.Equal(t, tc.want, got, tc.in)
 	}
+}
+
+func TestElemTypes(t *testing.T) {
+	types := ElemTypes()
+	require.Len(t, types, 19)
+	for _, name := range types {
+		assert.True(t, IsElemType(name), name)
+	}
+	for _, name := range []string{"", "flowref", "Float", "double"} {
+		assert.False(t, IsElemType(name), name)
+	}
+	types[0] = "changed"
+	assert.Equal(t, "boolean", ElemTypes()[0], "ElemTypes returns a copy")
 }
 
 func TestInspect(t *testing.T) {

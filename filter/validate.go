@@ -120,6 +120,10 @@ func finite(f float64) error {
 	return nil
 }
 
+func unknownElemType(name string) error {
+	return invalidError("unknown element type " + quote(name) + " (want one of " + strings.Join(elemTypes[:], ", ") + ")")
+}
+
 func badOp(op string) error { return invalidError("unknown operator " + quote(op)) }
 
 // quote is strconv.Quote, which most error messages use, kept out of line:

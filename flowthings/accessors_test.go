@@ -94,7 +94,8 @@ func nonZero(t *testing.T, typ reflect.Type) reflect.Value {
 	return v
 }
 
-// TestAccessorsUpToDate regenerates accessors.go and compares.
+// TestAccessorsUpToDate regenerates accessors.go and servicemethods.go and
+// compares.
 func TestAccessorsUpToDate(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -108,11 +109,13 @@ func TestAccessorsUpToDate(t *testing.T) {
 	}
 	out, err := exec.CommandContext(t.Context(), "go", "run", "./internal/genaccessors", dir).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	want, err := os.ReadFile(filepath.Join(dir, "accessors.go"))
-	require.NoError(t, err)
-	got, err := os.ReadFile("accessors.go")
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(got), "accessors.go is stale: run go generate ./flowthings")
+	for _, name := range []string{"accessors.go", "servicemethods.go"} {
+		want, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		got, err := os.ReadFile(name)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "%s is stale: run go generate ./flowthings", name)
+	}
 }
 
 func goFiles(t *testing.T) []string {
@@ -125,4 +128,58 @@ func goFiles(t *testing.T) []string {
 		}
 	}
 	return out
+}
+
+// TestModelsUpToDate regenerates what internal/genmodels writes (the
+// ElemType constants, js/elemtypes.js and js/models.d.ts) and compares.
+func TestModelsUpToDate(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs go run")
+	}
+	goDir, jsDir := t.TempDir(), t.TempDir()
+	for _, name := range goFiles(t) {
+		data, err := os.ReadFile(name)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(goDir, name), data, 0o644))
+	}
+	out, err := exec.CommandContext(t.Context(), "go", "run", "./internal/genmodels", goDir, jsDir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for generated, committed := range map[string]string{
+		filepath.Join(goDir, "elemtype.go"):  "elemtype.go",
+		filepath.Join(jsDir, "elemtypes.js"): filepath.Join("..", "js", "elemtypes.js"),
+		filepath.Join(jsDir, "models.d.ts"):  filepath.Join("..", "js", "models.d.ts"),
+	} {
+		want, err := os.ReadFile(generated)
+		require.NoError(t, err)
+		got, err := os.ReadFile(committed)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "%s is stale: run go generate ./flowthings", committed)
+	}
+}
+
+// TestGoDocListsEveryMethod: go doc of a service lists every method it has,
+// those of the generic service it embeds included (servicemethods.go).
+func TestGoDocListsEveryMethod(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs go doc")
+	}
+	immutable := []string{"Name", "Objects", "Read", "ReadOrElse", "ReadMany", "FindMany", "Create", "Delete"}
+	mutable := append([]string{"Update", "Modify", "UpdateMany", "ModifyMany", "Save"}, immutable...)
+	for service, methods := range map[string][]string{
+		"FlowService": mutable, "DropService": append([]string{"DeleteAll", "Aggregate", "FlowID"}, mutable...),
+		"TrackService": mutable, "GroupService": mutable, "IdentityService": mutable, "APITaskService": mutable,
+		"MQTTService": mutable, "RSSService": mutable, "DeviceService": mutable,
+		"TokenService": immutable, "ShareService": immutable,
+	} {
+		out, err := exec.CommandContext(t.Context(), "go", "doc", ".", service).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		for _, m := range methods {
+			assert.Contains(t, string(out), ") "+m+"(", "go doc %s lists %s", service, m)
+		}
+	}
+	tokenDoc, err := exec.CommandContext(t.Context(), "go", "doc", ".", "TokenService").CombinedOutput()
+	require.NoError(t, err)
+	assert.NotContains(t, string(tokenDoc), ") Update(", "tokens are immutable")
 }

@@ -54,7 +54,7 @@ type Response struct {
 //
 // A Client is immutable and safe for concurrent use.
 type Client struct {
-	cfg       core.Config
+	cfg       Config
 	transport Transport
 
 	Flow       *FlowService       // /flow
@@ -73,7 +73,7 @@ type Client struct {
 // NewClient returns a Client for cfg (defaults filled in) over t. It fails
 // with ErrMissingCredentials or an *InputError for a config that cannot make
 // a call, and with an *InputError for a nil transport.
-func NewClient(cfg core.Config, t Transport) (*Client, error) {
+func NewClient(cfg Config, t Transport) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (c *Client) service(name, flowID string) *Service {
 }
 
 // Config returns the client's configuration, defaults filled in.
-func (c *Client) Config() core.Config { return c.cfg }
+func (c *Client) Config() Config { return c.cfg }
 
 // Exec runs one operation: Config.BuildOp, Transport.Do, DecodeResponse.
 // It is the single request path of every service method, and the way to
@@ -217,7 +217,7 @@ func encodeJSON(field string, v any) ([]byte, error) {
 // pass ids unescaped; empty and dot segments are rejected. The body is
 // decoded as Object, []any, string, json.Number, bool or nil (objects nested
 // in it are map[string]any).
-func (c *Client) Raw(ctx context.Context, method, path string, data any, params core.Params) (any, *Response, error) {
+func (c *Client) Raw(ctx context.Context, method, path string, data any, params Params) (any, *Response, error) {
 	var body []byte
 	if data != nil {
 		var err error

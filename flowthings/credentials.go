@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-
-	"github.com/flowthings/flowthings-wasm/core"
 )
 
 // VCAPEnv is the environment variable Cloud Foundry (Bluemix) puts bound
@@ -27,8 +25,8 @@ func (c Credentials) String() string {
 // GoString is String, so that %#v hides the token too.
 func (c Credentials) GoString() string { return c.String() }
 
-// Config returns cfg with the account and token set: c.Config(core.Config{Host: …}).
-func (c Credentials) Config(cfg core.Config) core.Config {
+// Config returns cfg with the account and token set: c.Config(Config{Host: …}).
+func (c Credentials) Config(cfg Config) Config {
 	cfg.Account, cfg.Token = c.Account, c.Token
 	return cfg
 }

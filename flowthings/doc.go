@@ -1,14 +1,16 @@
 // Package flowthings is the Go client of the flowthings platform, on top of
 // the sans-I/O protocol layer of package core: every call builds a core.Op,
-// which goes through core.Config.BuildOp, a Transport and
+// which goes through Config.BuildOp, a Transport and
 // core.DecodeResponse.
 //
-// NewClient(cfg, transport), over a core.Config, returns a Client with one service per platform
+// NewClient(cfg, transport), over a Config, returns a Client with one service per platform
 // service (c.Flow, c.Track, c.Group, c.Identity, c.APITask, c.MQTT, c.RSS,
 // c.Token, c.Share, c.Device, c.Statistics), c.Drop(flowID) and
 // c.DropPath(path) for drops, c.Service(name) for any other service and
 // c.Raw for any other call. Package nethttp provides the net/http Transport
-// and nethttp.NewClient(cfg).
+// and nethttp.NewClient(cfg). Config, Params, WSOptions and the errors are
+// core's types under their names here, so that everyday code imports this
+// package, a transport and, to build filters, package filter.
 //
 // # Typed objects
 //
@@ -20,7 +22,7 @@
 // its Extra, as raw JSON, and sent back unchanged: a drop read, changed and
 // saved keeps everything the platform sent. Drop.Elems reads typed
 // ({"type","value"}) and plain elems alike and keeps 64-bit integers exact;
-// core.Typed writes an explicit elem type.
+// Typed writes an explicit elem type.
 //
 // The services are MutableService[T] (Read, ReadOrElse, ReadMany, FindMany,
 // Create, Update, Modify, UpdateMany, ModifyMany, Save, Delete) except
@@ -41,7 +43,7 @@
 // never panic, with numbers as json.Number so that nothing is rounded. Into
 // and As decode any JSON, or convert any value, into a Go type.
 //
-// Errors are core's typed errors: *BadRequestError (400), *ForbiddenError (401, 403),
+// Errors are typed: *BadRequestError (400), *ForbiddenError (401, 403),
 // *NotFoundError (404), *ServerError (5xx), *PlatformError (other statuses),
 // all carrying a *ResponseError with the platform's error strings, the
 // status, method, path and account; *MalformedResponseError for a body that
@@ -57,8 +59,11 @@
 // package flowthings/lazy runs calls as futures that can feed later calls;
 // both run at most DefaultConcurrency calls at once unless told otherwise.
 //
-// WebSocket subscriptions deliver *Drop (Subscribe) or raw JSON
-// (SubscribeRaw); SendAs decodes a CRUD reply into a typed object.
+// c.WebSocket(ctx, opts) opens a live session (with a Transport that is also
+// a Dialer, as nethttp's is; DialWebSocket takes any Dialer). Its
+// subscriptions deliver *Drop (Subscribe) or raw JSON (SubscribeRaw);
+// SendAs decodes a CRUD reply into a typed object.
 package flowthings
 
 //go:generate go run ./internal/genaccessors
+//go:generate go run ./internal/genmodels

@@ -24,27 +24,27 @@ func (c *Client) Drop(flowID string) *DropService {
 }
 
 // FlowID is the id of the flow the service is bound to.
-func (d *DropService) FlowID() string { return d.s.flowID }
+func (s *DropService) FlowID() string { return s.s.flowID }
 
 // DeleteAll empties the flow: DELETE /drop/{flowId}.
-func (d *DropService) DeleteAll(ctx context.Context, params core.Params) (*Response, error) {
-	op := d.s.op(core.OpDeleteAll)
+func (s *DropService) DeleteAll(ctx context.Context, params Params) (*Response, error) {
+	op := s.s.op(core.OpDeleteAll)
 	op.Params = params
-	return d.s.c.call(ctx, op, nil)
+	return s.s.c.call(ctx, op, nil)
 }
 
 // Aggregate computes grouped statistics over the flow's drops:
 // POST /drop/{flowId}/aggregate. Each row maps the literal groupBy and
 // output selectors to their values, e.g. {"$month": 1, "$count": 8}.
-func (d *DropService) Aggregate(ctx context.Context, a core.Aggregation, params core.Params) ([]Object, *Response, error) {
-	op := d.s.op(core.OpAggregate)
+func (s *DropService) Aggregate(ctx context.Context, a Aggregation, params Params) ([]Object, *Response, error) {
+	op := s.s.op(core.OpAggregate)
 	op.Params = params
 	var err error
 	if op.Body, err = a.JSON(); err != nil {
 		return nil, nil, err
 	}
 	var rows []Object
-	resp, err := d.s.c.call(ctx, op, &rows)
+	resp, err := s.s.c.call(ctx, op, &rows)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +69,7 @@ func (d *DropPathService) Path() string { return d.path }
 
 // Create stores a drop in the flow: POST /drop, with the flow path set as
 // the body's "path" member (the given drop is not modified).
-func (d *DropPathService) Create(ctx context.Context, drop *Drop, params core.Params) (*Drop, *Response, error) {
+func (d *DropPathService) Create(ctx context.Context, drop *Drop, params Params) (*Drop, *Response, error) {
 	if drop == nil {
 		return nil, nil, &core.InputError{Field: "drop", Reason: "nil"}
 	}
@@ -83,12 +83,12 @@ func (d *DropPathService) Create(ctx context.Context, drop *Drop, params core.Pa
 
 // FindMany searches the flow's drops: GET /drop?path=…, filters AND-ed as in
 // MutableService.FindMany.
-func (d *DropPathService) FindMany(ctx context.Context, params core.Params, filters ...any) ([]*Drop, *Response, error) {
+func (d *DropPathService) FindMany(ctx context.Context, params Params, filters ...any) ([]*Drop, *Response, error) {
 	op := core.Op{Service: core.ServiceDrop, Name: core.OpFindMany, Path: d.path, Params: params.WithFilters(filters...)}
 	return callTyped[[]*Drop](ctx, &Service{c: d.c}, op)
 }
 
-// Drop is a drop (docs/protocol.md §3.3). Elems is sent as {} when nil.
+// Drop is a drop (docs/protocol.md §3.3).
 type Drop struct {
 	ID           *string   `json:"id,omitempty"`
 	CreationDate *EpochMs  `json:"creationDate,omitempty"`
@@ -97,7 +97,7 @@ type Drop struct {
 	LastEditorID *string   `json:"lastEditorId,omitempty"`
 	FlowID       *string   `json:"flowId,omitempty"`
 	Path         *string   `json:"path,omitempty"`
-	Elems        Elems     `json:"elems"`
+	Elems        Elems     `json:"elems"` // required, may be {} (nil is sent as {})
 	Location     *Location `json:"location,omitempty"`
 	FHash        *string   `json:"fhash,omitempty"`
 	Version      *int64    `json:"version,omitempty"`

@@ -3,13 +3,35 @@ package flowthings
 import (
 	"time"
 
-	"github.com/flowthings/flowthings-wasm/core"
+	"github.com/flowthings/flowthings-wasm/filter"
 )
+
+// ElemType is the explicit type of a drop elem (docs/protocol.md §6); the
+// constants ElemBoolean … ElemLocation (elemtype.go, generated from
+// filter.ElemTypes) name them.
+type ElemType string
+
+// Known reports whether t is one of the types the platform accepts, spelled
+// as it spells them; an elem object {"type","value"} with another type is a
+// plain map.
+func (t ElemType) Known() bool { return filter.IsElemType(string(t)) }
+
+// TypedValue is a drop elem with an explicit type, sent as
+// {"type": Type, "value": Value}. Build one with Typed.
+type TypedValue struct {
+	Type  ElemType `json:"type"`
+	Value any      `json:"value"`
+}
+
+// Typed returns the elem value with the explicit type t, for the types the
+// platform cannot infer from plain JSON: Typed(ElemEmail, "a@b.example"),
+// Typed(ElemDate, epochMs).
+func Typed(t ElemType, value any) TypedValue { return TypedValue{Type: t, Value: value} }
 
 // Elems are the elems of a drop: name → value. A value is plain JSON (a
 // string, bool, json.Number, []any, map[string]any) or an explicitly typed
 // elem, which the platform writes as {"type": …, "value": …} (v0.1 output,
-// and input given as core.Typed).
+// and input given as Typed).
 //
 // The accessors read both forms: d.Elems.Float("temp") is the number
 // whether the platform sent 21.5 or {"type":"float","value":21.5}. Each takes
@@ -17,10 +39,10 @@ import (
 // decimal indexes. They never panic; a missing or mistyped value gives the
 // zero value and false.
 //
-// To write, assign plain Go values or core.Typed values:
+// To write, assign plain Go values or Typed values:
 //
 //	d.Elems["temp"] = 21.5
-//	d.Elems["contact"] = core.Typed(core.ElemEmail, "a@b.example")
+//	d.Elems["contact"] = Typed(ElemEmail, "a@b.example")
 //
 // Decoded numbers are json.Number, so 64-bit integers survive a round trip
 // exactly; an elem read and saved back is sent as it was received.
@@ -56,7 +78,7 @@ func (e Elems) Get(path ...string) (any, bool) {
 
 // Type is the explicit type of the elem at path, or "" for a plain value
 // (or no value).
-func (e Elems) Type(path ...string) core.ElemType {
+func (e Elems) Type(path ...string) ElemType {
 	v, ok := e.rawAt(path)
 	if !ok {
 		return ""
@@ -152,13 +174,13 @@ func (e Elems) rawAt(path []string) (any, bool) {
 }
 
 // typedElem splits an elem into its explicit type and value: a map with
-// exactly the members type (a known type) and value, or a core.TypedValue.
+// exactly the members type (a known type) and value, or a TypedValue.
 // Any other value is plain: ("", v, false).
-func typedElem(v any) (core.ElemType, any, bool) {
+func typedElem(v any) (ElemType, any, bool) {
 	switch x := v.(type) {
-	case core.TypedValue:
+	case TypedValue:
 		return x.Type, x.Value, true
-	case *core.TypedValue:
+	case *TypedValue:
 		if x != nil {
 			return x.Type, x.Value, true
 		}
@@ -169,8 +191,8 @@ func typedElem(v any) (core.ElemType, any, bool) {
 		}
 		t, ok := m["type"].(string)
 		val, has := m["value"]
-		if ok && has && core.ElemType(t).Known() {
-			return core.ElemType(t), val, true
+		if ok && has && ElemType(t).Known() {
+			return ElemType(t), val, true
 		}
 	}
 	return "", v, false

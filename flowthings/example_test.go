@@ -16,11 +16,11 @@ var fakePlatform = flowthings.TransportFunc(func(ctx context.Context, req core.R
 })
 
 func Example() {
-	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}, fakePlatform)
+	c, err := flowthings.NewClient(flowthings.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}, fakePlatform)
 	if err != nil {
 		panic(err)
 	}
-	flows, _, err := c.Flow.FindMany(context.Background(), core.Params{"limit": 1},
+	flows, _, err := c.Flow.FindMany(context.Background(), flowthings.Params{"limit": 1},
 		filter.M("path").Matches("^/alice/", ""))
 	if err != nil {
 		panic(err)
@@ -30,10 +30,10 @@ func Example() {
 }
 
 func ExampleConfig_BuildOp() {
-	cfg := core.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}
+	cfg := flowthings.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}
 	req, err := cfg.BuildOp(core.Op{
 		Service: core.ServiceDrop, FlowID: "f1", Name: core.OpFindMany,
-		Params: core.Params{"filter": "elems.temp > 50", "limit": 5},
+		Params: flowthings.Params{"filter": "elems.temp > 50", "limit": 5},
 	})
 	if err != nil {
 		panic(err)
@@ -66,7 +66,7 @@ func ExampleElems() {
 	_, missing := d.Elems.String("nope")
 	fmt.Println(temp, count, seen.Format("2006-01-02"), volts, missing)
 
-	d.Elems["contact"] = core.Typed(core.ElemEmail, "alice@example.com")
+	d.Elems["contact"] = flowthings.Typed(flowthings.ElemEmail, "alice@example.com")
 	fmt.Println(d.Elems.Type("contact"), d.Elems.Type("count") == "")
 	// Output:
 	// 21.5 9007199254740993 2011-04-11 15.4 false
@@ -96,7 +96,7 @@ var keepingPlatform = flowthings.TransportFunc(func(ctx context.Context, req cor
 // Read, modify and save a drop: members the SDK does not declare travel in
 // Extra and go back unchanged; 64-bit elems stay exact.
 func ExampleMutableService_Save() {
-	c, err := flowthings.NewClient(core.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}, keepingPlatform)
+	c, err := flowthings.NewClient(flowthings.Config{Account: "alice", Token: "…", Host: "127.0.0.1:4000", Insecure: true}, keepingPlatform)
 	if err != nil {
 		panic(err)
 	}

@@ -32,7 +32,7 @@ func (s *Service) op(name string) core.Op {
 }
 
 // Read gets one object: GET /{svc}/{id}.
-func (s *Service) Read(ctx context.Context, id string, params core.Params) (Object, *Response, error) {
+func (s *Service) Read(ctx context.Context, id string, params Params) (Object, *Response, error) {
 	op := s.op(core.OpRead)
 	op.ID, op.Params = id, params
 	var out Object
@@ -45,7 +45,7 @@ func (s *Service) Read(ctx context.Context, id string, params core.Params) (Obje
 
 // ReadOrElse is Read, except that a 404 (a *NotFoundError) returns def and a
 // nil Response instead of an error. Every other error is still returned.
-func (s *Service) ReadOrElse(ctx context.Context, id string, def Object, params core.Params) (Object, *Response, error) {
+func (s *Service) ReadOrElse(ctx context.Context, id string, def Object, params Params) (Object, *Response, error) {
 	obj, resp, err := s.Read(ctx, id, params)
 	if core.ReadOrElseFallback(core.KindOf(err)) {
 		return def, nil, nil
@@ -55,7 +55,7 @@ func (s *Service) ReadOrElse(ctx context.Context, id string, def Object, params 
 
 // ReadMany gets several objects at once: MGET /{svc} with the id array as
 // body. The result maps id → object; unknown ids are absent.
-func (s *Service) ReadMany(ctx context.Context, ids []string, params core.Params) (map[string]Object, *Response, error) {
+func (s *Service) ReadMany(ctx context.Context, ids []string, params Params) (map[string]Object, *Response, error) {
 	op := s.op(core.OpReadMany)
 	op.IDs, op.Params = ids, params
 	if op.IDs == nil {
@@ -72,7 +72,7 @@ func (s *Service) ReadMany(ctx context.Context, ids []string, params core.Params
 // FindMany searches: GET /{svc}?filter=…&limit=…. The filters (strings or
 // filter expressions, see FilterText) are AND-ed, after any "filter" already
 // in params, into the filter param.
-func (s *Service) FindMany(ctx context.Context, params core.Params, filters ...any) ([]Object, *Response, error) {
+func (s *Service) FindMany(ctx context.Context, params Params, filters ...any) ([]Object, *Response, error) {
 	op := s.op(core.OpFindMany)
 	op.Params = params.WithFilters(filters...)
 	var out []Object
@@ -85,7 +85,7 @@ func (s *Service) FindMany(ctx context.Context, params core.Params, filters ...a
 
 // Create stores a new object: POST /{svc} with model (an Object, a struct or
 // raw JSON) as body, and returns the stored object.
-func (s *Service) Create(ctx context.Context, model any, params core.Params) (Object, *Response, error) {
+func (s *Service) Create(ctx context.Context, model any, params Params) (Object, *Response, error) {
 	op := s.op(core.OpCreate)
 	op.Params = params
 	var err error
@@ -103,7 +103,7 @@ func (s *Service) Create(ctx context.Context, model any, params core.Params) (Ob
 //
 // Tokens and shares are immutable: their Update fails with an
 // *UnsupportedError before any I/O.
-func (s *Service) Update(ctx context.Context, model any, params core.Params) (Object, *Response, error) {
+func (s *Service) Update(ctx context.Context, model any, params Params) (Object, *Response, error) {
 	op := s.op(core.OpUpdate)
 	if err := core.Supports(op.Service, op.Name); err != nil {
 		return nil, nil, err
@@ -121,7 +121,7 @@ func (s *Service) Update(ctx context.Context, model any, params core.Params) (Ob
 // mixing both, or any other slice of objects), each item as in Update, or an
 // explicit map[string]Object / map[string]any of id → changes. The result
 // maps id → updated object.
-func (s *Service) UpdateMany(ctx context.Context, models any, params core.Params) (map[string]Object, *Response, error) {
+func (s *Service) UpdateMany(ctx context.Context, models any, params Params) (map[string]Object, *Response, error) {
 	op := s.op(core.OpUpdateMany)
 	if err := core.Supports(op.Service, op.Name); err != nil {
 		return nil, nil, err
@@ -147,7 +147,7 @@ func (s *Service) UpdateMany(ctx context.Context, models any, params core.Params
 
 // Save persists one model: Update for a *Modification or an object with an
 // "id" member, Create for any other object. Lists go to UpdateMany.
-func (s *Service) Save(ctx context.Context, model any, params core.Params) (Object, *Response, error) {
+func (s *Service) Save(ctx context.Context, model any, params Params) (Object, *Response, error) {
 	if isMany(model) {
 		return nil, nil, &core.InputError{Field: "model", Reason: "is a list or map of models: use UpdateMany"}
 	}
@@ -166,7 +166,7 @@ func (s *Service) Save(ctx context.Context, model any, params core.Params) (Obje
 
 // Delete removes an object: DELETE /{svc}/{id}, with body (any JSON value)
 // if it is not nil.
-func (s *Service) Delete(ctx context.Context, id string, body any, params core.Params) (*Response, error) {
+func (s *Service) Delete(ctx context.Context, id string, body any, params Params) (*Response, error) {
 	op := s.op(core.OpDelete)
 	op.ID, op.Params = id, params
 	if body != nil {

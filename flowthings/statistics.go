@@ -31,33 +31,33 @@ func (s *StatisticsService) Get(ctx context.Context, stat StatType, id string, o
 }
 
 // FlowDropAdded counts the drops added to a flow, tracked ones included.
-func (s *StatisticsService) FlowDropAdded(ctx context.Context, flowID string, o core.StatOptions) ([]int64, *Response, error) {
+func (s *StatisticsService) FlowDropAdded(ctx context.Context, flowID string, o StatOptions) ([]int64, *Response, error) {
 	return s.Get(ctx, StatFlowDropAdded, flowID, o)
 }
 
 // FlowTracked counts the drops tracks added to a flow (docs/protocol.md §3.14
 // says "tracks added to the flow"; the emulator reads it as the drops they
 // copied there, a subset of FlowDropAdded).
-func (s *StatisticsService) FlowTracked(ctx context.Context, flowID string, o core.StatOptions) ([]int64, *Response, error) {
+func (s *StatisticsService) FlowTracked(ctx context.Context, flowID string, o StatOptions) ([]int64, *Response, error) {
 	return s.Get(ctx, StatFlowTracked, flowID, o)
 }
 
 // TrackHit counts the drops that reached a track.
-func (s *StatisticsService) TrackHit(ctx context.Context, trackID string, o core.StatOptions) ([]int64, *Response, error) {
+func (s *StatisticsService) TrackHit(ctx context.Context, trackID string, o StatOptions) ([]int64, *Response, error) {
 	return s.Get(ctx, StatTrackHit, trackID, o)
 }
 
 // TrackPass counts the drops that passed a track.
-func (s *StatisticsService) TrackPass(ctx context.Context, trackID string, o core.StatOptions) ([]int64, *Response, error) {
+func (s *StatisticsService) TrackPass(ctx context.Context, trackID string, o StatOptions) ([]int64, *Response, error) {
 	return s.Get(ctx, StatTrackPass, trackID, o)
 }
 
 // APICallByIdentity counts the API calls of an identity.
-func (s *StatisticsService) APICallByIdentity(ctx context.Context, identityID string, o core.StatOptions) ([]int64, *Response, error) {
+func (s *StatisticsService) APICallByIdentity(ctx context.Context, identityID string, o StatOptions) ([]int64, *Response, error) {
 	return s.Get(ctx, StatAPICallByIdentity, identityID, o)
 }
 
 // DropCreatedBy counts the drops an identity created.
-func (s *StatisticsService) DropCreatedBy(ctx context.Context, identityID string, o core.StatOptions) ([]int64, *Response, error) {
+func (s *StatisticsService) DropCreatedBy(ctx context.Context, identityID string, o StatOptions) ([]int64, *Response, error) {
 	return s.Get(ctx, StatDropCreatedBy, identityID, o)
 }

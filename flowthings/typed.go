@@ -33,7 +33,7 @@ func (s *ImmutableService[T]) Name() ServiceName { return s.s.Name() }
 func (s *ImmutableService[T]) Objects() *Service { return s.s }
 
 // Read gets one object: GET /{svc}/{id}.
-func (s *ImmutableService[T]) Read(ctx context.Context, id string, params core.Params) (*T, *Response, error) {
+func (s *ImmutableService[T]) Read(ctx context.Context, id string, params Params) (*T, *Response, error) {
 	op := s.s.op(core.OpRead)
 	op.ID, op.Params = id, params
 	return callTyped[*T](ctx, s.s, op)
@@ -41,7 +41,7 @@ func (s *ImmutableService[T]) Read(ctx context.Context, id string, params core.P
 
 // ReadOrElse is Read, except that a 404 (a *NotFoundError) returns def and a
 // nil Response instead of an error. Every other error is still returned.
-func (s *ImmutableService[T]) ReadOrElse(ctx context.Context, id string, def *T, params core.Params) (*T, *Response, error) {
+func (s *ImmutableService[T]) ReadOrElse(ctx context.Context, id string, def *T, params Params) (*T, *Response, error) {
 	obj, resp, err := s.Read(ctx, id, params)
 	if core.ReadOrElseFallback(core.KindOf(err)) {
 		return def, nil, nil
@@ -51,7 +51,7 @@ func (s *ImmutableService[T]) ReadOrElse(ctx context.Context, id string, def *T,
 
 // ReadMany gets several objects at once: MGET /{svc} with the id array as
 // body. The result maps id → object; unknown ids are absent.
-func (s *ImmutableService[T]) ReadMany(ctx context.Context, ids []string, params core.Params) (map[string]*T, *Response, error) {
+func (s *ImmutableService[T]) ReadMany(ctx context.Context, ids []string, params Params) (map[string]*T, *Response, error) {
 	op := s.s.op(core.OpReadMany)
 	op.IDs, op.Params = ids, params
 	if op.IDs == nil {
@@ -63,14 +63,14 @@ func (s *ImmutableService[T]) ReadMany(ctx context.Context, ids []string, params
 // FindMany searches: GET /{svc}?filter=…&limit=…. The filters (strings or
 // filter expressions, see core.FilterText) are AND-ed, after any "filter"
 // already in params, into the filter param.
-func (s *ImmutableService[T]) FindMany(ctx context.Context, params core.Params, filters ...any) ([]*T, *Response, error) {
+func (s *ImmutableService[T]) FindMany(ctx context.Context, params Params, filters ...any) ([]*T, *Response, error) {
 	op := s.s.op(core.OpFindMany)
 	op.Params = params.WithFilters(filters...)
 	return callTyped[[]*T](ctx, s.s, op)
 }
 
 // Create stores a new object: POST /{svc}, and returns the stored object.
-func (s *ImmutableService[T]) Create(ctx context.Context, obj *T, params core.Params) (*T, *Response, error) {
+func (s *ImmutableService[T]) Create(ctx context.Context, obj *T, params Params) (*T, *Response, error) {
 	if obj == nil {
 		return nil, nil, &core.InputError{Field: "model", Reason: "nil"}
 	}
@@ -84,14 +84,14 @@ func (s *ImmutableService[T]) Create(ctx context.Context, obj *T, params core.Pa
 }
 
 // Delete removes an object: DELETE /{svc}/{id}.
-func (s *ImmutableService[T]) Delete(ctx context.Context, id string, params core.Params) (*Response, error) {
+func (s *ImmutableService[T]) Delete(ctx context.Context, id string, params Params) (*Response, error) {
 	return s.s.Delete(ctx, id, nil, params)
 }
 
 // Update sends obj whole to its id: PUT /{svc}/{id}, and returns the updated
 // object. Members obj does not declare travel in its Extra, so an object
 // read, changed and updated keeps them.
-func (s *MutableService[T]) Update(ctx context.Context, obj *T, params core.Params) (*T, *Response, error) {
+func (s *MutableService[T]) Update(ctx context.Context, obj *T, params Params) (*T, *Response, error) {
 	if obj == nil {
 		return nil, nil, &core.InputError{Field: "model", Reason: "nil"}
 	}
@@ -99,14 +99,14 @@ func (s *MutableService[T]) Update(ctx context.Context, obj *T, params core.Para
 }
 
 // Modify sends only the diff of m to the id of its model: PUT /{svc}/{id}.
-func (s *MutableService[T]) Modify(ctx context.Context, m *Modification, params core.Params) (*T, *Response, error) {
+func (s *MutableService[T]) Modify(ctx context.Context, m *Modification, params Params) (*T, *Response, error) {
 	if m == nil {
 		return nil, nil, &core.InputError{Field: "model", Reason: "nil modification"}
 	}
 	return s.update(ctx, m, params)
 }
 
-func (s *MutableService[T]) update(ctx context.Context, model any, params core.Params) (*T, *Response, error) {
+func (s *MutableService[T]) update(ctx context.Context, model any, params Params) (*T, *Response, error) {
 	u, err := updateOf(model)
 	if err != nil {
 		return nil, nil, err
@@ -118,7 +118,7 @@ func (s *MutableService[T]) update(ctx context.Context, model any, params core.P
 
 // UpdateMany sends several objects whole, each to its id: MPUT /{svc}. The
 // result maps id → updated object.
-func (s *MutableService[T]) UpdateMany(ctx context.Context, objs []*T, params core.Params) (map[string]*T, *Response, error) {
+func (s *MutableService[T]) UpdateMany(ctx context.Context, objs []*T, params Params) (map[string]*T, *Response, error) {
 	models := make([]any, len(objs))
 	for i, o := range objs {
 		if o == nil {
@@ -130,7 +130,7 @@ func (s *MutableService[T]) UpdateMany(ctx context.Context, objs []*T, params co
 }
 
 // ModifyMany sends the diffs of several modifications: MPUT /{svc}.
-func (s *MutableService[T]) ModifyMany(ctx context.Context, ms []*Modification, params core.Params) (map[string]*T, *Response, error) {
+func (s *MutableService[T]) ModifyMany(ctx context.Context, ms []*Modification, params Params) (map[string]*T, *Response, error) {
 	models := make([]any, len(ms))
 	for i, m := range ms {
 		models[i] = m
@@ -138,7 +138,7 @@ func (s *MutableService[T]) ModifyMany(ctx context.Context, ms []*Modification, 
 	return s.updateMany(ctx, models, params)
 }
 
-func (s *MutableService[T]) updateMany(ctx context.Context, models []any, params core.Params) (map[string]*T, *Response, error) {
+func (s *MutableService[T]) updateMany(ctx context.Context, models []any, params Params) (map[string]*T, *Response, error) {
 	updates, err := updatesOf(models)
 	if err != nil {
 		return nil, nil, err
@@ -150,7 +150,7 @@ func (s *MutableService[T]) updateMany(ctx context.Context, models []any, params
 
 // Save updates obj if it has an id (Update) and creates it otherwise
 // (Create).
-func (s *MutableService[T]) Save(ctx context.Context, obj *T, params core.Params) (*T, *Response, error) {
+func (s *MutableService[T]) Save(ctx context.Context, obj *T, params Params) (*T, *Response, error) {
 	if withID, ok := any(obj).(interface{ GetID() string }); ok && withID.GetID() != "" {
 		return s.Update(ctx, obj, params)
 	}

@@ -2,6 +2,7 @@ package flowthings
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,14 +31,12 @@ type Dialer interface {
 // WebSocket is a live WebSocket session: subscriptions and CRUD calls over
 // one socket, with heartbeats and optional automatic reconnection. It runs a
 // WSEngine, feeding it events under one lock; its methods are safe for
-// concurrent use.
+// concurrent use. Subscriptions back-fill through the same Transport (see
+// Subscribe).
 //
 // Subscription handlers and WSOptions.OnError run one at a time, in arrival
 // order, on a goroutine of the WebSocket. They may call any method, including
 // Send and Close, but a slow handler delays the ones after it.
-// wsTimers is the number of the engine's timers, which are numbered from 0.
-const wsTimers = int(core.WSTimerReconnect) + 1
-
 type WebSocket struct {
 	cfg       core.Config
 	transport Transport
@@ -55,12 +54,12 @@ type WebSocket struct {
 	gen     uint64             // connection attempt number; older ones are stale
 	opened  chan struct{}      // closed at the first Opened
 	waiters map[core.WSCallID]chan wsResult
-	subs    map[core.WSHandlerID]*Subscription // one handler per Subscription
+	finds   map[core.WSFindID]context.CancelFunc // finds in flight
+	subs    map[core.WSHandlerID]*Subscription   // one handler per Subscription
 	lastSub core.WSHandlerID
-	timers  [wsTimers]*time.Timer
-	tgen    [wsTimers]uint64
-	tasks   []wsTask // handler and OnError calls, run in order by runTasks
-	running bool     // a runTasks goroutine exists
+	timers  map[core.WSTimer]*wsTimer // armed timers, by the engine's name
+	tasks   []wsTask                  // handler and OnError calls, run in order by runTasks
+	running bool                      // a runTasks goroutine exists
 	done    chan struct{}
 	err     error
 }
@@ -70,6 +69,8 @@ type wsResult struct {
 	err  error
 }
 
+// wsTask is a handler call (sub and drop), or an error report (err) for
+// WSOptions.OnError and, when it is a subscription's, its own OnError.
 type wsTask struct {
 	sub  *Subscription
 	drop core.WSDrop
@@ -93,14 +94,38 @@ type Subscription struct {
 	id       core.WSHandlerID
 	resource string
 	handler  func(core.WSDrop)
+	onErr    func(error)
 	done     chan struct{}
 	err      error // guarded by ws.mu
+}
+
+// SubscribeOption tunes one subscription.
+type SubscribeOption func(*subscribeOptions)
+
+type subscribeOptions struct {
+	noBackfill bool
+	onErr      func(error)
+}
+
+// WithoutBackfill makes a subscription deliver pushes as they come, as
+// the platform sends them: what is pushed while the socket is down is
+// lost, and nothing says so.
+func WithoutBackfill() SubscribeOption {
+	return func(o *subscribeOptions) { o.noBackfill = true }
+}
+
+// OnSubscriptionError receives the errors of a subscription that do not
+// end it: a *core.GapError (they also go to WSOptions.OnError). It runs on
+// the goroutine that runs the handlers, in order with them.
+func OnSubscriptionError(fn func(error)) SubscribeOption {
+	return func(o *subscribeOptions) { o.onErr = fn }
 }
 
 // DialWebSocket opens a session with transport (POST /session), dials its
 // socket with dialer and returns the running WebSocket. The first
 // connection is not retried: its failure is the error. opts may be nil.
-// ctx bounds only the dialing.
+// ctx bounds only the first connection, as WSOptions.Timeout bounds every
+// connection attempt.
 func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, dialer Dialer, opts *core.WSOptions) (*WebSocket, error) {
 	if transport == nil || dialer == nil {
 		return nil, &core.InputError{Field: "websocket", Reason: "needs a Transport and a Dialer"}
@@ -117,7 +142,9 @@ func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, di
 		eng:       core.NewWSEngine(cfg, o),
 		opened:    make(chan struct{}),
 		waiters:   map[core.WSCallID]chan wsResult{},
+		finds:     map[core.WSFindID]context.CancelFunc{},
 		subs:      map[core.WSHandlerID]*Subscription{},
+		timers:    map[core.WSTimer]*wsTimer{},
 		done:      make(chan struct{}),
 	}
 	ws.life, ws.cancel = context.WithCancel(context.Background())
@@ -168,22 +195,35 @@ func SendAs[T any](ctx context.Context, ws *WebSocket, f core.WSFrame) (T, error
 	return Into[T](body)
 }
 
-// Subscribe calls handler with every drop later pushed for a flow, named by
-// its id or, when flowIDOrPath starts with "/", by its path. It returns once
-// the platform confirmed; a refusal is the typed error (*NotFoundError for
-// an unknown flow, *ForbiddenError without read permission). Several
-// subscriptions may share a flow, by id or by path; each Subscription gets
-// each drop once, so a handler passed to two Subscriptions of one flow runs
-// twice per drop.
+// Subscribe calls handler with every drop created in a flow after it
+// returns, the flow named by its id or, when flowIDOrPath starts with "/",
+// by its path: exactly once each, in creation order, across any number of
+// reconnects. When the socket comes back, the WebSocket finds, over its
+// Transport, the drops created while it was down and delivers them before
+// going on with pushes. When it cannot (the flow no longer holds them: its
+// capacity or time to live removed them, or the finds kept failing), it
+// reports a *core.GapError, with the time range of the drops that may be
+// missing, to OnSubscriptionError and WSOptions.OnError. Changes to drops
+// (updates) are delivered as they are pushed, not back-filled.
+// WithoutBackfill turns all of this off.
+//
+// Subscribe returns once the platform confirmed and the subscription has
+// its start; a refusal is the typed error (*NotFoundError for an unknown
+// flow, *ForbiddenError without read permission). Transient failures (a
+// 5xx, a lost socket) are retried until ctx ends. Several subscriptions may
+// share a flow, by id or by path; each gets each drop once, so a handler
+// passed to two Subscriptions of one flow runs twice per drop. A
+// subscription ends only by Close, the WebSocket stopping, or a refusal
+// (a 4xx) after a reconnect; see Done and Err.
 //
 // The socket acts in the token's own account: Config.Namespace does not
 // reach it, so drops another account shared are subscribed by their path
-// ("/owner/…"), which names the account.
+// ("/owner/…"), which names the account (back-fill finds them there).
 //
-// Each pushed drop is decoded as a *Drop (see DecodeDrop); one that cannot
-// be is not delivered but reported to WSOptions.OnError as a
-// *core.WSFrameError. SubscribeRaw delivers the raw JSON instead.
-func (ws *WebSocket) Subscribe(ctx context.Context, flowIDOrPath string, handler func(*Drop)) (*Subscription, error) {
+// Each drop is decoded as a *Drop (see DecodeDrop); one that cannot be is
+// not delivered but reported to WSOptions.OnError as a *core.WSFrameError.
+// SubscribeRaw delivers the raw JSON instead.
+func (ws *WebSocket) Subscribe(ctx context.Context, flowIDOrPath string, handler func(*Drop), opts ...SubscribeOption) (*Subscription, error) {
 	if handler == nil {
 		return nil, &core.InputError{Field: "handler", Reason: "must not be nil"}
 	}
@@ -196,19 +236,24 @@ func (ws *WebSocket) Subscribe(ctx context.Context, flowIDOrPath string, handler
 			return
 		}
 		handler(d)
-	})
+	}, opts...)
 }
 
-// SubscribeRaw is Subscribe with the pushed drops as raw JSON.
-func (ws *WebSocket) SubscribeRaw(ctx context.Context, flowIDOrPath string, handler func(core.WSDrop)) (*Subscription, error) {
+// SubscribeRaw is Subscribe with the drops as raw JSON (each handler call
+// has its own copy).
+func (ws *WebSocket) SubscribeRaw(ctx context.Context, flowIDOrPath string, handler func(core.WSDrop), opts ...SubscribeOption) (*Subscription, error) {
 	if handler == nil {
 		return nil, &core.InputError{Field: "handler", Reason: "must not be nil"}
 	}
+	var o subscribeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ws.mu.Lock()
 	ws.lastSub++
-	s := &Subscription{ws: ws, id: ws.lastSub, resource: flowIDOrPath, handler: handler, done: make(chan struct{})}
+	s := &Subscription{ws: ws, id: ws.lastSub, resource: flowIDOrPath, handler: handler, onErr: o.onErr, done: make(chan struct{})}
 	ws.subs[s.id] = s
-	call, acts := ws.eng.Subscribe(flowIDOrPath, s.id)
+	call, acts := ws.eng.Subscribe(flowIDOrPath, s.id, !o.noBackfill)
 	ch := ws.wait(call)
 	ws.apply(acts)
 	ws.mu.Unlock()
@@ -219,6 +264,14 @@ func (ws *WebSocket) SubscribeRaw(ctx context.Context, flowIDOrPath string, hand
 		return nil, r.err
 	}
 	return s, nil
+}
+
+// State is the connection's state: core.WSStatusConnecting,
+// WSStatusOpen, WSStatusReconnecting or WSStatusClosed.
+func (ws *WebSocket) State() string {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.eng.Status()
 }
 
 // Close stops the WebSocket: it stops reconnecting, fails calls in flight
@@ -341,6 +394,14 @@ func (ws *WebSocket) apply(acts []core.WSAction) {
 			if s := ws.subs[a.Handler]; s != nil {
 				ws.enqueue(wsTask{sub: s, drop: a.Drop})
 			}
+		case *core.Release: // drops are passed by value here, never by ref
+		case *core.Find:
+			ws.find(a)
+		case *core.CancelFind:
+			if cancel := ws.finds[a.ID]; cancel != nil {
+				cancel()
+				delete(ws.finds, a.ID)
+			}
 		case *core.SettleReply:
 			if ch := ws.waiters[a.Call]; ch != nil {
 				delete(ws.waiters, a.Call)
@@ -359,8 +420,9 @@ func (ws *WebSocket) apply(acts []core.WSAction) {
 				s.end(a.Err)
 			}
 		case *core.ReportError:
-			if ws.onErr != nil {
-				ws.enqueue(wsTask{err: a.Err})
+			t := wsTask{err: a.Err, sub: ws.subs[a.Handler]}
+			if ws.onErr != nil || t.sub != nil && t.sub.onErr != nil {
+				ws.enqueue(t)
 			}
 		case *core.Stopped:
 			ws.dropConn()
@@ -387,24 +449,28 @@ func (ws *WebSocket) dropConn() {
 	}
 }
 
+// wsTimer is one armed timer of the engine; a firing after it was
+// stopped or replaced is ignored.
+type wsTimer struct{ t *time.Timer }
+
 func (ws *WebSocket) setTimer(t core.WSTimer, d time.Duration) {
 	ws.stopTimer(t)
-	g := ws.tgen[t]
-	ws.timers[t] = time.AfterFunc(d, func() {
+	w := &wsTimer{}
+	ws.timers[t] = w
+	w.t = time.AfterFunc(d, func() {
 		ws.mu.Lock()
 		defer ws.mu.Unlock()
-		if ws.tgen[t] == g {
-			ws.timers[t] = nil
+		if ws.timers[t] == w {
+			delete(ws.timers, t)
 			ws.apply(ws.eng.TimerFired(t))
 		}
 	})
 }
 
 func (ws *WebSocket) stopTimer(t core.WSTimer) {
-	ws.tgen[t]++
-	if ws.timers[t] != nil {
-		ws.timers[t].Stop()
-		ws.timers[t] = nil
+	if w := ws.timers[t]; w != nil {
+		w.t.Stop()
+		delete(ws.timers, t)
 	}
 }
 
@@ -445,6 +511,34 @@ func (ws *WebSocket) startAttempt(req core.Request) {
 		case <-ws.opened:
 		default:
 			close(ws.opened)
+		}
+	}()
+}
+
+// find performs a Find over the transport, bounded by WSOptions.Timeout;
+// ws.mu must be held.
+func (ws *WebSocket) find(f *core.Find) {
+	ctx, cancel := context.WithCancel(ws.life)
+	if t := ws.eng.Options().Timeout; t > 0 {
+		ctx, cancel = context.WithTimeout(ws.life, t)
+	}
+	ws.finds[f.ID] = cancel
+	ws.wg.Add(1)
+	go func() {
+		defer ws.wg.Done()
+		defer cancel()
+		status, body, err := ws.transport.Do(ctx, f.Request)
+		var drops []core.WSDropInfo
+		if err != nil {
+			err = &core.TransportError{Method: f.Request.Method, Path: f.Request.Path, Err: err}
+		} else {
+			drops, err = core.DecodeFindResponse(f.Request, status, body)
+		}
+		ws.mu.Lock()
+		defer ws.mu.Unlock()
+		if _, wanted := ws.finds[f.ID]; wanted {
+			delete(ws.finds, f.ID)
+			ws.apply(ws.eng.FindDone(f.ID, drops, err))
 		}
 	}()
 }
@@ -541,12 +635,17 @@ func (ws *WebSocket) runTasks() {
 		ws.tasks = ws.tasks[1:]
 		ws.mu.Unlock()
 		switch {
-		case t.sub != nil:
-			if !t.sub.ended() {
-				t.sub.handler(t.drop)
+		case t.err != nil:
+			if t.sub != nil && t.sub.onErr != nil && !t.sub.ended() {
+				t.sub.onErr(t.err)
 			}
-		case ws.onErr != nil:
-			ws.onErr(t.err)
+			if ws.onErr != nil {
+				ws.onErr(t.err)
+			}
+		case !t.sub.ended():
+			// The drops of one push share their JSON: each call gets its own.
+			t.drop.Value = slices.Clone(t.drop.Value)
+			t.sub.handler(t.drop)
 		}
 	}
 }

@@ -162,15 +162,25 @@ func (d *fakeDialer) socket(t *testing.T) *fakeSocket {
 	}
 }
 
-// fakeSessions answers POST /session with ids s-1, s-2, …
+// fakeSessions answers POST /session with ids s-1, s-2, …, and the finds
+// of backfill with finds (an empty flow when it is nil).
 type fakeSessions struct {
 	mu     sync.Mutex
 	reqs   []core.Request
 	status int // 0 → 201
+	finds  func(ctx context.Context, req core.Request) (int, []byte, error)
 }
 
 func (f *fakeSessions) Do(ctx context.Context, req core.Request) (int, []byte, error) {
 	f.mu.Lock()
+	if req.Method == "GET" {
+		finds := f.finds
+		f.mu.Unlock()
+		if finds != nil {
+			return finds(ctx, req)
+		}
+		return 200, []byte(`{"head":{"ok":true,"status":200},"body":[]}`), nil
+	}
 	defer f.mu.Unlock()
 	f.reqs = append(f.reqs, req)
 	if f.status != 0 {
@@ -246,10 +256,20 @@ func TestWebSocketLifecycle(t *testing.T) {
 	assert.Contains(t, req.Header, core.Header{Name: "X-Auth-Account", Value: "alice"})
 	assert.Equal(t, "ws://emu.local:8080/session/s-1/ws", f.sock.url)
 
-	// Heartbeats flow while open.
-	for range 3 {
-		assert.Equal(t, `{"type":"heartbeat"}`, string(recv(t, f.sock.out)))
+	// Heartbeats flow while open; after a silent interval the client
+	// probes the server with a request, which any answer satisfies.
+	probes := 0
+	for heartbeats := 0; heartbeats < 4; {
+		frame := string(recv(t, f.sock.out))
+		if frame == `{"type":"heartbeat"}` {
+			heartbeats++
+			continue
+		}
+		assert.Contains(t, frame, `"object":"flow","type":"findmany"`)
+		probes++
+		f.sock.send(errReply(msgIDOf(t, frame), 403, "no"))
 	}
+	assert.GreaterOrEqual(t, probes, 1)
 
 	select {
 	case <-f.ws.Done():
@@ -515,7 +535,7 @@ func TestWebSocketReconnect(t *testing.T) {
 	_, stop := f.sock.ackSubscribes(nil)
 	gotc := make(chan string, 10)
 	for _, r := range []string{flowA, pathA, flowB} {
-		_, err := f.ws.SubscribeRaw(t.Context(), r, func(d core.WSDrop) { gotc <- r })
+		_, err := f.ws.SubscribeRaw(t.Context(), r, func(d core.WSDrop) { gotc <- r }, WithoutBackfill())
 		require.NoError(t, err)
 	}
 	stop()

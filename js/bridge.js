@@ -108,8 +108,9 @@ export function compileFilter(tree) { return callModule('compileFilter', tree); 
 export function matchFilter(program, drop) { return callModule('matchFilter', program, drop); }
 
 /**
- * WSNew makes an engine for a configuration: options {heartbeatMs, reconnect,
- * backoffMinMs, backoffMaxMs, maxAttempts}.
+ * WSNew makes an engine for a configuration: options {heartbeatMs (0: no
+ * heartbeats), handshakeMs (0: none), reconnect, backoffMinMs, backoffMaxMs,
+ * maxAttempts, stableMs, backfillPage, backfillAttempts}.
  * @param {number} cfg
  * @param {object} options
  */
@@ -139,10 +140,12 @@ export function wsSession(engine, request, status, text) { return callModule('ws
 export function wsOpened(engine) { return callModule('wsOpened', engine); }
 
 /**
- * WSClosed reports the socket, or the connection attempt, ended; reason is
- * null for a clean close by the server.
+ * WSClosed reports that the socket, or the connection attempt, ended: reason
+ * is null for a clean close by the server, else the failure {code, message[,
+ * status, method, path, account]} as JavaScript has it (a transport error, a
+ * timeout, a platform error), so that what the engine reports keeps its code.
  * @param {number} engine
- * @param {string | null} reason
+ * @param {object | null} reason
  */
 export function wsClosed(engine, reason) { return callModule('wsClosed', engine, reason); }
 
@@ -154,11 +157,30 @@ export function wsClosed(engine, reason) { return callModule('wsClosed', engine,
 export function wsTimer(engine, timer) { return callModule('wsTimer', engine, timer); }
 
 /**
- * WSFrame feeds one text frame read from the socket.
+ * WSFrame feeds one text frame read from the socket that is not a push of a
+ * drop (JavaScript passes those with WSPushes).
  * @param {number} engine
  * @param {string} frame
  */
 export function wsFrame(engine, frame) { return callModule('wsFrame', engine, frame); }
+
+/**
+ * WSPushes feeds the push frames JavaScript parsed, in the order they arrived
+ * (several at once, when a read brought several).
+ * @param {number} engine
+ * @param {string} pushes
+ */
+export function wsPushes(engine, pushes) { return callModule('wsPushes', engine, pushes); }
+
+/**
+ * WSFound reports the outcome of a "find" action: {drops: [control fields {id,
+ * flowId, path, creationDate, version, ref}, in order]} or {error: the
+ * failure, as WSClosed's reason}.
+ * @param {number} engine
+ * @param {number} find
+ * @param {object} outcome
+ */
+export function wsFound(engine, find, outcome) { return callModule('wsFound', engine, find, outcome); }
 
 /**
  * WSSend starts a CRUD call: frame {object, type, flowId, path, id, value
@@ -169,13 +191,14 @@ export function wsFrame(engine, frame) { return callModule('wsFrame', engine, fr
 export function wsSend(engine, frame) { return callModule('wsSend', engine, frame); }
 
 /**
- * WSSubscribe subscribes handler (a number JavaScript picks) to a flow id or
- * path.
+ * WSSubscribe subscribes handler (a number JavaScript picks, one per
+ * subscription) to a flow id or path, with or without backfill.
  * @param {number} engine
  * @param {string} resource
  * @param {number} handler
+ * @param {boolean} backfill
  */
-export function wsSubscribe(engine, resource, handler) { return callModule('wsSubscribe', engine, resource, handler); }
+export function wsSubscribe(engine, resource, handler, backfill) { return callModule('wsSubscribe', engine, resource, handler, backfill); }
 
 /**
  * WSUnsubscribe ends handler's subscription to resource.

@@ -1,14 +1,14 @@
 // plainElems: v0.1 typed elems ({type, value}) unwrapped to plain values.
+import { ELEM_TYPES } from './elemtypes.js';
 
-// The elem types of the platform (docs/protocol.md §6): an object is a typed elem
-// only with exactly the keys type and value, type being one of these.
-const ELEM_TYPES = new Set(['boolean', 'integer', 'long', 'float', 'string', 'text', 'email', 'url', 'date', 'id',
-  'flowRef', 'dropRef', 'map', 'sortedMap', 'list', 'set', 'sortedSet', 'media', 'location']);
+// An object is a typed elem only with exactly the keys type and value, type
+// being one of the platform's elem types (docs/protocol.md §6).
+const KNOWN = new Set(ELEM_TYPES);
 
 function isTyped(v) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const keys = Object.keys(v);
-  return keys.length === 2 && 'type' in v && 'value' in v && ELEM_TYPES.has(v.type);
+  return keys.length === 2 && 'type' in v && 'value' in v && KNOWN.has(v.type);
 }
 
 function plain(v) {

@@ -4,8 +4,19 @@
 // wasm/internal/bridge/filter.go.
 import { parseFilter as parseFilterText, renderFilter } from './bridge.js';
 import { FlowThingsError } from './errors.js';
+import { ELEM_TYPES } from './elemtypes.js';
 
 const TREE = Symbol('flowthings.filter.tree');
+
+/** renderNow renders a tree, or gives undefined before init(). */
+function renderNow(tree) {
+  try {
+    return renderFilter(tree).text;
+  } catch (err) {
+    if (err instanceof FlowThingsError && err.code === 'init') return undefined;
+    throw err;
+  }
+}
 
 /** A filter expression. String(f) is its platform text. */
 export class Filter {
@@ -13,7 +24,10 @@ export class Filter {
   #text;
   constructor(tree, text) {
     this.#tree = tree;
-    this.#text = text;
+    // Rendered as it is built, so that what the Go renderer refuses is
+    // refused here, with an input error, and String(f) never throws. Before
+    // init() a filter is rendered when it is first used.
+    this.#text = text ?? renderNow(tree);
     this[TREE] = tree;
     Object.freeze(this);
   }
@@ -23,11 +37,23 @@ export class Filter {
   or(f) { return new Filter({ t: 'or', left: this.#tree, right: treeOf(f) }); }
   AND(f) { return this.and(f); }
   OR(f) { return this.or(f); }
+  /** The platform text. A filter built before init() that the renderer
+   * refuses gives `<the error's message>` here, and throws where it is
+   * sent (toJSON, params). */
   toString() {
+    try {
+      return this.toJSON();
+    } catch (err) {
+      if (err instanceof FlowThingsError && err.code === 'input') return `<${err.message}>`;
+      throw err;
+    }
+  }
+  /** The platform text; throws a FlowThingsError (`code: 'input'`) for a
+   * filter built before init() that the renderer refuses. */
+  toJSON() {
     this.#text ??= renderFilter(this.#tree).text; // private fields stay writable when frozen
     return this.#text;
   }
-  toJSON() { return this.toString(); }
 }
 
 function bad(reason) {
@@ -90,6 +116,17 @@ function listValues(xs) {
 
 const UNITS = ['MILES', 'MILE', 'KM', 'KILOMETERS', 'METERS', 'FEET'];
 
+/** zipText takes a zip as text, or as a whole number as the Python client
+ * does (`zip=123` → `[ZIP=123]`). */
+function zipText(zip) {
+  if (typeof zip === 'number') {
+    if (!Number.isSafeInteger(zip) || zip < 0) throw bad(`a zip number must be a whole number ≥ 0, not ${zip}`);
+    return String(zip);
+  }
+  if (typeof zip !== 'string' || zip === '') throw bad('zip must be a non-empty string or a whole number');
+  return zip;
+}
+
 /** A member path: comparisons and list, regex and distance tests. */
 class Member {
   #path;
@@ -118,8 +155,7 @@ class Member {
     if (typeof n !== 'number' || !Number.isFinite(n)) throw bad('a distance must be a finite number');
     const node = { t: 'within', m: this.#path, distance: n, unit };
     if (target?.zip !== undefined) {
-      if (typeof target.zip !== 'string' || target.zip === '') throw bad('zip must be a non-empty string');
-      return new Filter({ ...node, zip: target.zip });
+      return new Filter({ ...node, zip: zipText(target.zip) });
     }
     const c = target?.coords;
     if (!Array.isArray(c) || c.length !== 2 || !c.every(Number.isFinite)) throw bad('within needs { coords: [lat, lon] } or { zip }');
@@ -179,15 +215,23 @@ export const AGE = Object.assign((field) => {
 
 /** EXISTS(member or name): the member is present. */
 export const EXISTS = (m) => new Filter({ t: 'exists', m: memberArg(m) });
-/** HAS(type): some elem has that type (boolean, integer, date, …). */
-export const HAS = (type) => new Filter({ t: 'has', type: String(type) });
+const asciiLower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** HAS(type): some elem has that type (boolean, integer, date, …, in any
+ * case); another name is refused, listing the types. */
+export const HAS = (type) => {
+  const name = typeof type === 'string' ? ELEM_TYPES.find((t) => asciiLower(t) === asciiLower(type)) : undefined;
+  if (name === undefined) throw bad(`unknown element type ${JSON.stringify(String(type))} (want one of ${ELEM_TYPES.join(', ')})`);
+  return new Filter({ t: 'has', type: name });
+};
 /** MATCHES(pattern, flags?): some string value matches. */
 export const MATCHES = (pattern, flags) => new Filter({ t: 'matches', ...regexParts(pattern, flags) });
 /** NOT(filter). */
 export const NOT = (f) => new Filter({ t: 'not', x: treeOf(f) });
 
 /** parseFilter reads platform filter text; a syntax error throws a
- * FlowThingsError with `position` (byte offset) and `expected`. */
+ * FlowThingsError with `position` (an index into the string, in UTF-16
+ * code units as setSelectionRange takes) and `expected`. */
 export function parseFilter(text) {
   if (typeof text !== 'string') throw bad('parseFilter takes a string');
   const { text: canonical } = parseFilterText(text);
@@ -234,6 +278,6 @@ function objectTree(o) {
  * form, or an array of these (the wasm module ANDs an array). */
 export function filterText(f) {
   if (Array.isArray(f)) return f.map(filterText);
-  if (typeof f === 'string' || f instanceof Filter) return String(f);
-  return String(new Filter(treeOf(f)));
+  if (typeof f === 'string') return f;
+  return (f instanceof Filter ? f : new Filter(treeOf(f))).toJSON();
 }

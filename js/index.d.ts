@@ -1,8 +1,10 @@
 // Types of the flowthings-wasm package: every export of every entry point
 // (node.js, browser.js, worker.js, index.js share them), with the
 // documentation of the public API. These declarations follow the runtime in
-// js/*.js; test/types checks them (usage.ts must compile, every line of
-// misuse.ts must fail to) and test/js/types.test.js runs that check.
+// js/*.js; the model types come from models.d.ts, generated from the Go
+// client's structs (go generate ./flowthings). test/types checks them
+// (usage.ts must compile and, compiled, run; every line of misuse.ts must
+// fail to compile) and test/js/types.test.js runs that check.
 
 // ───────────────────────────── loading ─────────────────────────────
 
@@ -28,39 +30,105 @@ export interface InitOptions {
  */
 export declare function init(options?: InitOptions): Promise<void>;
 
+
 // ───────────────────────────── data ─────────────────────────────
 
-/** Any platform object (flow, drop, track, group, identity, token, share,
- * device, task) as JSON; `id` names the object it is. */
-export type FlowObject = { id?: string; [key: string]: unknown };
+// The model types (Flow, Drop, Track, Group, Identity, ApiTask, MqttTask,
+// RssTask, Device, TokenObject, Share, their parts, ElemType, TypedElem,
+// TypedElems) are generated from the Go structs of package flowthings.
+export type * from './models.js';
+export type * from './servicetypes.js';
+import type { ServiceUpdatable, StatisticName } from './servicetypes.js';
+import type {
+  ApiTask, Device, Drop, ElemType, Flow, Group, Identity, MqttTask, RssTask, Share, TokenObject, Track, TypedElems,
+} from './models.js';
 
-/** A platform object as the platform returns it: it always has its id. */
+/** A JSON value as the SDK parses it: objects, arrays, strings, booleans,
+ * null and numbers — a number beyond ±2^53 a `bigint`, so none is rounded. */
+export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject;
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * The form of a drop's elems in a reply:
+ * - `'typed'`: every elem `{ type, value }` — API v0.1 (the default), or
+ *   `hints: true`;
+ * - `'plain'`: plain JSON values — API v4.0, or `hints: false`;
+ * - `'either'`: not known when compiling (a version or `hints` given as a
+ *   variable), and what a write may give.
+ */
+export type ElemsForm = 'typed' | 'plain' | 'either';
+
+/** Elems as plain JSON values (`hints: false`, API v4.0, `plainElems`). */
+export type PlainElems = { [name: string]: JsonValue };
+
+/** The elems of a drop in the form F: `TypedElems`, `PlainElems`, or for
+ * `'either'` any value (a write may mix plain values and typed elems). */
+export type Elems<F extends ElemsForm = 'either'> = F extends 'typed' ? TypedElems : F extends 'plain' ? PlainElems : { [name: string]: unknown };
+
+/** An object as the platform stored it: the model, with its id. */
+export type Stored<T> = T & { id: string };
+
+/** Any platform object as JSON, for calls the SDK has no model for. */
 export type StoredObject = { id: string; [key: string]: unknown };
 
-/** What a write resolves to: the object written (the type of the model
- * given) as the platform stored it, with its id and the members the server
- * adds (creationDate, lastEditDate, …). */
-export type Stored<T> = T & StoredObject;
-
-/** An object that names its target: updates go to `id`. */
-export type Identified = { readonly id: string };
+/** Any platform object given to a call the SDK has no model for. */
+export type FlowObject = { id?: string; [key: string]: unknown };
 
 /** `head.references` of a reply with `refs: true`: a flat map of id →
  * referenced object (flows, creators, issuers, …). `{}` when the platform
  * sent none. */
-export type References = Record<string, StoredObject>;
+export type References = { [id: string]: StoredObject };
+
+/** The model of each service of the API, by the service's name there
+ * (js/services.js lists them, and drop); F is the form of drop elems. */
+export interface Models<F extends ElemsForm = 'either'> {
+  flow: Flow;
+  drop: Drop<F>;
+  track: Track;
+  group: Group;
+  identity: Identity;
+  apiTask: ApiTask;
+  mqttTask: MqttTask;
+  rssTask: RssTask;
+  device: Device;
+  token: TokenObject;
+  share: Share;
+}
+
+/** A service of the API, by its name there. */
+export type ServiceName = keyof Models;
+
+/** What a write of the service S takes: its model, elems in any form. */
+export type ModelOf<S extends ServiceName> = Models[S];
+
+/** What a read of the service S resolves to: its model as stored, drop
+ * elems in the form F. */
+export type StoredModel<S extends ServiceName, F extends ElemsForm = 'typed'> = Stored<Models<F>[S]>;
+
+/** The counts of a statistic: one per sub-period, oldest first (12 for a
+ * year, one per day for a month, 24 for a day). */
+export type StatisticCounts = number[];
+
+/** The value of an aggregation's output or groupBy entry K in a row:
+ * `$count` and `$sum:f` numbers, `$avg:f`, `$min:f`, `$max:f` and
+ * `distance:rule` a number or null (nothing to aggregate), `$unique:f` and
+ * `$all:f` arrays, date selectors (`$year`, …, `$second`, `:dateField`) a
+ * number or null; a groupBy member or rule its (plain) value. */
+export type AggregateValue<K extends string> =
+  K extends '$count' ? number
+  : K extends `$sum:${string}` ? number | bigint
+  : K extends `$avg:${string}` ? number | null
+  : K extends `$${'min' | 'max'}:${string}` ? number | bigint | null
+  : K extends `$${'unique' | 'all'}:${string}` ? JsonValue[]
+  : K extends `distance:${string}` ? number | null
+  : K extends `$${'year' | 'month' | 'day' | 'hour' | 'minute' | 'second'}${'' | `:${string}`}` ? number | null
+  : JsonValue;
 
 /** One row of an aggregation, keyed by the literal groupBy and output
- * strings (`{ 'elems.room': 'a', $count: 3, '$avg:temp': 21.5 }`). */
-export type AggregateRow = Record<string, unknown>;
-
-/** A v0.1 typed elem (`hints` on): `{ type, value }`. `plainElems` unwraps them. */
-export type TypedElem = { type: ElemType; value: unknown };
-
-/** The elem types of the platform (protocol §6). */
-export type ElemType =
-  | 'boolean' | 'integer' | 'long' | 'float' | 'string' | 'text' | 'email' | 'url' | 'date' | 'id'
-  | 'flowRef' | 'dropRef' | 'map' | 'sortedMap' | 'list' | 'set' | 'sortedSet' | 'media' | 'location';
+ * strings K (`{ room: 'a', $count: 3, '$avg:temp': 21.5 }`). */
+export type AggregateRow<K extends string = string> = { [X in K]: AggregateValue<X> };
 
 // ───────────────────────────── params ─────────────────────────────
 
@@ -76,13 +144,19 @@ export interface CallControl {
   timeoutMs?: number | undefined;
 }
 
-/** The params object of a call: the trailing plain object of any method.
- * Query params (protocol §4) plus the call controls. */
+/**
+ * The params of a call: the trailing plain object of any method. The query
+ * params of the platform (protocol §4) plus the call controls. A key that
+ * is not one of these is a compile-time error; for a platform param the SDK
+ * does not know, build the params as `OpenParams`.
+ */
 export interface Params extends CallControl {
   /** A filter, filter text, the object form, or a list of these (AND-ed).
    * Filters given as arguments of `find`/`findMany` are AND-ed after it. */
   filter?: FilterParam | null | undefined;
-  /** `true`: the call resolves to `[body, references]` (see `ParamsWithRefs`). */
+  /** `true`: the call resolves to `[body, references]`. Write it as `true`
+   * or `false`: a flag known only at run time does not compile, as the
+   * shape of the result depends on it. */
   refs?: boolean | undefined;
   /** Projection: only these top-level members (plus id). */
   only?: readonly string[] | string | undefined;
@@ -94,26 +168,55 @@ export interface Params extends CallControl {
   /** Member to sort by (default creationDate). */
   sort?: string | undefined;
   order?: 'asc' | 'desc' | undefined;
-  /** v0.1: `false` returns drop elems as plain JSON instead of typed elems. */
+  /** Drop elems typed (`true`, `{ type, value }`) or plain (`false`); the
+   * default is the API version's (v0.1 typed, v4.0 plain). */
   hints?: boolean | undefined;
   /** `api.drop.find({ path })`: the flow of the drops, by path. */
   path?: string | undefined;
-  /** Any other query param. */
-  [name: string]: ParamValue | FilterParam | AbortSignal;
 }
 
 /** Params with `refs: true`: the call resolves to `[body, references]`. */
 export type ParamsWithRefs = Params & { refs: true };
 
-/** Params without refs: the call resolves to the body alone. A `refs`
- * whose value is only known at run time (a `Params` typed variable) fits
- * neither overload, as the shape of the result depends on it: branch on it,
- * or type the variable as `ParamsWithoutRefs`. */
+/** Params without refs: the call resolves to the body alone. */
 export type ParamsWithoutRefs = Params & { refs?: false | undefined };
+
+/**
+ * The escape hatch for query params the SDK does not know: params typed as
+ * `OpenParams` may hold any other key, sent as it is.
+ *
+ * ```ts
+ * const params: OpenParams = { limit: 10, newPlatformParam: 'x' };
+ * await api.flow.find(params);
+ * ```
+ */
+export type OpenParams = ParamsWithoutRefs & { [name: string]: ParamValue | FilterParam | AbortSignal };
+
+/** The message a misspelt or unknown param key gets. */
+export type NotAParam<K> = `'${K & string}' is not a param (see Params; for a platform param the SDK does not know, use OpenParams)`;
+
+/** P as a call's params: every key known (unless P is `OpenParams`), and
+ * `refs` written as `true` or `false`. A key that is not known must hold
+ * the message saying so, which no value does. */
+export type CheckedParams<P> = string extends keyof P ? P : {
+  [K in keyof P]: K extends keyof Params
+    ? (K extends 'refs' ? (boolean extends Exclude<P[K], undefined> ? 'write refs as true or false' : P[K]) : P[K])
+    : NotAParam<K>;
+};
+
+/** What a call with params P resolves to: the body B, or with `refs: true`
+ * `[B, references]`. */
+export type Reply<P, B> = P extends { refs: true } ? [B, References] : B;
+
+/** The elems form of a drop call with params P on an API whose form is F:
+ * `hints` written in the params wins. */
+export type FormOf<P, F extends ElemsForm> =
+  'hints' extends keyof P
+    ? (P extends { hints: false } ? 'plain' : P extends { hints: true } ? 'typed' : P extends { hints: undefined } ? F : 'either')
+    : F;
 
 /** An HTTP method of the platform; MGET and MPUT are its bulk read and update. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'MGET' | 'MPUT' | (string & {});
-
 // ───────────────────────────── options ─────────────────────────────
 
 /** What the transport is asked to perform. `headers` carries the
@@ -167,7 +270,8 @@ export interface APIOptions {
   /** https/wss (default) or http/ws. */
   secure?: boolean | undefined;
   /** The API version, sent as `/v{version}/` (default `'0.1'`). Leave it
-   * out for the default: an explicit `undefined` is not the default. */
+   * out for the default: an explicit `undefined` is not the default. It
+   * sets the form of drop elems in replies: typed on 0.x, plain from 4.0. */
   version?: string | number;
   /** Another account whose shared objects the calls address. */
   namespace?: string | undefined;
@@ -202,10 +306,17 @@ export declare const defaults: {
  */
 export type CallMode = 'promise' | 'lazy' | 'queued';
 
+declare const queuedValue: unique symbol;
+
+/** A call queued on `api.async()`: its index in `results()`, a number
+ * that also carries the type of the call's value, so that
+ * `results<[typeof a, typeof b]>()` is typed. */
+export type Queued<T> = number & { readonly [queuedValue]: T };
+
 interface ResultOf<T> {
   promise: Promise<T>;
   lazy: Lazy<T>;
-  queued: number;
+  queued: Queued<T>;
 }
 
 /** What a method of a service in the given mode returns for data `T`. */
@@ -227,7 +338,10 @@ export type Deferred<T> =
 
 type Args<Mode extends CallMode, A extends unknown[]> = Mode extends 'promise' ? A : { [K in keyof A]: Deferred<A[K]> };
 
-type Picked<T, K> = T extends null | undefined ? undefined : K extends keyof T ? T[K] : unknown;
+/** The keys of any member of the union T. */
+type KeysOf<T> = T extends unknown ? keyof T : never;
+
+type Picked<T, K> = T extends null | undefined ? undefined : K extends keyof T ? T[K] : undefined;
 
 /**
  * A lazy value (`api.lazy()`): a thenable of the call's data. `await x`
@@ -244,7 +358,7 @@ export interface Lazy<T> extends PromiseLike<T> {
   catch<R = never>(onRejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R>;
   finally(onFinally?: (() => void) | null): Promise<T>;
   /** The member or element `key` of the data, as a lazy value. */
-  get<K extends (unknown extends T ? PropertyKey : keyof NonNullable<T>)>(key: K): Lazy<Picked<T, K>>;
+  get<K extends (unknown extends T ? PropertyKey : KeysOf<NonNullable<T>>)>(key: K): Lazy<unknown extends T ? unknown : Picked<T, K>>;
   /** The Promise of the data. */
   unwrap(): Promise<T>;
 }
@@ -261,131 +375,151 @@ export interface ResultsOptions {
 }
 
 /** A settled call of `results({ withExceptions: true })`. */
-export type Settled = [error: unknown, value: null] | [error: null, value: unknown];
+export type Settled<T = JsonValue> = [error: unknown, value: null] | [error: null, value: T];
+
+/** The values of the queued calls Q, in order. */
+export type ValuesOf<Q extends readonly Queued<unknown>[]> = { -readonly [K in keyof Q]: Q[K] extends Queued<infer T> ? T : never };
+
+/** The settled calls Q, in order. */
+export type SettledOf<Q extends readonly Queued<unknown>[]> = { -readonly [K in keyof Q]: Settled<Q[K] extends Queued<infer T> ? T : never> };
+
 
 // ───────────────────────────── services ─────────────────────────────
 
+/** The params argument of a method in the given mode. */
+type ParamsArg<Mode extends CallMode, P> = Mode extends 'promise' ? CheckedParams<P> : DeferredParams<P>;
+
+/** Params P as `api.async()` and `api.lazy()` take them: also a promise
+ * or lazy value of them, or any member deferred. */
+export type DeferredParams<P> =
+  | PromiseLike<CheckedParams<P>>
+  | ({ [K in keyof P]: Deferred<P[K]> } & (string extends keyof P ? unknown : { [K in Exclude<keyof P, keyof Params>]: NotAParam<K> }));
+
+/** What a method in the given mode returns for params P and body B. */
+type Out<Mode extends CallMode, P, B> = Result<Mode, Reply<P, B>>;
+
+/** A filter argument of `find`/`findMany`: a filter or filter text. */
+export type FilterArg = Filter | string;
+
+/** An object that names its target: updates go to `id`. */
+export type Identified = { readonly id: string };
+
 /**
- * The operations every platform service has. Every method resolves (in
+ * The operations every platform service has, on the model of the service
+ * S (`Flow` for `api.flow`, …); F is the form of drop elems in replies (see
+ * `ElemsForm`; `hints` in a call's params wins). Every method resolves (in
  * mode `'promise'`) to the reply's body; with `refs: true` in its params to
  * `[body, references]`; a platform failure rejects with a subclass of
  * `FlowThingsException`, anything else with a `FlowThingsError`.
  */
-export interface BaseService<Mode extends CallMode = 'promise'> {
+export interface BaseService<Mode extends CallMode = 'promise', S extends ServiceName = ServiceName, F extends ElemsForm = 'typed'> {
   /** GET /{service}/{id} */
-  read<T = StoredObject>(id: Arg<Mode, string>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
-  read<T = StoredObject>(id: Arg<Mode, string>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
+  read<const P extends Params = {}>(id: Arg<Mode, string>, params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S, FormOf<P, F>>>;
 
   /** read, answering a 404 (only) with `fallback`. */
-  readOrElse<T = StoredObject, F = T>(id: Arg<Mode, string>, fallback: Arg<Mode, F>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References] | F>;
-  readOrElse<T = StoredObject, F = T>(id: Arg<Mode, string>, fallback: Arg<Mode, F>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T | F>;
+  readOrElse<V, const P extends Params = {}>(id: Arg<Mode, string>, fallback: Arg<Mode, V>, params?: ParamsArg<Mode, P>): Result<Mode, Reply<P, StoredModel<S, FormOf<P, F>>> | V>;
 
   /** MGET /{service}: a map of id → object; unknown ids are absent. */
-  readMany<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, T>, References]>;
-  readMany<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, T>>;
+  readMany<const P extends Params = {}>(ids: Arg<Mode, readonly string[]>, params?: ParamsArg<Mode, P>): Out<Mode, P, { [id: string]: StoredModel<S, FormOf<P, F>> }>;
 
   /** GET /{service}?filter=…: the objects matching every filter given (and
    * params.filter), in the platform's order. Filter objects (the object
    * form) go in params.filter; a trailing plain object is the params. */
-  findMany<T = StoredObject>(...args: Args<Mode, [...filters: (Filter | string)[], params: ParamsWithRefs]>): Result<Mode, [T[], References]>;
-  findMany<T = StoredObject>(...args: Args<Mode, [...filters: (Filter | string)[], params: ParamsWithoutRefs]>): Result<Mode, T[]>;
-  findMany<T = StoredObject>(...filters: Args<Mode, (Filter | string)[]>): Result<Mode, T[]>;
+  findMany<const P extends Params>(...args: [...filters: Arg<Mode, FilterArg>[], params: ParamsArg<Mode, P>]): Out<Mode, P, StoredModel<S, FormOf<P, F>>[]>;
+  findMany(...filters: Args<Mode, FilterArg[]>): Result<Mode, StoredModel<S, F>[]>;
 
   /** find(id) is read; find([ids]) is readMany (a map); find(filters…,
    * params?) is findMany (an array). A string first argument is always an
    * id: give filter text after a Filter, or as params.filter. */
-  find<T = StoredObject>(id: Arg<Mode, string>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
-  find<T = StoredObject>(id: Arg<Mode, string>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
-  find<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, T>, References]>;
-  find<T = StoredObject>(ids: Arg<Mode, readonly string[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, T>>;
-  find<T = StoredObject>(...args: Args<Mode, [filter: Filter, ...filters: (Filter | string)[], params: ParamsWithRefs]>): Result<Mode, [T[], References]>;
-  find<T = StoredObject>(...args: Args<Mode, [filter: Filter, ...filters: (Filter | string)[], params: ParamsWithoutRefs]>): Result<Mode, T[]>;
-  find<T = StoredObject>(...args: Args<Mode, [filter: Filter, ...filters: (Filter | string)[]]>): Result<Mode, T[]>;
-  find<T = StoredObject>(params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T[], References]>;
-  find<T = StoredObject>(params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T[]>;
+  find<const P extends Params = {}>(id: Arg<Mode, string>, params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S, FormOf<P, F>>>;
+  find<const P extends Params = {}>(ids: Arg<Mode, readonly string[]>, params?: ParamsArg<Mode, P>): Out<Mode, P, { [id: string]: StoredModel<S, FormOf<P, F>> }>;
+  find<const P extends Params>(...args: [filter: Arg<Mode, Filter>, ...filters: Arg<Mode, FilterArg>[], params: ParamsArg<Mode, P>]): Out<Mode, P, StoredModel<S, FormOf<P, F>>[]>;
+  find(...args: Args<Mode, [filter: Filter, ...filters: FilterArg[]]>): Result<Mode, StoredModel<S, F>[]>;
+  find<const P extends Params = {}>(params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S, FormOf<P, F>>[]>;
 
   /** POST /{service}: creates the object; resolves to it as stored. */
-  create<T extends object>(model: Arg<Mode, T>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
-  create<T extends object>(model: Arg<Mode, T>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
+  create<const P extends Params = {}>(model: Arg<Mode, ModelOf<S>>, params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S, FormOf<P, F>>>;
 
   /** DELETE /{service}/{id}, with `data` as the JSON body when given
    * (pass `undefined` to give params without a body). Resolves to `{}`. */
-  delete(id: Arg<Mode, string>, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, unknown>, References]>;
-  delete(id: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, unknown>>;
+  delete<const P extends Params = {}>(id: Arg<Mode, string>, data?: unknown, params?: ParamsArg<Mode, P>): Out<Mode, P, JsonObject>;
 }
 
 /** `api.token` and `api.share`: tokens and shares are immutable (no
  * update; `save` only creates). */
-export interface ObjectService<Mode extends CallMode = 'promise'> extends BaseService<Mode> {
+export interface ObjectService<Mode extends CallMode = 'promise', S extends ServiceName = 'token' | 'share'> extends BaseService<Mode, S> {
   /** Creates the model: a model with an id, an `M` or a list (updates)
    * is refused. */
-  save<T extends object>(model: Arg<Mode, T & { readonly id?: undefined }>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
-  save<T extends object>(model: Arg<Mode, T & { readonly id?: undefined }>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
-
+  save<const P extends Params = {}>(model: Arg<Mode, ModelOf<S> & { readonly id?: undefined }>, params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S>>;
 }
+
+/** A model of the service S to update: with its id, or an `M` of it. */
+export type Update<S extends ServiceName> = (ModelOf<S> & Identified) | Modification<ModelOf<S>>;
 
 /** A service whose objects can be updated: flow, track, group, identity,
  * apiTask, mqttTask, rssTask, device, and drops. */
-export interface MutableService<Mode extends CallMode = 'promise'> extends BaseService<Mode> {
+export interface MutableService<Mode extends CallMode = 'promise', S extends ServiceName = ServiceName, F extends ElemsForm = 'typed'> extends BaseService<Mode, S, F> {
   /** PUT /{service}/{id}: an `M` sends only its diff to its model's id; an
    * object is sent whole to its own id. */
-  update<T extends Identified>(model: Arg<Mode, T | Modification<T>>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
-  update<T extends Identified>(model: Arg<Mode, T | Modification<T>>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
+  update<const P extends Params = {}>(model: Arg<Mode, Update<S>>, params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S, FormOf<P, F>>>;
 
   /** MPUT /{service}: a list of models or `M`s (each to its id), or an
    * object of id → changes. Resolves to a map of id → updated object;
    * unknown ids are absent. */
-  updateMany<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, Stored<T>>, References]>;
-  updateMany<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, Stored<T>>>;
-  updateMany(changes: Arg<Mode, Record<string, object>>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, StoredObject>, References]>;
-  updateMany(changes: Arg<Mode, Record<string, object>>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, StoredObject>>;
+  updateMany<const P extends Params = {}>(models: Arg<Mode, readonly Update<S>[] | { [id: string]: Partial<ModelOf<S>> }>, params?: ParamsArg<Mode, P>): Out<Mode, P, { [id: string]: StoredModel<S, FormOf<P, F>> }>;
 
   /** save(list) is updateMany; save(M) and save(object with an id) update;
    * anything else is created. */
-  save<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, Stored<T>>, References]>;
-  save<T extends Identified>(models: Arg<Mode, readonly (T | Modification<T>)[]>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, Stored<T>>>;
-  save<T extends object>(model: Arg<Mode, T | Modification<T>>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Stored<T>, References]>;
-  save<T extends object>(model: Arg<Mode, T | Modification<T>>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Stored<T>>;
+  save<const P extends Params = {}>(models: Arg<Mode, readonly Update<S>[]>, params?: ParamsArg<Mode, P>): Out<Mode, P, { [id: string]: StoredModel<S, FormOf<P, F>> }>;
+  save<const P extends Params = {}>(model: Arg<Mode, ModelOf<S> | Modification<ModelOf<S>>>, params?: ParamsArg<Mode, P>): Out<Mode, P, StoredModel<S, FormOf<P, F>>>;
 }
 
-/** The aggregation of `drop(flowId).aggregate`. Selectors: `$count`,
+/** The options of `drop(flowId).aggregate`. Selectors: `$count`,
  * `$sum:f`, `$avg:f`, `$min:f`, `$max:f`, `$unique:f`, `$all:f`,
  * `distance:rule`; groupBy also takes `$year`, `$month`, … `$second`
  * (`:dateField`) and rule names; sorts are `key`, `key:asc`, `key:desc`. */
-export interface AggregateOptions {
-  groupBy?: readonly string[] | undefined;
+export interface AggregateOptions<G extends readonly string[] = readonly string[]> {
+  groupBy?: G | undefined;
   /** Only drops matching this filter. */
   filter?: FilterLike | null | undefined;
   /** name → filter: a field that is 1 for matching drops, 0 otherwise. */
-  rules?: Record<string, FilterLike> | undefined;
+  rules?: { [name: string]: FilterLike } | undefined;
   sorts?: readonly string[] | undefined;
 }
 
 /** An aggregation given as one object. */
-export interface Aggregation extends AggregateOptions {
-  output: readonly string[];
+export interface Aggregation<O extends readonly string[] = readonly string[], G extends readonly string[] = readonly string[]> extends AggregateOptions<G> {
+  output: O;
 }
+
+/** The keys of the rows of the aggregation A. */
+type RowKeysOf<A> = A extends { output: readonly (infer O extends string)[] }
+  ? O | (A extends { groupBy: readonly (infer G extends string)[] } ? G : never)
+  : string;
 
 /** The drops of one flow (`api.drop(flowId)`), or without a flow
  * (`api.drop`): then only `create` (the model names its flow by `path`)
  * and `find`/`findMany` with `params.path` can address a flow. */
-export interface DropService<Mode extends CallMode = 'promise'> extends MutableService<Mode> {
+export interface DropService<Mode extends CallMode = 'promise', F extends ElemsForm = 'typed'> extends MutableService<Mode, 'drop', F> {
   /** DELETE /drop/{flowId}: empties the flow. */
-  deleteAll(params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Record<string, unknown>, References]>;
-  deleteAll(params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Record<string, unknown>>;
+  deleteAll<const P extends Params = {}>(params?: ParamsArg<Mode, P>): Out<Mode, P, JsonObject>;
 
-  /** POST /drop/{flowId}/aggregate: rows keyed by the groupBy and output strings. */
-  aggregate<Row = AggregateRow>(output: Arg<Mode, readonly string[]>, options: Arg<Mode, AggregateOptions> | undefined, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Row[], References]>;
-  aggregate<Row = AggregateRow>(output: Arg<Mode, readonly string[]>, options?: Arg<Mode, AggregateOptions>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Row[]>;
-  aggregate<Row = AggregateRow>(aggregation: Arg<Mode, Aggregation>, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [Row[], References]>;
-  aggregate<Row = AggregateRow>(aggregation: Arg<Mode, Aggregation>, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, Row[]>;
+  /** POST /drop/{flowId}/aggregate: rows keyed by the groupBy and output
+   * strings, typed by them (`$count` a number, …). */
+  aggregate<const O extends readonly string[], const G extends readonly string[] = [], const P extends Params = {}>(output: Arg<Mode, O>, options?: Arg<Mode, AggregateOptions<G>> | undefined, params?: ParamsArg<Mode, P>): Out<Mode, P, AggregateRow<O[number] | G[number]>[]>;
+  aggregate<const A extends Aggregation, const P extends Params = {}>(aggregation: Arg<Mode, A>, params?: ParamsArg<Mode, P>): Out<Mode, P, AggregateRow<RowKeysOf<A>>[]>;
 
   /** A live query of the flow's newest drops matching `filter` (all drops
    * without one): see `LiveQuery`. Needs a flow: `api.drop(flowIdOrPath)`. */
-  live<T = StoredObject>(filter?: Arg<Mode, FilterLike | null | undefined>, options?: Arg<Mode, LiveOptions<T>>): Result<Mode, LiveQuery<T>>;
+  live(filter?: Arg<Mode, FilterLike | null | undefined>, options?: Arg<Mode, LiveOptions<LiveDrop<F>>>): Result<Mode, LiveQuery<LiveDrop<F>>>;
 }
 
 // ─────────────── live queries (js/live.js; maintained with it) ───────────────
+
+/** A drop of a live query on an API whose elems form is F: found drops
+ * have the API's form, pushed ones are typed (see `PushedDrop`), so only
+ * a typed API keeps one form. */
+export type LiveDrop<F extends ElemsForm> = StoredModel<'drop', F extends 'typed' ? 'typed' : 'either'>;
 
 /** Where a live query is: `live` (its drops are current), `reconnecting`
  * (its connection is being re-established), `resyncing` (it is finding its
@@ -393,7 +527,7 @@ export interface DropService<Mode extends CallMode = 'promise'> extends MutableS
 export type LiveState = 'live' | 'reconnecting' | 'resyncing' | 'closed';
 
 /** The options of `api.drop(flow).live(filter, options)`. */
-export interface LiveOptions<T = StoredObject> {
+export interface LiveOptions<T = PushedDrop> {
   /** How many drops the query keeps, newest first: 1 to 1000 (default 100). */
   limit?: number | undefined;
   /** Called after each change with the new drops (newest first) and those
@@ -414,7 +548,7 @@ export interface LiveOptions<T = StoredObject> {
  * wasm module with the filter language's own evaluator, as a find would.
  * Iterating yields the current drops, then the drops after each change (a
  * slow loop skips to the newest); it ends when the query does. */
-export interface LiveQuery<T = StoredObject> extends AsyncIterable<readonly T[]> {
+export interface LiveQuery<T = PushedDrop> extends AsyncIterable<readonly T[]> {
   /** The current drops, newest first (frozen; replaced on each change). */
   readonly drops: readonly T[];
   readonly state: LiveState;
@@ -428,8 +562,8 @@ export interface LiveQuery<T = StoredObject> extends AsyncIterable<readonly T[]>
 /** `api.drop`: called with a flow id, or a flow path starting with `/`
  * (for create and find), the drop service of that flow; used directly, the
  * drop service without a flow (`api.drop.create({ path, elems })`). */
-export interface DropServices<Mode extends CallMode = 'promise'> extends DropService<Mode> {
-  (flow: Arg<Mode, string>): DropService<Mode>;
+export interface DropServices<Mode extends CallMode = 'promise', F extends ElemsForm = 'typed'> extends DropService<Mode, F> {
+  (flow: Arg<Mode, string>): DropService<Mode, F>;
 }
 
 /** The bucket size of a statistic (the platform accepts either case). */
@@ -448,50 +582,45 @@ export type StatPeriod =
 /** GET /statistics/{stat}/{id}[/{year}[/{month}[/{day}]]][?level=…]: one
  * count per sub-period, oldest first. */
 export interface Statistic<Mode extends CallMode = 'promise'> {
-  (id: Arg<Mode, string>, ...period: Args<Mode, [...StatPeriod, ParamsWithRefs]>): Result<Mode, [number[], References]>;
-  (id: Arg<Mode, string>, ...period: Args<Mode, [...StatPeriod, ParamsWithoutRefs?]>): Result<Mode, number[]>;
+  (id: Arg<Mode, string>, ...period: Args<Mode, [...StatPeriod, ParamsWithRefs]>): Result<Mode, [StatisticCounts, References]>;
+  (id: Arg<Mode, string>, ...period: Args<Mode, [...StatPeriod, ParamsWithoutRefs?]>): Result<Mode, StatisticCounts>;
 }
 
 /** `api.statistics`: `flowDropAdded(id, year?, month?, day?, level?, params?)` and likewise. */
-export interface StatisticsService<Mode extends CallMode = 'promise'> {
-  flowDropAdded: Statistic<Mode>;
-  flowTracked: Statistic<Mode>;
-  trackHit: Statistic<Mode>;
-  trackPass: Statistic<Mode>;
-  apiCallByIdentity: Statistic<Mode>;
-  dropCreatedBy: Statistic<Mode>;
+export type StatisticsService<Mode extends CallMode = 'promise'> = { readonly [S in StatisticName]: Statistic<Mode> };
+
+/** Any call the services do not cover: a method, a path below the account
+ * (`/flow/x`), optional JSON data and params; T is what the caller expects
+ * the body to be. */
+export interface RawRequest<Mode extends CallMode = 'promise'> {
+  <T = JsonValue>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string>, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
+  <T = JsonValue>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs | OpenParams>): Result<Mode, T>;
 }
 
 /** The services of an API, in a call mode: `API` itself, `api.async()`
- * and `api.lazy()` have this shape. */
-export interface APIShape<Mode extends CallMode = 'promise'> {
-  readonly flow: MutableService<Mode>;
-  readonly drop: DropServices<Mode>;
-  readonly track: MutableService<Mode>;
-  readonly group: MutableService<Mode>;
-  readonly identity: MutableService<Mode>;
-  readonly apiTask: MutableService<Mode>;
-  readonly mqttTask: MutableService<Mode>;
-  readonly rssTask: MutableService<Mode>;
-  readonly device: MutableService<Mode>;
-  /** Tokens: no update (they are immutable). */
-  readonly token: ObjectService<Mode>;
-  /** Shares: no update (they are immutable). */
-  readonly share: ObjectService<Mode>;
+ * and `api.lazy()` have this shape. F is the form of drop elems in replies. */
+export type APIShape<Mode extends CallMode = 'promise', F extends ElemsForm = 'typed'> = ServicesOf<Mode> & {
+  /** `api.drop(flow)`: the drops of a flow; `api.drop`: drops without one. */
+  readonly drop: DropServices<Mode, F>;
   readonly statistics: StatisticsService<Mode>;
   /** Any other call: a method, a path below the account (`/flow/x`),
    * optional JSON data and params. */
-  request<T = unknown>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string>, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
-  request<T = unknown>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
+  request: RawRequest<Mode>;
   readonly websocket: WebSocketRequests<Mode>;
-}
+};
+
+/** The services of js/services.js, each on its model: a `MutableService`,
+ * or for tokens and shares (immutable) an `ObjectService`. */
+export type ServicesOf<Mode extends CallMode = 'promise'> = {
+  readonly [S in keyof ServiceUpdatable]: ServiceUpdatable[S] extends true ? MutableService<Mode, S> : ObjectService<Mode, S>;
+};
 
 /** HTTP calls to the WebSocket host. */
 export interface WebSocketRequests<Mode extends CallMode = 'promise'> {
   /** Any call to the WebSocket host: default `POST /session`, which
    * resolves to `{ id }`, a new session. */
-  request<T = unknown>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string> | undefined, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
-  request<T = unknown>(method: Arg<Mode, HttpMethod>, path?: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs>): Result<Mode, T>;
+  request<T = JsonValue>(method: Arg<Mode, HttpMethod>, path: Arg<Mode, string> | undefined, data: unknown, params: Arg<Mode, ParamsWithRefs>): Result<Mode, [T, References]>;
+  request<T = JsonValue>(method: Arg<Mode, HttpMethod>, path?: Arg<Mode, string>, data?: unknown, params?: Arg<Mode, ParamsWithoutRefs | OpenParams>): Result<Mode, T>;
 }
 
 /** `api.websocket`. */
@@ -502,26 +631,39 @@ export interface WebSocketService extends WebSocketRequests<'promise'> {
 }
 
 /** `api.async()`: an API of the same shape whose calls are queued (each
- * returns its index in the results) until `results()` runs them. */
-export interface AsyncAPI extends APIShape<'queued'> {
+ * returns its index in the results, a `Queued`) until `results()` runs
+ * them. Name the queued calls to type the results:
+ *
+ * ```ts
+ * const batch = api.async();
+ * const flow = batch.flow.read(id);
+ * const drops = batch.drop(id).find({ limit: 5 });
+ * const [f, d] = await batch.results<[typeof flow, typeof drops]>();
+ * ```
+ */
+export interface AsyncAPI<F extends ElemsForm = 'typed'> extends APIShape<'queued', F> {
   /** Runs the queued calls (at most `concurrency` at once) and resolves to
    * their values in call order, rejecting with the first error in call
-   * order; the queue is empty afterwards. */
-  results(options?: { withExceptions?: false | undefined }): Promise<unknown[]>;
+   * order; the queue is empty afterwards. Q, the queued calls, types the
+   * values (default: any JSON). */
+  results<const Q extends readonly Queued<unknown>[] = Queued<JsonValue>[]>(options?: { withExceptions?: false | undefined }): Promise<ValuesOf<NoInfer<Q>>>;
   /** Settles every queued call: `[error, null]` or `[null, value]` each. */
-  results(options: { withExceptions: true }): Promise<Settled[]>;
-  results(options: ResultsOptions): Promise<unknown[] | Settled[]>;
+  results<const Q extends readonly Queued<unknown>[] = Queued<JsonValue>[]>(options: { withExceptions: true }): Promise<SettledOf<NoInfer<Q>>>;
+  results<const Q extends readonly Queued<unknown>[] = Queued<JsonValue>[]>(options: ResultsOptions): Promise<ValuesOf<NoInfer<Q>> | SettledOf<NoInfer<Q>>>;
 }
 
 /** `api.lazy()`: an API of the same shape whose calls start at once and
  * return lazy values; a call waits only for the lazy values it is given. */
-export interface LazyAPI extends APIShape<'lazy'> {}
+export interface LazyAPI<F extends ElemsForm = 'typed'> extends APIShape<'lazy', F> {}
 
 /** The token of an API: a `Token` or an object with the same two strings. */
 export type TokenLike = { readonly account: string; readonly token: string };
 
 /**
- * The API: one service per platform service.
+ * The API: one service per platform service. F is the form of drop elems
+ * in its replies, from its options: `'typed'` on API v0.1 (the default),
+ * `'plain'` on v4.0 or with `params: { hints: false }`, `'either'` when the
+ * version or `hints` is only known at run time (a variable).
  *
  * ```js
  * await init();
@@ -531,37 +673,52 @@ export type TokenLike = { readonly account: string; readonly token: string };
  * const hot = await api.drop(flow.id).find(mem.elems.temp.gt(30), { limit: 10 });
  * ```
  */
-export declare class API implements APIShape<'promise'> {
-  #private;
-  /** Throws a `FlowThingsError` (`code: 'input'`) without a token or a
-   * host, or with a bad or unknown option. */
-  constructor(token: Token | TokenLike, options: APIOptions);
-  readonly flow: MutableService;
-  readonly drop: DropServices;
-  readonly track: MutableService;
-  readonly group: MutableService;
-  readonly identity: MutableService;
-  readonly apiTask: MutableService;
-  readonly mqttTask: MutableService;
-  readonly rssTask: MutableService;
-  readonly device: MutableService;
-  /** Tokens: no update (they are immutable). */
-  readonly token: ObjectService;
-  /** Shares: no update (they are immutable). */
-  readonly share: ObjectService;
-  readonly statistics: StatisticsService;
+export interface API<F extends ElemsForm = 'typed'> extends APIShape<'promise', F> {
   readonly websocket: WebSocketService;
-  /** Any other call: a method, a path below the account (`/flow/x`),
-   * optional JSON data and params. */
-  request<T = unknown>(method: HttpMethod, path: string, data: unknown, params: ParamsWithRefs): Promise<[T, References]>;
-  request<T = unknown>(method: HttpMethod, path: string, data?: unknown, params?: ParamsWithoutRefs): Promise<T>;
   /** An API of the same shape whose calls are queued until `results()`. */
-  async(options?: BatchOptions): AsyncAPI;
+  async(options?: BatchOptions): AsyncAPI<F>;
   /** An API of the same shape whose calls start at once and return lazy values. */
-  lazy(options?: BatchOptions): LazyAPI;
+  lazy(options?: BatchOptions): LazyAPI<F>;
 }
 
+/** The elems form of an API version V: typed below 4, plain from 4.0. */
+type VersionForm<V> =
+  [V] extends [undefined] ? 'typed'
+  : V extends string | number
+    ? (string extends `${V}` ? 'either' : number extends V ? 'either' : `${V}` extends `${0 | 1 | 2 | 3}${'' | `.${string}`}` ? 'typed' : 'plain')
+    : 'either';
+
+/** The elems form of an API with the options O. */
+export type FormOfOptions<O> =
+  FormOf<O extends { params: infer P } ? P : {}, VersionForm<'version' extends keyof O ? O['version' & keyof O] : undefined>>;
+
+/** O as the options of `new API`: every key known, in the default params
+ * too (unless they are `OpenParams`). */
+export type CheckedOptions<O> = {
+  [K in keyof O]: K extends keyof APIOptions
+    ? (K extends 'params' ? KnownParams<O[K]> : O[K])
+    : `'${K & string}' is not an option of new API (see APIOptions)`;
+};
+
+/** P with every key known (unless P is `OpenParams`). */
+type KnownParams<P> = string extends keyof P ? P : { [K in keyof P]: K extends keyof Params ? P[K] : NotAParam<K> };
+
+/** `new API(token, options)`. */
+export interface APIConstructor {
+  /** Throws a `FlowThingsError` (`code: 'input'`) without a token or a
+   * host, or with a bad or unknown option. */
+  new <const O extends APIOptions>(token: Token | TokenLike, options: CheckedOptions<O>): API<FormOfOptions<O>>;
+  readonly prototype: API<ElemsForm>;
+}
+
+/** The API: `new API(token, options)`; see the `API` interface. */
+export declare const API: APIConstructor;
+
 // ───────────────────────────── WebSocket ─────────────────────────────
+
+/** A drop pushed over the WebSocket: its elems typed (`{ type, value }`),
+ * as sessions have no API version and give v0.1 output. */
+export type PushedDrop = StoredModel<'drop', 'typed'>;
 
 /** `connecting` until the first socket opens, `open`, `reconnecting`
  * after a disconnect (with `reconnect`), `closed` for good. */
@@ -573,7 +730,7 @@ export interface ConnectOptions {
   /** A socket opened (the first one, and each one after a reconnect). */
   onOpen?(ws: WebSocketConnection): unknown;
   /** Every pushed drop, once per push frame, whatever subscriptions it reaches. */
-  onMessage?(ws: WebSocketConnection, resource: string, value: StoredObject): unknown;
+  onMessage?(ws: WebSocketConnection, resource: string, value: PushedDrop): unknown;
   /** The connection ended for good. */
   onClose?(ws: WebSocketConnection): unknown;
   /** An error that belongs to no call (a dropped socket, a bad frame, an
@@ -590,6 +747,46 @@ export interface ConnectOptions {
   backoffMaxMs?: number | undefined;
   /** Reconnection attempts before giving up (default: no limit). */
   maxAttempts?: number | undefined;
+  /** Bounds the handshake (session request and upgrade) of the first
+   * connection and of every reconnect, in ms; and each find of backfill
+   * (default: the API's timeoutMs; 0 = none). */
+  timeoutMs?: number | undefined;
+  /** Aborting it closes the connection (connect() rejects with code `aborted`). */
+  signal?: AbortSignal | undefined;
+  /** How long a socket must stay open before the backoff starts over, in ms (default 10000). */
+  stableMs?: number | undefined;
+  /** The largest frame read, in bytes (default 16 MiB; 0 = no bound): a
+   * larger one fails the socket with a `frame` error. */
+  maxFrameBytes?: number | undefined;
+}
+
+/** The options of `ws.subscribe()`. */
+export interface SubscribeOptions extends CallControl {
+  /** Every drop created after subscribe() resolved, exactly once and in
+   * order across reconnects (default true): what was missed while the
+   * socket was down is found again over REST. */
+  backfill?: boolean | undefined;
+  /** This subscription's errors that do not end it: a `gap`. */
+  onError?: ((error: FlowThingsError) => unknown) | undefined;
+}
+
+/** A subscription's `gap` error: drops created between `from` and `to`
+ * (epoch ms, the platform's clock; `to` undefined when unknown) may be
+ * missing — the flow no longer held them, or back-fill kept failing. */
+export interface GapError extends FlowThingsError {
+  code: 'gap';
+  resource: string;
+  from: number;
+  to?: number | undefined;
+}
+
+/** The events of `ws.on()` / `ws.off()` and their listeners' arguments. */
+export interface WebSocketEvents {
+  state: [state: WebSocketState];
+  error: [error: unknown];
+  message: [message: WebSocketMessage];
+  open: [];
+  close: [];
 }
 
 /** A CRUD frame of `ws.send` (protocol §8.3); the driver adds the msgId. */
@@ -605,11 +802,11 @@ export interface WebSocketFrame {
   /** The body of create and update (any JSON). */
   value?: unknown;
   /** The query params of findmany and find; `filter` may be a filter. */
-  options?: Params | undefined;
+  options?: Params | OpenParams | undefined;
 }
 
 /** A pushed drop, from `ws.messages()`: `resource` is the drop's flow id. */
-export interface WebSocketMessage<T = StoredObject> {
+export interface WebSocketMessage<T = PushedDrop> {
   resource: string;
   value: T;
 }
@@ -628,7 +825,7 @@ export interface AsyncQueue<T> extends AsyncIterator<T, undefined> {
  * started. It ends when unsubscribed, or when the connection ends: after
  * close() as a finished stream, otherwise rejecting with the error that
  * ended it. */
-export interface Subscription<T = StoredObject> extends AsyncIterable<T> {
+export interface Subscription<T = PushedDrop> extends AsyncIterable<T> {
   readonly id: number;
   /** The flow id or path subscribed to. */
   readonly resource: string;
@@ -652,7 +849,7 @@ export interface WebSocketConnection {
   send<T = unknown>(frame: WebSocketFrame, control?: CallControl): Promise<T>;
   /** Subscribes to a flow's drops (a path starting with `/`, or a flow id);
    * `handler` runs for each pushed drop. Resolves on the server's reply. */
-  subscribe<T = StoredObject>(flowIdOrPath: string, handler?: (drop: T) => unknown, control?: CallControl): Promise<Subscription<T>>;
+  subscribe<T = PushedDrop>(flowIdOrPath: string, handler?: ((drop: T) => unknown) | null, options?: SubscribeOptions): Promise<Subscription<T>>;
   /** Ends the subscriptions of `handler` to the flow (all of them without
    * a handler); the unsubscribe frame goes out when none is left. */
   unsubscribe(flowIdOrPath: string, handler?: (drop: any) => unknown): Promise<void>;
@@ -663,6 +860,10 @@ export interface WebSocketConnection {
   run(): Promise<void>;
   /** Closes the connection for good; pending calls reject. */
   close(): Promise<void>;
+  /** Adds a listener: `state`, `error`, `message` (every push, subscribed or not), `open`, `close`. */
+  on<E extends keyof WebSocketEvents>(event: E, listener: (...args: WebSocketEvents[E]) => unknown): this;
+  /** Removes a listener added with on(). */
+  off<E extends keyof WebSocketEvents>(event: E, listener: (...args: WebSocketEvents[E]) => unknown): this;
 }
 
 // ───────────────────────────── filters ─────────────────────────────
@@ -721,8 +922,9 @@ export type FilterParam = FilterLike | readonly FilterLike[];
 
 export type DistanceUnit = 'MILES' | 'MILE' | 'KM' | 'KILOMETERS' | 'METERS' | 'FEET';
 
-/** The centre of a WITHIN: coordinates, or a zip code. */
-export type WithinTarget = { coords: readonly [lat: number, lon: number] } | { zip: string };
+/** The centre of a WITHIN: coordinates, or a zip code (a string, or a
+ * whole number as the Python client takes it: `{ zip: 11201 }`). */
+export type WithinTarget = { coords: readonly [lat: number, lon: number] } | { zip: string | number };
 
 /** The tests of a member. */
 export interface MemberMethods {
@@ -789,8 +991,8 @@ export declare const AGE: AgeComparisons & ((field: string) => AgeComparisons);
 
 /** EXISTS member: the member is present. */
 export declare function EXISTS(member: Member | string): Filter;
-/** HAS type: some elem has that type (one of the §6 names, spelled as
- * they are; another name throws when the filter is rendered). */
+/** HAS type: some elem has that type (one of the §6 names, in any case;
+ * another name throws a `FlowThingsError`, `code: 'input'`, listing them). */
 export declare function HAS(type: ElemType): Filter;
 /** MATCHES /pattern/flags: some string value matches. */
 export declare function MATCHES(pattern: string | RegExp, flags?: string): Filter;
@@ -798,8 +1000,8 @@ export declare function MATCHES(pattern: string | RegExp, flags?: string): Filte
 export declare function NOT(filter: FilterLike): Filter;
 
 /** Reads platform filter text (to validate user input as it is typed); a
- * syntax error throws a `FlowThingsError` with `position` (byte offset),
- * `expected` and `found`. */
+ * syntax error throws a `FlowThingsError` with `position` (an index into
+ * the string, as `setSelectionRange` takes), `expected` and `found`. */
 export declare function parseFilter(text: string): Filter;
 
 // ───────────────────────────── M ─────────────────────────────
@@ -838,9 +1040,9 @@ export declare const M: MConstructor;
 
 /** The drop with its v0.1 typed elems (`{ type, value }`) unwrapped to
  * plain values, at any depth; input already plain comes back equal. */
-export declare function plainElems<T extends { elems: object }>(drop: T): Omit<T, 'elems'> & { elems: Record<string, unknown> };
+export declare function plainElems<T extends { elems: object }>(drop: T): Omit<T, 'elems'> & { elems: PlainElems };
 /** An elems map with its typed elems unwrapped. */
-export declare function plainElems(elems: Record<string, unknown>): Record<string, unknown>;
+export declare function plainElems(elems: TypedElems | PlainElems | { [name: string]: unknown }): PlainElems;
 /** Anything else comes back as it is (arrays unwrapped item by item). */
 export declare function plainElems<T>(value: T): T;
 
@@ -886,7 +1088,7 @@ export declare class Token {
  * - `internal` (a bug in the module), `unknown`, `error` (the default). */
 export type FlowThingsErrorCode =
   | 'init' | 'input' | 'credentials' | 'unsupported' | 'transport' | 'redirect' | 'timeout' | 'aborted' | 'malformedResponse'
-  | 'connectionLost' | 'closed' | 'unsubscribed' | 'frame' | 'overflow'
+  | 'connectionLost' | 'closed' | 'unsubscribed' | 'frame' | 'overflow' | 'gap'
   | 'badRequest' | 'forbidden' | 'notFound' | 'server' | 'platform'
   | 'internal' | 'unknown' | 'error';
 
@@ -923,7 +1125,8 @@ export declare class FlowThingsError extends Error {
   code: FlowThingsErrorCode;
   field?: string;
   reason?: string;
-  /** A filter syntax error: the byte offset in the text. */
+  /** A filter syntax error: the index in the text (a JavaScript string
+   * index, UTF-16 code units). */
   position?: number;
   expected?: string;
   found?: string;
@@ -970,3 +1173,6 @@ export declare class FlowThingsNotFound extends FlowThingsException {
 export declare class FlowThingsServerError extends FlowThingsException {
   code: 'server';
 }
+
+// Only what is exported above is part of the package.
+export {};

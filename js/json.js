@@ -15,6 +15,7 @@
  * than \d{16}.) */
 const MAYBE_UNSAFE = /[^.\d]\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d/;
 const STARTS_UNSAFE = /^\d{16}/;
+const isDigit = (c) => c >= 48 && c <= 57;
 
 /**
  * parse(text) is JSON.parse(text), except that an integer outside
@@ -24,7 +25,7 @@ const STARTS_UNSAFE = /^\d{16}/;
  */
 export function parse(text) {
   text = String(text);
-  if (!MAYBE_UNSAFE.test(text) && !STARTS_UNSAFE.test(text)) return JSON.parse(text);
+  if (!MAYBE_UNSAFE.test(text) && !(isDigit(text.charCodeAt(0)) && STARTS_UNSAFE.test(text))) return JSON.parse(text);
   try {
     return new ExactParser(text).document();
   } catch (err) {

@@ -55,7 +55,7 @@ func TestEmulatorDrops(t *testing.T) {
 			assert.Equal(t, flowID, d.GetFlowID())
 			assert.Equal(t, path, d.GetPath())
 			assert.Equal(t, devID, d.GetCreatorID())
-			assert.Equal(t, core.ElemInteger, d.Elems.Type("temp"))
+			assert.Equal(t, flowthings.ElemInteger, d.Elems.Type("temp"))
 			got, ok := d.Elems.Int64("temp")
 			assert.True(t, ok)
 			assert.Equal(t, int64(temp), got)
@@ -63,11 +63,11 @@ func TestEmulatorDrops(t *testing.T) {
 		}
 		// A typed input elem is stored with its type.
 		d, _, err := drops.Create(ctx, &flowthings.Drop{Elems: flowthings.Elems{
-			"at":  core.Typed(core.ElemDate, emuNow.UnixMilli()),
-			"tag": core.Typed(core.ElemSortedSet, []any{3, 1, 3, 2}),
+			"at":  flowthings.Typed(flowthings.ElemDate, emuNow.UnixMilli()),
+			"tag": flowthings.Typed(flowthings.ElemSortedSet, []any{3, 1, 3, 2}),
 		}}, nil)
 		require.NoError(t, err)
-		assert.Equal(t, core.ElemDate, d.Elems.Type("at"))
+		assert.Equal(t, flowthings.ElemDate, d.Elems.Type("at"))
 		at, ok := d.Elems.Time("at")
 		assert.True(t, ok)
 		assert.Equal(t, emuNow.UnixMilli(), at.UnixMilli())

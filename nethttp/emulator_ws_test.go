@@ -73,7 +73,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 	restDrop, _, err := c.Drop(flowID).Read(ctx, written[0], core.Params{"hints": true})
 	require.NoError(t, err)
 	assert.Equal(t, restDrop, pushed)
-	assert.Equal(t, core.ElemInteger, pushed.Elems.Type("i"))
+	assert.Equal(t, flowthings.ElemInteger, pushed.Elems.Type("i"))
 
 	// CRUD frames.
 	find := flowthings.WSFrame(flowthings.WSFind, flowthings.ServiceFlow)
@@ -93,7 +93,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 	require.NoError(t, err, "and stored")
 	assert.Equal(t, created.Elems, got.Elems)
 	list, err := flowthings.SendAs[[]*flowthings.Drop](ctx, ws, core.WSFrame{Object: "drop", Type: "findmany", Path: path,
-		Options: core.Params{"limit": 2, "hints": false, "filter": filter.M("elems", "i").Ge(3)}})
+		Options: core.Params{"limit": 2, "hints": false, "filter": filter.M("elems", "i").Gte(3)}})
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	assert.Equal(t, []string{written[4], written[3]}, ids(t, list))

@@ -22,10 +22,15 @@ import (
 const wsTestFlow = "f53b1d1600cf27b75148de0ac"
 
 // wsTestServer is a minimal stand-in for the platform's WebSocket host:
-// POST /session and /session/s-1/ws, answering subscribe and find, pushing
-// one drop after each subscribe, and sending a big frame on request.
+// POST /session and /session/s-1/ws, answering subscribe, find and
+// findmany (the liveness probe), pushing one drop after each subscribe, and
+// sending a big frame on request; and for the REST finds of backfill, a
+// flow that holds nothing.
 func wsTestServer(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v0.1/alice/drop/{flow}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"head":{"ok":true,"status":200,"errors":[]},"body":[]}`)
+	})
 	mux.HandleFunc("POST /session", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Auth-Token") != "T0ken" || r.Header.Get("X-Auth-Account") != "alice" {
 			w.WriteHeader(401)
@@ -68,6 +73,8 @@ func wsTestServer(t *testing.T) *httptest.Server {
 					v.GetStringBytes("flowId"), v.GetStringBytes("flowId")))
 			case "unsubscribe":
 				reply("{}")
+			case "findmany":
+				reply("[]")
 			case "find":
 				if string(v.GetStringBytes("id")) == "big" {
 					c.Write(ctx, websocket.MessageText, []byte(`{"type":"message","value":"`+strings.Repeat("x", 4096)+`"}`))

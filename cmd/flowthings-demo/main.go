@@ -16,7 +16,6 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/flowthings/flowthings-wasm/core"
 	"github.com/flowthings/flowthings-wasm/emulator"
 	"github.com/flowthings/flowthings-wasm/filter"
 	"github.com/flowthings/flowthings-wasm/flowthings"
@@ -49,7 +48,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 	addr := ln.Addr().String()
 	fmt.Fprintf(out, "emulator listening on http://%s (account %s)\n", addr, emulator.DefaultAccount)
-	cfg := core.Config{
+	cfg := flowthings.Config{
 		Account:  emulator.DefaultAccount,
 		Token:    emulator.DefaultToken,
 		Host:     addr,
@@ -61,7 +60,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 // demo is the client side: everything here would work the same against the
 // hosted platform.
-func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
+func demo(ctx context.Context, cfg flowthings.Config, out io.Writer) error {
 	client, err := nethttp.NewClient(cfg)
 	if err != nil {
 		return err
@@ -93,7 +92,7 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 
 	// Live: subscribe to the hot flow by path before writing, so every
 	// drop the track copies there arrives over the WebSocket.
-	ws, err := flowthings.DialWebSocket(ctx, cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, nil)
+	ws, err := client.WebSocket(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("open websocket: %w", err)
 	}
@@ -123,14 +122,14 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	town, _ := live[0].Elems.String("town")
 	step("received %d live pushes from %s, the first: %s, %g °C in %s", len(live), hot.GetPath(), live[0].GetID(), temp, town)
 
-	found, _, err := drops.FindMany(ctx, core.Params{"limit": 100, "hints": false},
-		filter.M("elems", "town").Eq("Queens"), filter.M("elems", "temp").Ge(30))
+	found, _, err := drops.FindMany(ctx, flowthings.Params{"limit": 100, "hints": false},
+		filter.M("elems", "town").Eq("Queens"), filter.M("elems", "temp").Gte(30))
 	if err != nil {
 		return fmt.Errorf("find: %w", err)
 	}
 	step("found %d drops in Queens at 30 °C or more", len(found))
 
-	copied, _, err := client.Drop(hot.GetID()).FindMany(ctx, core.Params{"limit": 100})
+	copied, _, err := client.Drop(hot.GetID()).FindMany(ctx, flowthings.Params{"limit": 100})
 	if err != nil {
 		return fmt.Errorf("find hot: %w", err)
 	}
@@ -146,7 +145,7 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 	checked, _ := first.Elems.Bool("checked")
 	step("saved drop %s: version %d, checked %t", first.GetID(), first.GetVersion(), checked)
 
-	rows, _, err := drops.Aggregate(ctx, core.Aggregation{
+	rows, _, err := drops.Aggregate(ctx, flowthings.Aggregation{
 		GroupBy: []string{"elems.town"},
 		Output:  []string{"$count", "$avg:elems.temp", "$max:elems.temp"},
 		Sorts:   []string{"elems.town:asc"},
@@ -164,14 +163,14 @@ func demo(ctx context.Context, cfg core.Config, out io.Writer) error {
 
 	now := time.Now().UTC()
 	counts, _, err := client.Statistics.FlowDropAdded(ctx, sensors.GetID(),
-		core.StatOptions{Year: now.Year(), Month: int(now.Month()), Day: now.Day()})
+		flowthings.StatOptions{Year: now.Year(), Month: int(now.Month()), Day: now.Day()})
 	if err != nil {
 		return fmt.Errorf("statistics: %w", err)
 	}
 	step("statistics flowDropAdded today, by hour: %v", counts)
 
 	_, _, err = client.Flow.Read(ctx, "f000000000000000000000000", nil)
-	if !core.IsNotFound(err) {
+	if !flowthings.IsNotFound(err) {
 		return fmt.Errorf("reading an unknown flow: want a NotFoundError, got %v", err)
 	}
 	step("a typed error for an unknown flow: %v", err)

@@ -37,8 +37,9 @@ function installPackage(dir) {
   mkdirSync(path.join(dest, 'dist'), { recursive: true });
   copyFileSync(path.join(root, 'package.json'), path.join(dest, 'package.json'));
   for (const entry of pkg.files) {
-    if (entry === 'js/*.js') {
-      for (const f of readdirSync(path.join(root, 'js')).filter((n) => n.endsWith('.js'))) copyFileSync(path.join(root, 'js', f), path.join(dest, 'js', f));
+    const glob = /^js\/\*(\.[\w.]+)$/.exec(entry); // js/*.js, js/*.d.ts
+    if (glob) {
+      for (const f of readdirSync(path.join(root, 'js')).filter((n) => n.endsWith(glob[1]))) copyFileSync(path.join(root, 'js', f), path.join(dest, 'js', f));
     } else {
       copyFileSync(path.join(root, entry), path.join(dest, entry));
     }

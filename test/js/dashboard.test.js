@@ -290,7 +290,7 @@ describe('the dashboard in Chromium', () => {
     assert.equal(new URL(page.url()).hash, '');
   });
 
-  it('never shows the token: not in a URL, the DOM, localStorage or the console', async () => {
+  it('never shows the token (not in a URL, the DOM, localStorage or the console), and forgets it on disconnect', async () => {
     const seen = await page.evaluate(() => ({
       url: location.href,
       dom: document.documentElement.outerHTML,
@@ -304,6 +304,13 @@ describe('the dashboard in Chromium', () => {
       assert.equal(leaks(text), null, `the token shows in ${where}`);
     }
     assert.match(seen.localStorage, /"account":"dev"/, 'the non-secret settings are remembered');
+
+    // Disconnecting forgets the connection: the connect screen asks for the token again.
+    await page.click('.session button:has-text("Disconnect")');
+    await page.locator('.connect-card').waitFor();
+    assert.equal(await connectionState(), 'idle');
+    assert.equal(await page.locator('input[name=token]').inputValue(), '');
+    assert.equal(await page.locator('input[name=account]').inputValue(), emulator.account);
     // Chromium itself logs each failed request (the refused aggregation); the page logs nothing.
     const logged = consoleLines.filter((line) => !/^error: Failed to load resource: the server responded with a status of 4\d\d /.test(line));
     assert.deepEqual(logged, [], 'the page logged nothing');

@@ -38,6 +38,7 @@ const renderCases = [
   ['within zip', () => foo().within(5, 'KM', { zip: '123' }), 'foo WITHIN 5 KM OF [ZIP=123]'],
   ['within zip leading zero', () => foo().within(1, 'MILE', { zip: '02108' }), 'foo WITHIN 1 MILE OF [ZIP=02108]'],
   ['within zip quoted', () => foo().within(1, 'FEET', { zip: '12345-6789' }), "foo WITHIN 1 FEET OF [ZIP='12345-6789']"],
+  ['within zip as a number, as the Python client takes it', () => foo().WITHIN(5, 'KM', { zip: 123 }), 'foo WITHIN 5 KM OF [ZIP=123]'],
   ['within default unit', () => foo().within(5, { coords: [1, 2] }), 'foo WITHIN 5 MILES OF [1,2]'],
   ['within unit any case', () => foo().within(26.2, 'kilometers', { coords: [40.703987, -73.986759] }), 'foo WITHIN 26.2 KILOMETERS OF [40.703987,-73.986759]'],
   ['within meters', () => foo().within(100, 'Meters', { coords: [0, 0] }), 'foo WITHIN 100 METERS OF [0,0]'],
@@ -169,6 +170,9 @@ describe('parseFilter', () => {
     ['foo == ', 7, 'operand'],
     ['foo === 1', 6, 'operand'],
     ['foo == 1 &&', 11, 'expression'],
+    // JavaScript string indices (UTF-16 code units), as setSelectionRange takes them
+    ['héllo wörld', 6, 'operator'],
+    ["a == '😀' b", 10, '&&, || or end of input'],
   ];
   for (const [text, position, expected] of errors) {
     it(`throws FlowThingsError with position and expected: ${JSON.stringify(text)}`, () => {
@@ -178,6 +182,7 @@ describe('parseFilter', () => {
         assert.equal(err.position, position);
         assert.equal(err.expected, expected);
         assert.match(err.message, new RegExp(`position ${position}`));
+        assert.ok(err.found === '' || text.slice(position).startsWith(err.found), `found ${JSON.stringify(err.found)} at ${position}`);
         return true;
       });
     });
@@ -188,7 +193,7 @@ describe('parseFilter', () => {
         assert.ok(err instanceof FlowThingsError, text);
         assert.equal(err.code, 'input');
         assert.equal(typeof err.position, 'number', text);
-        assert.ok(err.position >= 0 && err.position <= Buffer.byteLength(text), `${text}: ${err.position}`);
+        assert.ok(err.position >= 0 && err.position <= text.length, `${text}: ${err.position}`);
         assert.equal(typeof err.expected, 'string');
         return true;
       });
@@ -261,6 +266,11 @@ describe('bad builder input throws FlowThingsError code input synchronously', ()
     'within without a target': () => mem.foo.within(5, 'KM'),
     'within with bad coords': () => mem.foo.within(5, 'KM', { coords: [1] }),
     'within with an empty zip': () => mem.foo.within(5, 'KM', { zip: '' }),
+    'within with a fractional zip': () => mem.foo.within(5, 'KM', { zip: 1.5 }),
+    'within with a negative zip': () => mem.foo.within(5, 'KM', { zip: -1 }),
+    'within with a zip of another type': () => mem.foo.within(5, 'KM', { zip: true }),
+    'HAS of an unknown type': () => HAS('nope'),
+    'HAS of a non-string': () => HAS(5),
     'a NaN distance': () => mem.foo.within(NaN, 'KM', { coords: [1, 2] }),
     'a regex that is not a string': () => mem.foo.re(5),
     'AGE of NaN': () => AGE.gt(NaN),
@@ -283,21 +293,29 @@ describe('bad builder input throws FlowThingsError code input synchronously', ()
       });
     });
   }
-  it('what the Go renderer validates throws when rendered', () => {
-    const rendered = {
-      'an unknown regex flag': mem.foo.re('x', 'z'),
-      'an upper-case flag': MATCHES('x', 'I'),
-      'a lone trailing backslash': mem.foo.re('x\\'),
-      'a member name with a space': mem('a b').eq(1),
-      'a reserved member name': mem.not.eq(1),
-      'an unknown elem type': HAS('nope'),
+  it('what the Go renderer validates is refused when built, so String(f) never throws', () => {
+    const refused = {
+      'an unknown regex flag': () => mem.foo.re('x', 'z'),
+      'an upper-case flag': () => MATCHES('x', 'I'),
+      'a lone trailing backslash': () => mem.foo.re('x\\'),
+      'a member name with a space': () => mem('a b').eq(1),
+      'a reserved member name': () => mem.not.eq(1),
+      'filter text that does not parse': () => mem.a.eq(1).and('b =='),
+      'an invalid date': () => mem.a.gt(new Date(NaN)),
     };
-    for (const [name, f] of Object.entries(rendered)) {
-      assert.throws(() => String(f), (err) => {
+    for (const [name, build] of Object.entries(refused)) {
+      assert.throws(build, (err) => {
         assert.ok(err instanceof FlowThingsError, name);
         assert.equal(err.code, 'input', name);
         return true;
       }, name);
     }
+  });
+  it('HAS of an unknown type lists the types', () => {
+    assert.throws(() => HAS('foo'), (err) => {
+      assert.equal(err.code, 'input');
+      assert.match(err.message, /unknown element type "foo" \(want one of boolean, integer, .*, location\)/);
+      return true;
+    });
   });
 });

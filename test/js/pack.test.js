@@ -67,8 +67,8 @@ after(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
 describe('npm pack', () => {
   it('ships the JS, its types, the wasm module and wasm_exec.mjs, and nothing else', () => {
-    const js = readdirSync(path.join(root, 'js')).filter((f) => f.endsWith('.js')).map((f) => `js/${f}`);
-    const expected = [...BUILT, ...js, 'js/index.d.ts', 'package.json', 'README.md'].sort();
+    const js = readdirSync(path.join(root, 'js')).filter((f) => f.endsWith('.js') || f.endsWith('.d.ts')).map((f) => `js/${f}`);
+    const expected = [...BUILT, ...js, 'package.json', 'README.md'].sort();
     assert.deepEqual(packed.filter((f) => !/^(LICEN[CS]E|CHANGELOG)/i.test(f)), expected);
     for (const f of packed) {
       assert.ok(!f.startsWith('test/') && !f.endsWith('.go') && !f.startsWith('cmd/') && !f.includes('node_modules'), `${f} must not be shipped`);
@@ -152,10 +152,11 @@ console.log(JSON.stringify({
     const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
     assert.ok(existsSync(tsc), `${tsc} is missing: run npm install`);
     writeFileSync(path.join(app, 'check.ts'), `
-import { init, API, Token, mem, type StoredObject } from 'flowthings-wasm';
-await init();
+import { init, API, Token, mem, type Drop, type Stored } from 'flowthings-wasm';
+import wasm from 'flowthings-wasm/flowthings.wasm';
+await init({ wasm });
 const api = new API(new Token('acc', 'secret'), { host: '127.0.0.1:4000', secure: false });
-const drops: StoredObject[] = await api.drop('f1').find(mem.elems.temp.gt(30), { limit: 2 });
+const drops: Stored<Drop<'typed'>>[] = await api.drop('f1').find(mem.elems.temp.gt(30), { limit: 2 });
 const [one, refs] = await api.flow.read('f1', { refs: true });
 export const ids: string[] = [...drops.map((d) => d.id), one.id, ...Object.keys(refs)];
 `);

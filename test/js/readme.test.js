@@ -29,7 +29,9 @@ after(async () => {
 });
 
 test('README has the snippets this test runs', () => {
-  assert.ok(blocks.filter((b) => b.lang === 'js').length >= 2, 'JavaScript blocks');
+  assert.ok(blocks.filter((b) => b.lang === 'js').length >= 3, 'JavaScript blocks');
+  assert.ok(blocks.some((b) => b.code.includes('/dev/quickstart-')), 'the quick start');
+  assert.ok(blocks.some((b) => b.code.includes("namespace: 'dev'") && b.code.includes('share.create')), 'the recipe for sharing a flow');
   assert.ok(blocks.some((b) => b.lang === 'go'), 'a Go block');
 });
 
@@ -53,10 +55,13 @@ blocks.forEach((block, i) => {
     }
     const { stdout } = await run(process.execPath, [file], { cwd: root, timeout: 60_000 });
     if (block.code.includes('.live(')) assert.match(stdout, /^live \[ 35 \]$/m);
-    else if (block.code.includes('api.flow.create')) {
+    else if (block.code.includes('/dev/quickstart-')) {
       assert.match(stdout, /1 hot drop\(s\); the filter was elems\.temp > 30/);
       assert.match(stdout, /pushed 40/);
       assert.match(stdout, /not found: 404/);
+    }
+    if (block.code.includes("namespace: 'dev'")) {
+      assert.match(stdout, /guest read \/dev\/shared-\d+ and a drop of temp 21/);
     }
   });
 });

@@ -42,6 +42,19 @@ describe('redact', () => {
       assert.equal(out, 'before [redacted] after');
     });
   }
+  it('a token with regex characters and characters beyond ASCII, in every form', () => {
+    const token = 'a.b*c(d)[e]{f}|g^h$i?j\\k-l/ü€😀';
+    registerSecret(token);
+    const escaped = Array.from({ length: token.length }, (_, i) => `\\u${token.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+    for (const form of [token, JSON.stringify(token).slice(1, -1), escaped, encodeURIComponent(token), encodeURIComponent(token).toLowerCase()]) {
+      assert.equal(redact(`<${form}>`), '<[redacted]>', form);
+    }
+    assert.equal(redact('a.b*c(d)'), 'a.b*c(d)', 'a part of it is left alone');
+  });
+  it('a token shorter than 8 characters is no secret: messages stay readable', () => {
+    registerSecret('t');
+    assert.equal(redact('the host is required'), 'the host is required');
+  });
   it('leaves other text alone', () => {
     const text = 'tok/Qx7 %2F \\/ \\u002f plain';
     assert.equal(redact(text), text);

@@ -68,7 +68,12 @@ describe('index.d.ts', () => {
     const config = path.join(tmp, 'tsconfig.json');
     writeFileSync(config, JSON.stringify({
       extends: path.join(typesDir, 'tsconfig.json'),
-      compilerOptions: { paths: { 'flowthings-wasm': [path.join(root, 'js', 'index.d.ts')] } },
+      compilerOptions: {
+        paths: {
+          'flowthings-wasm': [path.join(root, 'js', 'index.d.ts')],
+          'flowthings-wasm/flowthings.wasm': [path.join(root, 'js', 'wasm.d.ts')],
+        },
+      },
       files: [copy],
     }));
     const { code, out } = await runTsc(['-p', config]);
@@ -80,6 +85,11 @@ describe('index.d.ts', () => {
     const missed = [...marked].filter((line) => !errs.some((e) => e.line === line));
     assert.deepEqual(missed.map((line) => `${line}: ${lines[line - 1].trim()}`), [], 'marked misuses that are not errors');
     assert.equal(new Set(errs.map((e) => e.line)).size, marked.size, 'one failing line per misuse');
+  });
+
+  it('js/servicetypes.d.ts is generated from js/services.js (node js/internal/genservices.mjs)', async () => {
+    const { servicesDeclarations } = await import(pathToFileURL(path.join(root, 'js', 'internal', 'genservices.mjs')).href);
+    assert.equal(readFileSync(path.join(root, 'js', 'servicetypes.d.ts'), 'utf8'), servicesDeclarations(), 'js/servicetypes.d.ts is stale');
   });
 
   it('declares exactly the value exports of every entry point', async () => {
@@ -108,7 +118,13 @@ describe('index.d.ts', () => {
     const entry = pathToFileURL(path.join(root, 'js', 'node.js')).href;
     const js = readFileSync(file, 'utf8');
     assert.match(js, /from 'flowthings-wasm'/);
-    writeFileSync(file, js.replaceAll("from 'flowthings-wasm'", `from ${JSON.stringify(entry)}`));
+    // Node has no default import of a .wasm file: its URL stands in, as an
+    // esbuild or webpack file loader gives it.
+    const wasmURL = pathToFileURL(path.join(root, 'dist', 'flowthings.wasm')).href;
+    assert.match(js, /import (\w+) from 'flowthings-wasm\/flowthings.wasm';/);
+    writeFileSync(file, js
+      .replace(/import (\w+) from 'flowthings-wasm\/flowthings.wasm';/, (_, name) => `const ${name} = ${JSON.stringify(wasmURL)};`)
+      .replaceAll("from 'flowthings-wasm'", `from ${JSON.stringify(entry)}`));
     const { main } = await import(pathToFileURL(file).href);
     t.diagnostic('running usage.ts main()');
     await main();

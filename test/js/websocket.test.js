@@ -1,5 +1,7 @@
 // The WebSocket driver against a fake WebSocket: lifecycle, subscriptions,
 // replies, pushes, heartbeats, disconnects and reconnects.
+// Frames reach the engine at the next microtask (the pushes one read
+// brings go together): tests await tick() after pushing.
 import { describe, it, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -20,10 +22,11 @@ afterEach(async () => {
   open.clear();
 });
 
-/** A transport answering session POSTs with sessions s-1, s-2, … */
+/** A transport answering session POSTs with sessions s-1, s-2, …, and the
+ * finds of backfill as an empty flow would. */
 function sessions() {
   let n = 0;
-  return recorder(() => response({ id: `s-${++n}` }, { status: 201 }));
+  return recorder((req) => (req.method === 'GET' ? response([]) : response({ id: `s-${++n}` }, { status: 201 })));
 }
 
 /**
@@ -182,6 +185,7 @@ describe('subscribe', () => {
     pushDrop(socket, drop('f1', 'd1', { n: 1 }));
     pushDrop(socket, drop('f1', 'd2', { n: 2 }));
     pushDrop(socket, drop('f2', 'other'));
+    await tick();
     assert.deepEqual(got, [drop('f1', 'd1', { n: 1 }), drop('f1', 'd2', { n: 2 })]);
   });
   it('a subscription by path gets the drops pushed for its flow', async () => {
@@ -189,6 +193,7 @@ describe('subscribe', () => {
     const got = [];
     await subscribed(ws, socket, '/acct/f1', (d) => got.push(d.id));
     pushDrop(socket, drop('f1', 'd1')); // the drop's path is /acct/f1
+    await tick();
     assert.deepEqual(got, ['d1']);
   });
   it('two subscriptions of one flow share one subscribe frame and each gets a drop once', async () => {
@@ -203,6 +208,7 @@ describe('subscribe', () => {
     assert.deepEqual(sa.reply, { shared: true });
     assert.deepEqual(sb.reply, { shared: true });
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(a, ['d1']);
     assert.deepEqual(b, ['d1']);
     // A third subscription after the first was confirmed sends no frame either.
@@ -217,6 +223,7 @@ describe('subscribe', () => {
     await subscribed(ws, socket, 'f1', (d) => { d.elems.mutated = true; seen.push(d); });
     await ws.subscribe('f1', (d) => seen.push(d));
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(seen[1].elems, {});
   });
   it('the subscription is an async iterable of drops', async () => {
@@ -224,6 +231,7 @@ describe('subscribe', () => {
     const sub = await subscribed(ws, socket, 'f1');
     pushDrop(socket, drop('f1', 'd1'));
     pushDrop(socket, drop('f1', 'd2'));
+    await tick();
     const got = [];
     const iterating = (async () => {
       for await (const d of sub) {
@@ -233,6 +241,7 @@ describe('subscribe', () => {
     })();
     await tick();
     pushDrop(socket, drop('f1', 'd3'));
+    await tick();
     await iterating;
     assert.deepEqual(got, ['d1', 'd2', 'd3']);
   });
@@ -242,6 +251,7 @@ describe('subscribe', () => {
     const got = [];
     const iterating = (async () => { for await (const d of sub) got.push(d.id); })();
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     const un = sub.unsubscribe();
     socket.replyLast({});
     await un;
@@ -253,6 +263,7 @@ describe('subscribe', () => {
     const { ws, socket } = await connected({ onMessage: (w, resource, value) => seen.push([w, resource, value]) });
     await subscribed(ws, socket, 'f1', () => {});
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(seen, [[ws, 'f1', drop('f1', 'd1')]]);
   });
 });
@@ -266,6 +277,7 @@ describe('ws.messages()', () => {
     const messages = ws.messages();
     pushDrop(socket, drop('f1', 'd1'));
     pushDrop(socket, drop('f2', 'd2'));
+    await tick();
     assert.deepEqual(await messages.next(), { value: { resource: 'f1', value: drop('f1', 'd1') }, done: false });
     assert.deepEqual(await messages.next(), { value: { resource: 'f2', value: drop('f2', 'd2') }, done: false });
     await messages.return();
@@ -358,6 +370,7 @@ describe('unsubscribe', () => {
     await sa.unsubscribe();
     assert.equal(socket.sent.length, before, 'another handler is left: no frame');
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(a, [], 'an unsubscribed handler gets nothing');
     const last = sb.unsubscribe();
     const frame = socket.lastFrame;
@@ -385,19 +398,33 @@ describe('unsubscribe', () => {
 });
 
 describe('heartbeats', () => {
-  it('send {"type":"heartbeat"} every heartbeatMs while open', async () => {
+  it('send {"type":"heartbeat"} every heartbeatMs while open, and probe a silent server with a request', async () => {
     const { ws, socket } = await connected({ heartbeatMs: 10 });
-    await until(() => socket.sent.length >= 2, { what: 'two heartbeats' });
-    assert.deepEqual(socket.sent.slice(0, 2), ['{"type":"heartbeat"}', '{"type":"heartbeat"}']);
+    await until(() => socket.sent.length >= 2, { what: 'a heartbeat and a probe' });
+    assert.equal(socket.sent[0], '{"type":"heartbeat"}');
+    // Nothing came in during an interval: a request every server answers.
+    const probe = socket.frames.find((f) => f.type === 'findmany');
+    assert.deepEqual(probe, { msgId: probe.msgId, object: 'flow', type: 'findmany', options: { limit: '1', only: 'id' } });
+    socket.reply(probe.msgId, [], { status: 403, ok: false });
     await ws.close();
     const count = socket.sent.length;
     await sleep(30);
     assert.equal(socket.sent.length, count, 'no heartbeat after close');
   });
+  it('a server that stays silent for two intervals is left: the connection reconnects', async () => {
+    const errors = [];
+    const { ws, WS } = await connected({ heartbeatMs: 10, onError: (_, e) => errors.push(e) });
+    await until(() => WS.sockets.length === 2, { what: 'a new socket' });
+    assert.equal(ws.state, 'reconnecting');
+    const lost = errors.find((e) => e.code === 'connectionLost');
+    assert.match(lost.message, /waiting for any frame from the server timed out after 20 ms/);
+    assert.equal(WS.sockets[0].closedByClient, 1000);
+  });
   it('heartbeats from the server are ignored', async () => {
     const errors = [];
     const { socket } = await connected({ onError: (_, e) => errors.push(e) });
     socket.push({ type: 'heartbeat' });
+    await tick();
     assert.deepEqual(errors, []);
   });
 });
@@ -409,6 +436,7 @@ describe('errors that belong to no call', () => {
     socket.push('this is not json');
     socket.push({ neither: 'push nor reply' });
     socket.push({ head: { msgId: 'never-sent', status: 200, ok: true, errors: [] }, body: {} });
+    await tick();
     assert.equal(errors.length, 3);
     for (const [w, e] of errors) {
       assert.equal(w, ws);
@@ -421,6 +449,7 @@ describe('errors that belong to no call', () => {
     const errors = [];
     const { socket } = await connected({ onError: (_, e) => errors.push(e) });
     socket.onmessage({ data: new ArrayBuffer(4) });
+    await tick();
     assert.equal(errors.length, 1);
     assert.equal(errors[0].code, 'frame');
   });
@@ -431,6 +460,7 @@ describe('errors that belong to no call', () => {
     await subscribed(ws, socket, 'f1', () => { throw new Error('handler bug'); });
     await ws.subscribe('f1', (d) => got.push(d.id));
     pushDrop(socket, drop('f1', 'd1'));
+    await tick();
     assert.deepEqual(got, ['d1']);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].message, 'handler bug');
@@ -438,19 +468,21 @@ describe('errors that belong to no call', () => {
 });
 
 describe('disconnect and reconnect', () => {
-  it('a disconnect rejects every pending reply with code connectionLost', async () => {
-    const { ws, socket } = await connected({ reconnect: true });
+  it('a disconnect rejects every pending reply with code connectionLost; a subscribe waits for the next socket', async () => {
+    const { ws, WS, socket } = await connected({ reconnect: true });
     await subscribed(ws, socket, 'f1', () => {});
     const call = ws.send({ object: 'flow', type: 'find', id: 'x' });
     const sub = ws.subscribe('f2', () => {});
     socket.drop(1006);
-    for (const p of [call, sub]) {
-      await assert.rejects(p, (err) => {
-        assert.ok(err instanceof FlowThingsError);
-        assert.equal(err.code, 'connectionLost');
-        return true;
-      });
-    }
+    await assert.rejects(call, (err) => {
+      assert.ok(err instanceof FlowThingsError);
+      assert.equal(err.code, 'connectionLost');
+      return true;
+    });
+    await until(() => WS.sockets.length === 2, { what: 'a new socket' });
+    WS.last.open();
+    for (const f of WS.last.frames) WS.last.reply(f.msgId, {});
+    assert.equal((await sub).resource, 'f2', 'subscribing is idempotent: it is not lost with a socket');
   });
   it('with reconnect a new session opens after backoff and everything is re-subscribed', async () => {
     const errors = [];
@@ -462,8 +494,8 @@ describe('disconnect and reconnect', () => {
     socket.drop(1006);
     assert.equal(ws.state, 'reconnecting');
     await until(() => WS.sockets.length === 2, { what: 'a new socket' });
-    assert.equal(transport.calls.length, 2, 'a new session');
-    assert.equal(transport.calls[1].method, 'POST');
+    const posts = transport.calls.filter((c) => c.method === 'POST');
+    assert.equal(posts.length, 2, 'a new session');
     const second = WS.last;
     assert.equal(second.url, 'wss://api.test/session/s-2/ws');
     assert.equal(second.sent.length, 0);
@@ -473,6 +505,8 @@ describe('disconnect and reconnect', () => {
     assert.deepEqual(subs.map((f) => f.flowId ?? f.path).sort(), ['/acct/p', 'f1'], 'one frame per flow');
     for (const f of subs) second.reply(f.msgId, {});
     pushDrop(second, drop('f1', 'd7'));
+    await tick();
+    await until(() => got.length === 2, { what: 'd7, once back-fill is done' });
     assert.deepEqual(got.sort(), ['a:d7', 'b:d7']);
     assert.ok(errors.some((e) => e.code === 'connectionLost'), 'the loss is reported');
   });
@@ -531,6 +565,7 @@ describe('disconnect and reconnect', () => {
     open.add(ws);
     WS.last.drop(1006);
     await until(() => transport.calls.length >= 4, { what: 'three reconnect attempts' });
+    assert.ok(transport.calls.every((c) => c.method === 'POST'));
     assert.equal(ws.state, 'reconnecting');
     for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 3, `attempt ${i} waited ${times[i] - times[i - 1]} ms`);
   });

@@ -4,7 +4,8 @@
 // expects exactly one error on each marked line, so keep one misuse per line
 // and nothing else wrong in the file.
 import { init, API, Token, mem, AGE, EXISTS, HAS, MATCHES, NOT, parseFilter, M, plainElems, FlowThingsError } from 'flowthings-wasm';
-import type { FlowThingsException, StoredObject, WebSocketConnection } from 'flowthings-wasm';
+import type { FlowThingsException, StoredObject, TypedElems, WebSocketConnection } from 'flowthings-wasm';
+import wasm from 'flowthings-wasm/flowthings.wasm';
 
 export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsError, ex: FlowThingsException, flag: boolean): Promise<void> {
   // loading
@@ -134,10 +135,72 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   await ws.subscribe('f1', 'handler');
   // @ts-expect-error a frame needs its object and type
   await ws.send({ id: 'f1' });
+  // @ts-expect-error no such event
+  ws.on('sate', () => undefined);
+  // @ts-expect-error a state listener gets the state
+  ws.on('state', (state: number) => { void state; });
+  // @ts-expect-error no such subscribe option
+  await ws.subscribe('f1', null, { backfil: false });
   // @ts-expect-error reconnect is a boolean
   await api.websocket.connect({ reconnect: 'yes' });
   // @ts-expect-error onOpen gets the connection
   await api.websocket.connect({ onOpen(ws: string) { void ws; } });
+
+  // models: replies are what the runtime returns
+  // @ts-expect-error a v0.1 reply wraps every elem as { type, value }: not a number
+  const t: number = (await api.drop('f1').create({ elems: { temp: 21 } })).elems.temp;
+  // @ts-expect-error nor read back as one
+  const t2: number = (await api.drop('f1').read('d1')).elems['temp'];
+  // @ts-expect-error with hints: false elems are plain JSON, with no type
+  void (await api.drop('f1').find({ hints: false }))[0]?.elems['temp']?.type;
+  // @ts-expect-error plainElems gives JSON values, not numbers
+  const t3: number = plainElems(await api.drop('f1').read('d1')).elems.temp;
+  // @ts-expect-error an API of v4.0 gives plain elems, not typed ones
+  const plainApi: { elems: TypedElems } = await new API(new Token('a', 't'), { host: 'h', version: '4.0' }).drop('f1').read('d1');
+  // @ts-expect-error the drops of a live query have typed elems too
+  const live: number = (await api.drop('f1').live()).drops[0]!.elems['temp'];
+  // @ts-expect-error a flow has no member pth
+  await api.flow.create({ pth: '/a/x' });
+  // @ts-expect-error a flow's capacity is a number
+  await api.flow.create({ path: '/a/x', capacity: '10' });
+  // @ts-expect-error a drop needs its elems
+  await api.drop('f1').create({ path: '/a/x' });
+  // @ts-expect-error elems are an object of elems
+  await api.drop('f1').create({ elems: 5 });
+  // @ts-expect-error a token's permissions are booleans
+  await api.token.create({ paths: { '/a/x': { dropRead: 'yes' } } });
+  // @ts-expect-error the status of a task is one of the platform's
+  await api.apiTask.update({ id: 't1', status: 'DONE' });
+  // @ts-expect-error a read flow is a Flow, not a Drop
+  const notDrop: { elems: object } = await api.flow.read('f1');
+  // @ts-expect-error $count is a number
+  const count: string = (await api.drop('f1').aggregate(['$count']))[0]!.$count;
+  // @ts-expect-error a statistic is a list of counts
+  const stat: string[] = await api.statistics.trackHit('t1');
+  // @ts-expect-error the model of a queued read is a flow
+  const [queuedDrop]: [{ elems: object }] = await ((b) => b.results<[ReturnType<typeof b.flow.read>]>())(api.async());
+  // @ts-expect-error the wasm module import is a module or its URL
+  const wasmBytes: Uint8Array = wasm;
+
+  // params: known keys, known types
+  // @ts-expect-error no such param (did you mean limit?)
+  await api.flow.find({ limt: 10 });
+  // @ts-expect-error nor beside a known one
+  await api.flow.find({ limit: 10, limt: 10 });
+  // @ts-expect-error limit is a number
+  await api.flow.find({ limit: '10' });
+  // @ts-expect-error order is asc or desc
+  await api.flow.find({ order: 'up' });
+  // @ts-expect-error hints is a boolean
+  await api.drop('f1').read('d1', { hints: 'no' });
+  // @ts-expect-error unknown params after filters too
+  await api.drop('f1').find(mem.a.eq(1), { limt: 1 });
+  // @ts-expect-error and in the default params of the API
+  new API(new Token('a', 't'), { host: 'h', params: { limt: 1 } });
+  // @ts-expect-error and in a lazy call's params
+  api.lazy().flow.find({ limit: 1, limt: 1 });
+  // @ts-expect-error no such option of new API
+  new API(new Token('a', 't'), { host: 'h', hots: 'localhost' });
 
   // errors
   // @ts-expect-error status is absent from errors that are not platform failures
@@ -145,5 +208,5 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   // @ts-expect-error a platform exception's code is one of its five kinds
   const code: 'timeout' = ex.code;
 
-  void [list, one, body, a, b, c, n, code];
+  void [list, one, body, a, b, c, n, code, t, t2, t3, live, plainApi, notDrop, count, stat, queuedDrop, wasmBytes];
 }

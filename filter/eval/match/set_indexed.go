@@ -1,4 +1,4 @@
-//go:build !js
+//go:build !(flowthings_module && js && wasm)
 
 package match
 

@@ -1,7 +1,11 @@
 // Command genaccessors writes flowthings/accessors.go: for every struct of
 // package flowthings that has an Extra field, a nil-safe GetX accessor per
 // field (as google/go-github's gen-accessors) and the JSON methods that keep
-// unknown members in Extra. Run it with go generate in flowthings/.
+// unknown members in Extra; and flowthings/servicemethods.go: for every
+// service type that embeds *ImmutableService[T] or *MutableService[T]
+// (FlowService, DropService, …), the methods of the embedded service with T
+// spelt out, so that go doc lists them all on the service with its types.
+// Run it with go generate in flowthings/.
 package main
 
 import (
@@ -29,14 +33,16 @@ func main() {
 		log.Fatal(err)
 	}
 	structs := map[string][]field{}
+	svc := newServices()
 	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") || filepath.Base(name) == "accessors.go" {
+		if strings.HasSuffix(name, "_test.go") || filepath.Base(name) == "accessors.go" || filepath.Base(name) == "servicemethods.go" {
 			continue
 		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
 		if err != nil {
 			log.Fatal(err)
 		}
+		svc.collect(fset, f)
 		ast.Inspect(f, func(n ast.Node) bool {
 			ts, ok := n.(*ast.TypeSpec)
 			if !ok {
@@ -97,6 +103,9 @@ func main() {
 		log.Fatalf("%v\n%s", err, out.Bytes())
 	}
 	if err := os.WriteFile(filepath.Join(dir, "accessors.go"), src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "servicemethods.go"), svc.generate(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -17,7 +17,6 @@ import (
 //	{t:"re", m, pattern, flags}         {t:"matches", pattern, flags}
 //	{t:"list", m, op:"IN"|"CONTAINS", values:[literals]}
 //	{t:"within", m, distance, unit, lat, lon} or with zip instead of lat, lon
-//	{t:"mod", m, divisor, op, remainder}
 //	{t:"exists", m}  {t:"has", type}  {t:"age", field, op, value, unit}
 //	{t:"not", x}     {t:"and"|"or", left, right}
 //	{t:"text", text}                    filter text, parsed (parseFilter's result)
@@ -30,7 +29,7 @@ func (b *Bridge) RenderFilter(tree *Obj) string {
 	}
 	s, err := filter.Render(e)
 	if err != nil {
-		return failure(filterError(err))
+		return failure(filterError(err, ""))
 	}
 	return newObject().str("text", s).String()
 }
@@ -41,19 +40,39 @@ func (b *Bridge) RenderFilter(tree *Obj) string {
 // JavaScript keeps a parsed filter as a {t:"text"} node.
 func (b *Bridge) ParseFilter(text string) string {
 	e, err := filter.Parse(text)
-	if err == nil {
-		text, err = filter.Render(e)
-	}
 	if err != nil {
-		return failure(filterError(err))
+		return failure(filterError(err, text))
+	}
+	if text, err = filter.Render(e); err != nil {
+		return failure(filterError(err, ""))
 	}
 	return newObject().str("text", text).String()
 }
 
 // filterError is an input error of the filter package's err, whose text
-// already names the filter.
-func filterError(err error) error {
+// already names the filter. The position of a syntax error in src becomes
+// an index as JavaScript counts it (UTF-16 code units, what
+// setSelectionRange takes) instead of a byte offset.
+func filterError(err error, src string) error {
+	if se, ok := err.(*filter.SyntaxError); ok {
+		inJS := *se
+		inJS.Pos = utf16Len(src[:min(se.Pos, len(src))])
+		err = &inJS
+	}
 	return &core.InputError{Field: "filter", Reason: strings.TrimPrefix(err.Error(), "filter: "), Err: err}
+}
+
+// utf16Len is the length of s in UTF-16 code units: one per rune, two for
+// a rune beyond the Basic Multilingual Plane.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
 }
 
 // maxTreeDepth bounds the nesting of trees from JavaScript, as the parser
@@ -75,7 +94,7 @@ func exprOf(v any, depth int) (filter.Expr, error) {
 	t, _ := str(o, "t")
 	var m filter.Member
 	switch t {
-	case "re", "list", "within", "mod", "exists":
+	case "re", "list", "within", "exists":
 		var err error
 		if m, err = memberOf(o.Get("m")); err != nil {
 			return nil, err
@@ -112,8 +131,6 @@ func exprOf(v any, depth int) (filter.Expr, error) {
 	case "within": // the JS builder upper-cases the unit and checks the target
 		return filter.WithinExpr{Member: m, Distance: nOf("distance"), Unit: filter.Unit(sOf("unit")),
 			Lat: nOf("lat"), Lon: nOf("lon"), Zip: sOf("zip")}, nil
-	case "mod":
-		return filter.ModExpr{Member: m, Divisor: nOf("divisor"), Op: filter.CmpOp(sOf("op")), Remainder: nOf("remainder")}, nil
 	case "exists":
 		return filter.Exists(m), nil
 	case "has":
@@ -124,7 +141,7 @@ func exprOf(v any, depth int) (filter.Expr, error) {
 	case "text":
 		e, err := filter.Parse(sOf("text"))
 		if err != nil {
-			return nil, filterError(err)
+			return nil, filterError(err, sOf("text"))
 		}
 		return e, nil
 	case "not":

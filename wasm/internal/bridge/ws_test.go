@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/flowthings/flowthings-wasm/wasm/internal/bridge"
@@ -72,7 +73,7 @@ func openWS(t *testing.T, b *bridge.Bridge, cfg float64, options *bridge.Obj) fl
 	t.Helper()
 	id := ok(t, b.WSNew(cfg, options))["id"].(float64)
 	acts := actions(t, b.WSConnect(id))
-	require.Equal(t, []string{"open"}, types(acts))
+	require.Equal(t, "open", acts[0]["type"])
 	m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
 	require.Equal(t, []any{}, m["actions"])
 	actions(t, b.WSOpened(id))
@@ -82,12 +83,16 @@ func openWS(t *testing.T, b *bridge.Bridge, cfg float64, options *bridge.Obj) fl
 func TestWSLifecycle(t *testing.T) {
 	b := bridge.New()
 	cfg := configure(t, b)
-	id := ok(t, b.WSNew(cfg, o("heartbeatMs", 5000.0, "reconnect", false)))["id"].(float64)
+	id := ok(t, b.WSNew(cfg, o("heartbeatMs", 5000.0, "reconnect", false, "handshakeMs", 2000.0)))["id"].(float64)
 
-	// Connect: the session request, as Build gives requests.
-	acts := actions(t, b.WSConnect(id))
-	require.Equal(t, []string{"open"}, types(acts))
+	// Connect: the session request, as Build gives requests, and the
+	// handshake's bound.
+	result := b.WSConnect(id)
+	assert.Equal(t, "connecting", ok(t, result)["state"])
+	acts := actions(t, result)
+	require.Equal(t, []string{"open", "setTimer"}, types(acts))
 	assert.Equal(t, 0.0, acts[0]["attempt"])
+	assert.Equal(t, 2000.0, acts[1]["ms"])
 	req := acts[0]["request"].(map[string]any)
 	assert.Equal(t, "POST", req["method"])
 	assert.Equal(t, "https://ws.test/session", req["url"])
@@ -98,18 +103,21 @@ func TestWSLifecycle(t *testing.T) {
 
 	// The session: the socket's URL.
 	m := ok(t, b.WSSession(id, metaOf(acts[0]), 200, `{"head":{"status":200,"ok":true},"body":{"id":"s 1"}}`))
-	assert.Equal(t, map[string]any{"url": "wss://ws.test/session/s%201/ws", "actions": []any{}}, m)
+	assert.Equal(t, map[string]any{"url": "wss://ws.test/session/s%201/ws", "state": "connecting", "actions": []any{}}, m)
 
-	// Open: the heartbeat.
-	acts = actions(t, b.WSOpened(id))
-	jsonEq(t, `[{"type":"setTimer","timer":0,"ms":5000}]`, acts)
+	// Open: the handshake's bound goes, the heartbeat and the stability
+	// timer come.
+	result = b.WSOpened(id)
+	assert.Equal(t, "open", ok(t, result)["state"])
+	jsonEq(t, `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":0,"ms":5000},{"type":"setTimer","timer":3,"ms":10000}]`, actions(t, result))
+	actions(t, b.WSFrame(id, `{"type":"heartbeat"}`)) // the server is alive
 	acts = actions(t, b.WSTimer(id, 0))
 	jsonEq(t, `[{"type":"send","frame":"{\"type\":\"heartbeat\"}"},{"type":"setTimer","timer":0,"ms":5000}]`, acts)
 	assert.Empty(t, actions(t, b.WSTimer(id, 1)), "a timer not armed")
 	assert.Empty(t, actions(t, b.WSTimer(id, 7)), "no such timer")
 
-	// Subscribe, confirm, receive pushes.
-	subCall, acts := call(t, b.WSSubscribe(id, "f1", 7))
+	// Subscribe (without backfill), confirm, receive pushes.
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 7, false))
 	require.Len(t, acts, 1)
 	f, msgID := sent(t, acts[0])
 	assert.Equal(t, map[string]any{"msgId": msgID, "object": "drop", "type": "subscribe", "flowId": "f1"}, f)
@@ -122,7 +130,7 @@ func TestWSLifecycle(t *testing.T) {
 	assert.IsType(t, map[string]any{}, acts[0]["value"], "the drop is embedded as JSON, not as text")
 
 	// A second handler on the same flow by path shares the socket's subscription.
-	pathCall, acts := call(t, b.WSSubscribe(id, "/alice/x", 8))
+	pathCall, acts := call(t, b.WSSubscribe(id, "/alice/x", 8, false))
 	_, msgID = sent(t, acts[0])
 	actions(t, b.WSFrame(id, reply(msgID, `{}`)))
 	acts = actions(t, b.WSFrame(id, push))
@@ -188,15 +196,17 @@ func TestWSLifecycle(t *testing.T) {
 	acts = actions(t, b.WSFrame(id, push))
 	assert.Equal(t, []string{"deliver"}, types(acts), "only handler 7 is left")
 
-	// Close: the socket, the timer, the subscription, the end.
-	acts = actions(t, b.WSClose(id))
-	assert.Equal(t, []string{"closeSocket", "cancelTimer", "endSubscription", "stopped"}, types(acts))
+	// Close: the socket, the timers, the subscription, the end.
+	result = b.WSClose(id)
+	assert.Equal(t, "closed", ok(t, result)["state"])
+	acts = actions(t, result)
+	assert.Equal(t, []string{"closeSocket", "cancelTimer", "cancelTimer", "endSubscription", "stopped"}, types(acts))
 	assert.Equal(t, 0.0, acts[1]["timer"])
-	assert.Equal(t, "f1", acts[2]["resource"])
-	assert.Equal(t, 7.0, acts[2]["handler"])
-	assert.Equal(t, "closed", acts[2]["error"].(map[string]any)["kind"])
-	assert.Nil(t, acts[3]["error"])
-	assert.Contains(t, acts[3], "error", "stopped always has an error member")
+	assert.Equal(t, "f1", acts[3]["resource"])
+	assert.Equal(t, 7.0, acts[3]["handler"])
+	assert.Equal(t, "closed", acts[3]["error"].(map[string]any)["kind"])
+	assert.Nil(t, acts[4]["error"])
+	assert.Contains(t, acts[4], "error", "stopped always has an error member")
 
 	// Calls after the close fail at once.
 	lateCall, acts := call(t, b.WSSend(id, o("object", "flow", "type", "find", "id", "f1")))
@@ -205,7 +215,7 @@ func TestWSLifecycle(t *testing.T) {
 	assert.Equal(t, "closed", acts[0]["error"].(map[string]any)["kind"])
 	assert.Empty(t, actions(t, b.WSClose(id)), "close twice")
 	assert.Empty(t, actions(t, b.WSOpened(id)))
-	assert.Empty(t, actions(t, b.WSClosed(id, "late")))
+	assert.Empty(t, actions(t, b.WSClosed(id, o("code", "transport", "message", "late"))))
 }
 
 func TestWSNewOptions(t *testing.T) {
@@ -219,12 +229,13 @@ func TestWSNewOptions(t *testing.T) {
 		opened  string // the actions of WSOpened
 		url     string
 	}{
-		{"empty options", cfg, o(), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
-		{"heartbeat", cfg, o("heartbeatMs", 250.0), `[{"type":"setTimer","timer":0,"ms":250}]`, "wss://ws.test/session/s-1/ws"},
-		{"no heartbeat", cfg, o("heartbeatMs", 0.0), `[]`, "wss://ws.test/session/s-1/ws"},
-		{"null heartbeat", cfg, o("heartbeatMs", nil), `[{"type":"setTimer","timer":0,"ms":30000}]`, "wss://ws.test/session/s-1/ws"},
-		{"insecure", insecure, o("reconnect", true, "backoffMinMs", 10.0, "backoffMaxMs", 20.0, "maxAttempts", 3.0),
-			`[{"type":"setTimer","timer":0,"ms":30000}]`, "ws://ws.test/session/s-1/ws"},
+		{"empty options", cfg, o(), `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":0,"ms":30000},{"type":"setTimer","timer":3,"ms":10000}]`, "wss://ws.test/session/s-1/ws"},
+		{"heartbeat", cfg, o("heartbeatMs", 250.0, "handshakeMs", 0.0), `[{"type":"setTimer","timer":0,"ms":250},{"type":"setTimer","timer":3,"ms":10000}]`, "wss://ws.test/session/s-1/ws"},
+		{"no heartbeat", cfg, o("heartbeatMs", 0.0, "stableMs", 5.0), `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":3,"ms":5}]`, "wss://ws.test/session/s-1/ws"},
+		{"null heartbeat", cfg, o("heartbeatMs", nil, "handshakeMs", nil), `[{"type":"cancelTimer","timer":2},{"type":"setTimer","timer":0,"ms":30000},{"type":"setTimer","timer":3,"ms":10000}]`, "wss://ws.test/session/s-1/ws"},
+		{"insecure", insecure, o("reconnect", true, "backoffMinMs", 10.0, "backoffMaxMs", 20.0, "maxAttempts", 3.0, "handshakeMs", 0.0,
+			"backfillPage", 10.0, "backfillAttempts", 2.0),
+			`[{"type":"setTimer","timer":0,"ms":30000},{"type":"setTimer","timer":3,"ms":10000}]`, "ws://ws.test/session/s-1/ws"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -246,6 +257,8 @@ func TestWSNewOptions(t *testing.T) {
 		{"backoffMin a boolean", o("backoffMinMs", true), "backoffMinMs"},
 		{"backoffMax an array", o("backoffMaxMs", []any{}), "backoffMaxMs"},
 		{"maxAttempts a string", o("maxAttempts", "3"), "maxAttempts"},
+		{"handshakeMs a string", o("handshakeMs", "3"), "handshakeMs"},
+		{"backfillPage fractional", o("backfillPage", 0.5), "backfillPage"},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			inputError(t, b.WSNew(cfg, bad.options), bad.field)
@@ -257,8 +270,8 @@ func TestWSNewOptions(t *testing.T) {
 func TestWSReconnect(t *testing.T) {
 	b := bridge.New()
 	cfg := configure(t, b)
-	id := openWS(t, b, cfg, o("reconnect", true, "backoffMinMs", 100.0, "backoffMaxMs", 100.0, "heartbeatMs", 0.0))
-	subCall, acts := call(t, b.WSSubscribe(id, "f1", 1))
+	id := openWS(t, b, cfg, o("reconnect", true, "backoffMinMs", 100.0, "backoffMaxMs", 100.0, "heartbeatMs", 0.0, "stableMs", 100.0, "handshakeMs", 0.0))
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 1, false))
 	_, msgID := sent(t, acts[0])
 	actions(t, b.WSFrame(id, reply(msgID, `{}`)))
 	_ = subCall
@@ -266,15 +279,17 @@ func TestWSReconnect(t *testing.T) {
 	require.Len(t, acts, 1)
 
 	// Lost: the sent call fails, the loss is reported, a backoff is armed.
-	acts = actions(t, b.WSClosed(id, "network down"))
-	assert.Equal(t, []string{"settle", "report", "setTimer"}, types(acts))
-	assert.Equal(t, pending, acts[0]["call"])
-	d := acts[0]["error"].(map[string]any)
+	result := b.WSClosed(id, o("code", "transport", "message", "network down"))
+	assert.Equal(t, "reconnecting", ok(t, result)["state"])
+	acts = actions(t, result)
+	assert.Equal(t, []string{"cancelTimer", "settle", "report", "setTimer"}, types(acts))
+	assert.Equal(t, pending, acts[1]["call"])
+	d := acts[1]["error"].(map[string]any)
 	assert.Equal(t, "connectionLost", d["kind"])
 	assert.Contains(t, d["message"], "network down")
-	assert.Equal(t, "connectionLost", acts[1]["error"].(map[string]any)["kind"])
-	assert.Equal(t, 1.0, acts[2]["timer"])
-	ms := acts[2]["ms"].(float64)
+	assert.Equal(t, "connectionLost", acts[2]["error"].(map[string]any)["kind"])
+	assert.Equal(t, 1.0, acts[3]["timer"])
+	ms := acts[3]["ms"].(float64)
 	assert.True(t, ms >= 50 && ms <= 100, "jittered backoff %v", ms)
 
 	// Calls while reconnecting are queued.
@@ -287,10 +302,10 @@ func TestWSReconnect(t *testing.T) {
 	assert.Equal(t, 1.0, acts[0]["attempt"])
 	ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
 	acts = actions(t, b.WSOpened(id))
-	require.Equal(t, []string{"send", "send"}, types(acts))
-	f, _ := sent(t, acts[0])
+	require.Equal(t, []string{"setTimer", "send", "send"}, types(acts))
+	f, _ := sent(t, acts[1])
 	assert.Equal(t, "subscribe", f["type"])
-	f, msgID = sent(t, acts[1])
+	f, msgID = sent(t, acts[2])
 	assert.Equal(t, "f2", f["id"])
 	acts = actions(t, b.WSFrame(id, reply(msgID, `{"id":"f2"}`)))
 	assert.Equal(t, queued, acts[0]["call"])
@@ -325,19 +340,20 @@ func TestWSSessionFailure(t *testing.T) {
 			assert.NotContains(t, result, token, "the token never shows")
 			m := ok(t, result)
 			assert.NotContains(t, m, "url")
+			assert.Equal(t, "closed", m["state"])
 			acts = actions(t, result)
-			require.Equal(t, []string{"settle", "stopped"}, types(acts))
-			assert.Equal(t, queued, acts[0]["call"])
-			assert.Equal(t, "connectionLost", acts[0]["error"].(map[string]any)["kind"])
-			d := acts[1]["error"].(map[string]any)
+			require.Equal(t, []string{"cancelTimer", "settle", "stopped"}, types(acts))
+			assert.Equal(t, queued, acts[1]["call"])
+			assert.Equal(t, "connectionLost", acts[1]["error"].(map[string]any)["kind"])
+			d := acts[2]["error"].(map[string]any)
 			assert.Equal(t, tc.kind, d["kind"], "the first connection's failure is the result")
 			assert.Equal(t, "/session", d["path"])
 		})
 	}
 
 	// A refused reconnect stops the engine for good.
-	id := openWS(t, b, cfg, o("reconnect", true, "heartbeatMs", 0.0))
-	actions(t, b.WSClosed(id, "lost"))
+	id := openWS(t, b, cfg, o("reconnect", true, "heartbeatMs", 0.0, "handshakeMs", 0.0))
+	actions(t, b.WSClosed(id, o("code", "transport", "message", "lost")))
 	acts := actions(t, b.WSTimer(id, 1))
 	acts = actions(t, b.WSSession(id, metaOf(acts[0]), 403, `{"head":{"status":403,"ok":false}}`))
 	require.Equal(t, []string{"stopped"}, types(acts))
@@ -389,7 +405,7 @@ func TestWSCallsRejected(t *testing.T) {
 			assert.Equal(t, tc.field, d["field"])
 		})
 	}
-	c, acts := call(t, b.WSSubscribe(id, "", 1))
+	c, acts := call(t, b.WSSubscribe(id, "", 1, true))
 	assert.Equal(t, c, acts[0]["call"])
 	assert.Equal(t, "resource", acts[0]["error"].(map[string]any)["field"])
 	c, acts = call(t, b.WSUnsubscribe(id, "never", 1))
@@ -410,7 +426,9 @@ func TestWSUnknownEngine(t *testing.T) {
 			"timer":       b.WSTimer(unknown, 0),
 			"frame":       b.WSFrame(unknown, `{}`),
 			"send":        b.WSSend(unknown, o("object", "flow", "type", "find", "id", "x")),
-			"subscribe":   b.WSSubscribe(unknown, "f1", 1),
+			"subscribe":   b.WSSubscribe(unknown, "f1", 1, true),
+			"pushes":      b.WSPushes(unknown, ""),
+			"found":       b.WSFound(unknown, 1, o()),
 			"unsubscribe": b.WSUnsubscribe(unknown, "f1", 1),
 			"cancel":      b.WSCancel(unknown, 1),
 			"close":       b.WSClose(unknown),
@@ -449,5 +467,109 @@ func TestWSTokenNeverShows(t *testing.T) {
 			assert.NotContains(t, result, token)
 			assert.NotContains(t, result, token[:8], "not even a prefix")
 		})
+	}
+}
+
+// Subscriptions with backfill, with JavaScript keeping the drops: pushes
+// and found drops cross as control fields and a ref.
+func TestWSBackfill(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	id := openWS(t, b, cfg, o("reconnect", true, "heartbeatMs", 0.0, "handshakeMs", 0.0, "backoffMinMs", 10.0))
+	subCall, acts := call(t, b.WSSubscribe(id, "f1", 7, true))
+	_, msgID := sent(t, acts[0])
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	require.Equal(t, []string{"find"}, types(acts))
+	find := acts[0]["find"].(float64)
+	req := acts[0]["request"].(map[string]any)
+	assert.Equal(t, "GET", req["method"])
+	assert.Contains(t, req["url"], "/drop/f1?limit=500&only=id%2CcreationDate&order=desc&sort=creationDate&start=0")
+
+	// A push while starting is held; the start settles the call, then
+	// delivers it by ref and releases it.
+	drop := func(id string, cd, ref float64) *bridge.Obj {
+		return o("id", id, "flowId", "f1", "path", "/alice/x", "creationDate", cd, "ref", ref)
+	}
+	pushes := func(ps ...string) string {
+		text := ""
+		for _, p := range ps {
+			text += strings.ReplaceAll(p, " ", "|") + "|"
+		}
+		return text
+	}
+	assert.Empty(t, actions(t, b.WSPushes(id, pushes("f1 d2 f1 /alice/x 20 0 1"))))
+	acts = actions(t, b.WSFound(id, find, o("drops", []any{o("id", "d1", "creationDate", 10.0)})))
+	jsonEq(t, `[{"type":"settle","call":`+strconv.Itoa(int(subCall))+`,"body":{}},`+
+		`{"type":"deliver","handler":7,"ref":1,"last":true}]`, acts)
+
+	// A reconnect back-fills through a find; it failed transiently, then
+	// the drops found are gone past the mark: a gap with its range.
+	acts = actions(t, b.WSClosed(id, o("code", "transport", "message", "reset")))
+	acts = actions(t, b.WSTimer(id, 1))
+	ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
+	acts = actions(t, b.WSOpened(id))
+	_, msgID = sent(t, acts[len(acts)-1])
+	acts = actions(t, b.WSFrame(id, reply(msgID, `{}`)))
+	find = acts[0]["find"].(float64)
+	assert.Contains(t, acts[0]["request"].(map[string]any)["url"], "filter=creationDate%20%3E%3D%2020")
+	acts = actions(t, b.WSFound(id, find, o("error", o("code", "timeout", "message", "timed out"))))
+	assert.Equal(t, []string{"report", "setTimer"}, types(acts))
+	assert.Equal(t, "timeout", acts[0]["error"].(map[string]any)["kind"], "the code JavaScript gave")
+	acts = actions(t, b.WSTimer(id, 4))
+	find = acts[0]["find"].(float64)
+	acts = actions(t, b.WSFound(id, find, o("drops", []any{"junk"})))
+	assert.Equal(t, []string{"report", "setTimer"}, types(acts), "an item without control fields is a malformed find")
+	assert.Equal(t, "malformedResponse", acts[0]["error"].(map[string]any)["kind"])
+	find = actions(t, b.WSTimer(id, 4))[0]["find"].(float64)
+	acts = actions(t, b.WSFound(id, find, o("drops", []any{drop("d9", 90, 2)})))
+	assert.Equal(t, []string{"report", "deliver"}, types(acts))
+	assert.Equal(t, true, acts[1]["last"], "the drop is released with its delivery")
+	assert.Equal(t, 20.0, acts[0]["from"])
+	assert.Equal(t, 90.0, acts[0]["to"])
+	assert.Equal(t, "gap", acts[0]["error"].(map[string]any)["kind"])
+
+	// A refusal of a find ends the subscription with the platform's error.
+	acts = actions(t, b.WSClosed(id, nil))
+	acts = actions(t, b.WSTimer(id, 1))
+	ok(t, b.WSSession(id, metaOf(acts[0]), 200, sessionOK))
+	acts = actions(t, b.WSOpened(id))
+	_, msgID = sent(t, acts[len(acts)-1])
+	find = actions(t, b.WSFrame(id, reply(msgID, `{}`)))[0]["find"].(float64)
+	acts = actions(t, b.WSFound(id, find, o("error", o("code", "notFound", "message", "flowthings: GET /drop/f1: 404",
+		"status", 404.0, "method", "GET", "path", "/drop/f1"))))
+	assert.Equal(t, []string{"endSubscription", "send"}, types(acts))
+	d := acts[0]["error"].(map[string]any)
+	assert.Equal(t, "notFound", d["kind"])
+	assert.Equal(t, "flowthings: GET /drop/f1: 404", d["message"])
+	assert.Equal(t, 404.0, d["status"])
+	assert.Equal(t, "/drop/f1", d["path"])
+
+	// Several pushes in one batch, in order; a malformed one is reported.
+	acts = actions(t, b.WSPushes(id, pushes("f1 d3 f1 /alice/x 21 0 3", "f1 d4 f1 /alice/x 22 x 4", "f1 d5 f1 /alice/x")))
+	jsonEq(t, `[{"type":"release","ref":3},{"type":"release","ref":4}]`, acts)
+
+	// Close cancels what is in flight.
+	subCall, acts = call(t, b.WSSubscribe(id, "f2", 8, true))
+	_, msgID = sent(t, acts[0])
+	find = actions(t, b.WSFrame(id, reply(msgID, `{}`)))[0]["find"].(float64)
+	acts = actions(t, b.WSClose(id))
+	assert.Contains(t, acts, map[string]any{"type": "cancelFind", "find": find})
+}
+
+// A failed first connection keeps the code JavaScript gave its failure.
+func TestWSFirstConnectionFailure(t *testing.T) {
+	b := bridge.New()
+	cfg := configure(t, b)
+	for _, code := range []string{"transport", "timeout", ""} {
+		id := ok(t, b.WSNew(cfg, o()))["id"].(float64)
+		actions(t, b.WSConnect(id))
+		acts := actions(t, b.WSClosed(id, o("code", code, "message", "no luck")))
+		d := acts[len(acts)-1]["error"].(map[string]any)
+		want := code
+		if want == "" {
+			want = "transport"
+		}
+		assert.Equal(t, want, d["kind"])
+		assert.Equal(t, "no luck", d["message"])
 	}
 }

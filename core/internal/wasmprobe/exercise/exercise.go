@@ -106,8 +106,10 @@ func WS() {
 	report("session", err)
 	println(config().SocketURL(id))
 	do(eng.Opened())
-	call, acts := eng.Subscribe(wasmprobe.Arg(5, "f1"), 1)
+	call, acts := eng.Subscribe(wasmprobe.Arg(5, "f1"), 1, true)
 	do(acts)
+	do(eng.FindDone(1, []core.WSDropInfo{{ID: wasmprobe.Arg(6, "d1"), CreationDate: 1}}, nil))
+	do(eng.PushesReceived(core.WSPush{Resource: wasmprobe.Arg(5, "f1"), Drop: core.WSDropInfo{ID: wasmprobe.Arg(7, "d2"), CreationDate: 2, Ref: 1}}))
 	_, acts = eng.Send(core.WSFrame{Object: core.ServiceDrop, Type: "findmany", FlowID: wasmprobe.Arg(5, "f1"),
 		Options: core.Params{"filter": wasmprobe.Arg(4, "elems.temp > 20"), "limit": 5}})
 	do(acts)
@@ -128,7 +130,13 @@ func do(acts []core.WSAction) {
 		case *core.SendFrame:
 			println("send", string(a.Frame))
 		case *core.Deliver:
-			println("deliver", a.Handler, a.Drop.Resource, string(a.Drop.Value))
+			println("deliver", a.Handler, a.Drop.Resource, string(a.Drop.Value), a.Drop.Ref)
+		case *core.Release:
+			println("release", a.Ref)
+		case *core.Find:
+			println("find", a.ID, a.Request.URL)
+		case *core.CancelFind:
+			println("cancel find", a.ID)
 		case *core.SettleReply:
 			report("settle", a.Err)
 			println("settle", a.Call, string(a.Body))
