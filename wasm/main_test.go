@@ -191,9 +191,12 @@ func TestExports(t *testing.T) {
 	n := functionTable()
 	var got []string
 	require.NoError(t, json.Unmarshal(output[:n], &got))
-	assert.ElementsMatch(t, []string{"configure", "release", "build", "raw", "decodeHead", "decode", "decodeExcerpt",
-		"renderFilter", "parseFilter", "compileFilter", "matchFilter", "wsNew", "wsConnect", "wsSession", "wsOpened", "wsClosed", "wsTimer", "wsFrame",
-		"wsSend", "wsSubscribe", "wsUnsubscribe", "wsCancel", "wsClose"}, got)
+	var declared []string
+	for _, f := range bridge.New().Functions() {
+		declared = append(declared, f.Name)
+	}
+	assert.Equal(t, declared, got, "the table is the declaration, in its order")
+	assert.Subset(t, got, []string{"configure", "build", "decodeHead", "renderFilter", "wsNew"})
 
 	call := func(name string, in ...any) map[string]any {
 		t.Helper()
@@ -229,16 +232,23 @@ func TestExports(t *testing.T) {
 	session := call("wsSession", ws, obj("method", "POST", "path", "/session", "account", "alice"), 200,
 		`{"head":{"ok":true},"body":{"id":"s1"}}`)
 	assert.Equal(t, "ws://ws.test/session/s1/ws", session["url"])
-	assert.Equal(t, []any{}, call("wsOpened", ws)["actions"])
-	sub := call("wsSubscribe", ws, "f1", 3)
-	assert.Len(t, sub["actions"], 1)
-	assert.Len(t, call("wsFrame", ws, `{"type":"heartbeat"}`)["actions"], 0)
-	assert.Len(t, call("wsTimer", ws, 0)["actions"], 0)
+	// What the engine does is core's (tested there): here, that each event
+	// crosses the boundary and comes back as actions.
+	actions := func(result map[string]any) {
+		t.Helper()
+		assert.IsType(t, []any{}, result["actions"], "%v", result)
+	}
+	actions(call("wsOpened", ws))
+	sub := call("wsSubscribe", ws, "f1", 3, false)
+	actions(sub)
+	assert.Contains(t, sub, "call")
+	actions(call("wsFrame", ws, `{"type":"heartbeat"}`))
+	actions(call("wsTimer", ws, 0))
 	assert.Contains(t, call("wsSend", ws, obj("object", "flow", "type", "find", "id", "f1")), "call")
-	assert.Contains(t, call("wsCancel", ws, 99), "actions")
+	actions(call("wsCancel", ws, 99))
 	assert.Contains(t, call("wsUnsubscribe", ws, "f1", 3), "call")
-	assert.NotEmpty(t, call("wsClosed", ws, "gone")["actions"])
-	assert.Empty(t, call("wsClose", ws)["actions"], "already stopped")
+	assert.NotEmpty(t, call("wsClosed", ws, obj("message", "gone"))["actions"])
+	actions(call("wsClose", ws))
 
 	assert.Equal(t, map[string]any{}, call("release", cfg))
 	assert.Equal(t, "api", call("build", cfg, obj("service", "flow", "name", "read", "id", "f1"))["error"].(map[string]any)["field"])
