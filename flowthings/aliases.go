@@ -46,6 +46,9 @@ type (
 	MalformedResponseError = core.MalformedResponseError
 	// TransportError wraps a failure to get any response at all.
 	TransportError = core.TransportError
+	// RedirectError is a 3xx answer: requests carrying the token never
+	// follow a redirect. It names the status and the target's origin.
+	RedirectError = core.RedirectError
 	// InputError is a call refused before any I/O.
 	InputError = core.InputError
 	// UnsupportedError is an operation a service does not have (updating a
@@ -56,6 +59,9 @@ type (
 	ConnectionLostError = core.ConnectionLostError
 	// WSFrameError is a WebSocket frame that could not be read.
 	WSFrameError = core.WSFrameError
+	// GapError reports drops a subscription could not deliver: its backfill
+	// could not fill the gap a lost connection left (see WSOptions).
+	GapError = core.GapError
 )
 
 var (
