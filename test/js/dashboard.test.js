@@ -165,31 +165,37 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('validates the filter as it is typed, with a caret at the error', async () => {
-    const text = 'elems.temp >> 20';
-    let expected;
-    try { parseFilter(text); } catch (err) { expected = err.position; }
-    assert.equal(expected, text.indexOf('> 20'), 'the SDK reports the second >');
-    await page.fill('.filter-input', text);
     const caret = page.locator('.filter-caret');
-    await caret.waitFor();
-    assert.equal(await page.locator('.filter-box').getAttribute('data-state'), 'invalid');
-    assert.equal(Number(await caret.getAttribute('data-position')), expected);
-    assert.match(await page.locator('.filter-message').textContent(), /^expected .+ \(column 13\)$/);
-    // The caret is drawn under that character of the input.
-    const { caretX, charFrom, charTo } = await page.evaluate((pos) => {
-      const input = document.querySelector('.filter-input');
-      const style = getComputedStyle(input);
-      const ctx = document.createElement('canvas').getContext('2d');
-      ctx.font = style.font;
-      const left = input.getBoundingClientRect().left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
-      const r = document.querySelector('.filter-caret').getBoundingClientRect();
-      return {
-        caretX: r.left + r.width / 2,
-        charFrom: left + ctx.measureText(input.value.slice(0, pos)).width,
-        charTo: left + ctx.measureText(input.value.slice(0, pos + 1)).width,
-      };
-    }, expected);
-    assert.ok(caretX >= charFrom && caretX <= charTo, `the caret (x ${caretX}) is under the character at ${expected} (x ${charFrom}–${charTo})`);
+    // The caret's place: a string index (UTF-16), so text before the error
+    // that is not ASCII (ü is 2 bytes in UTF-8, the emoji 4) moves it by its characters.
+    for (const [text, at] of [
+      ['elems.temp >> 20', '> 20'], // the second >
+      ["elems.town == 'Zürich' >> 1", '>>'],
+      ["elems.x == '😀' &&& 1", '& 1'], // the third &
+    ]) {
+      let expected;
+      try { parseFilter(text); } catch (err) { expected = err.position; }
+      assert.equal(expected, text.indexOf(at), `the SDK reports the error of ${text} at ${at}`);
+      await page.fill('.filter-input', text);
+      await page.locator(`.filter-caret[data-position="${expected}"]`).waitFor();
+      assert.equal(await page.locator('.filter-box').getAttribute('data-state'), 'invalid');
+      assert.match(await page.locator('.filter-message').textContent(), new RegExp(`^expected .+ \\(column ${expected + 1}\\)$`));
+      // The caret is drawn under that character of the input.
+      const { caretX, charFrom, charTo } = await page.evaluate((pos) => {
+        const input = document.querySelector('.filter-input');
+        const style = getComputedStyle(input);
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = style.font;
+        const left = input.getBoundingClientRect().left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
+        const r = document.querySelector('.filter-caret').getBoundingClientRect();
+        return {
+          caretX: r.left + r.width / 2,
+          charFrom: left + ctx.measureText(input.value.slice(0, pos)).width,
+          charTo: left + ctx.measureText(input.value.slice(0, pos + 1)).width,
+        };
+      }, expected);
+      assert.ok(caretX >= charFrom && caretX <= charTo, `the caret (x ${caretX}) is under ${at} (x ${charFrom}–${charTo}) in ${text}`);
+    }
 
     await page.fill('.filter-input', 'elems.temp > 20');
     await page.locator('.filter-box[data-state=valid]').waitFor();
