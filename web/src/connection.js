@@ -81,7 +81,7 @@ export class Connection {
     if (this.#closing) return;
     if (err?.code === 'gap') {
       const span = err.to ? ` from ${formatTime(err.from)} to ${formatTime(err.to)}` : ` since ${formatTime(err.from)}`;
-      this.#set('gap', `drops created${span} may be missing from the push; live tables are read again`);
+      this.#set('gap', `drops created${span} may have been missed; live tables were read again`);
       clearTimeout(this.#gapTimer);
       this.#gapTimer = setTimeout(() => {
         this.#gapTimer = null;
