@@ -289,6 +289,17 @@ describe('jsfetch in workerd', { timeout: 300_000 }, () => {
       assert.equal(res.status, 200, `${res.text}\n${worker.log()}`);
       assert.match(res.json.created, /^d/);
       assert.equal(res.json.pushed, res.json.created);
+
+      // The limit the README and jsfetch's doc state: a session belongs to
+      // the request that opened it; another request cannot write to it.
+      await api.flow.create({ path: `${flow}-2` });
+      const kept = await send(worker, 'GET', `/keep?flow=${encodeURIComponent(flow)}`);
+      assert.equal(kept.status, 200, kept.text);
+      assert.equal(kept.json.state, 'open');
+      const reused = await send(worker, 'GET', `/reuse?flow=${encodeURIComponent(`${flow}-2`)}`);
+      assert.equal(reused.status, 200, reused.text);
+      assert.match(reused.json.error, /Cannot perform I\/O on behalf of a different request/);
+      assert.equal(reused.json.state, 'closed', 'the session ends');
     } finally {
       await worker.stop();
     }
