@@ -257,7 +257,7 @@ describe('the Go Worker bounds the requests in flight', { timeout: 300_000 }, ()
   });
 });
 
-// The JS Worker starts the wasm module at its top level (Workers forbid
+// Both Workers start their wasm at the module's top level (Workers forbid
 // random values there and stand the clocks at 0); before 2025-05-05
 // (without enable_weak_ref) a Worker also has no FinalizationRegistry.
 describe('start-up with a current and an old compatibility date', { timeout: 300_000 }, () => {
@@ -269,6 +269,9 @@ describe('start-up with a current and an old compatibility date', { timeout: 300
         try {
           const res = await send(worker, 'GET', `/flows/${emu.account}/edge-${kind}/latest?limit=1`);
           assert.equal(res.status, 200, res.text);
+          // The Go Worker starts Go at its top level, and would start it
+          // again at this request if that failed: Go's crash shows only here.
+          assert.doesNotMatch(worker.log(), /fatal error|panic|exit code/, 'a clean start with the isolate');
         } finally {
           await worker.stop();
         }

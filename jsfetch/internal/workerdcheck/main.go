@@ -28,10 +28,15 @@ import (
 )
 
 func main() {
-	host := isolate.Getenv("FLOWTHINGS_HOST")
-	cfg := core.Config{Account: isolate.Getenv("FLOWTHINGS_ACCOUNT"), Token: isolate.Getenv("FLOWTHINGS_TOKEN"), Host: host, WSHost: host, Insecure: true}
+	isolate.Serve(func(getenv func(string) string) isolate.Handler {
+		host := getenv("FLOWTHINGS_HOST")
+		return handler(core.Config{Account: getenv("FLOWTHINGS_ACCOUNT"), Token: getenv("FLOWTHINGS_TOKEN"), Host: host, WSHost: host, Insecure: true})
+	})
+}
+
+func handler(cfg core.Config) isolate.Handler {
 	var kept *flowthings.WebSocket
-	isolate.Serve(isolate.HandlerFunc(func(ctx context.Context, r *isolate.Request) *isolate.Response {
+	return isolate.HandlerFunc(func(ctx context.Context, r *isolate.Request) *isolate.Response {
 		u, err := url.Parse(r.URL)
 		if err != nil {
 			return reply(500, map[string]string{"error": err.Error()})
@@ -61,7 +66,7 @@ func main() {
 			return reply(500, map[string]string{"error": err.Error()})
 		}
 		return reply(200, out)
-	}))
+	})
 }
 
 // dialAndSubscribe opens a session and subscribes it to flow.

@@ -15,7 +15,7 @@ package edge
 import (
 	"bytes"
 	"context"
-		"encoding/json"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
@@ -72,12 +72,12 @@ func FromEnv(getenv func(string) string) Config {
 
 // Handler serves the two routes. It is safe for concurrent use.
 type Handler struct {
-	client       *flowthings.Client
-	configErr    *Error // when set, every request gets it
-	deviceKey    []byte // DEVICE_SECRET
-	prefix       string
-	maxBytes     int64
-	corsOrigin   string
+	client     *flowthings.Client
+	configErr  *Error // when set, every request gets it
+	deviceKey  []byte // DEVICE_SECRET
+	prefix     string
+	maxBytes   int64
+	corsOrigin string
 }
 
 // New returns the Handler for cfg over transport. A config that cannot

@@ -197,7 +197,7 @@ func TestDeviceSecret(t *testing.T) {
 	for id, want := range map[string]bool{
 		"sensor-7": true, "aa:bb:cc:dd:ee:ff": true, "0f8fad5b-d9cb-469f-a165-70867728950e": true, "a.b_c": true,
 		strings.Repeat("x", edge.MaxDeviceIDLen): true,
-		"": false, strings.Repeat("x", edge.MaxDeviceIDLen+1): false, "a b": false, "a/b": false, `a"b`: false, "é": false, "a\n": false,
+		"":                                       false, strings.Repeat("x", edge.MaxDeviceIDLen+1): false, "a b": false, "a/b": false, `a"b`: false, "é": false, "a\n": false,
 	} {
 		assert.Equal(t, want, edge.ValidDeviceID(id), "%q", id)
 	}
