@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
 import { startEmulator } from '../../examples/emulator.js';
 import { buildJsWorker, buildGoWorker, startWorkerd, workerSize, repoRoot } from '../../workers/harness.js';
+import { deviceKey, deviceSecret } from '../../workers/shared/device.js';
 
 const IN_FLIGHT = 32;
 const READS = 1200;
@@ -33,6 +34,8 @@ const RSS_IN_FLIGHT = 40;
 const RSS_LATENCY = '300ms';
 const TARGET = 0.9;
 const DEVICE_SECRET = 'bench-device-secret';
+const DEVICE_ID = 'bench-sensor';
+const DEVICE_HEADERS = { 'x-device-id': DEVICE_ID, 'x-device-secret': await deviceSecret(await deviceKey(DEVICE_SECRET), DEVICE_ID) };
 const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in these
 
 const WORKERS = [
@@ -73,7 +76,7 @@ function routes(url, flowPath) {
   return {
     latest: () => fetch(`${url}/flows${flowPath}/latest?limit=10`).then((r) => expect(r, 200)),
     ingest: (i) => fetch(`${url}/ingest${flowPath}`, {
-      method: 'POST', headers: { 'x-device-secret': DEVICE_SECRET, 'content-type': 'application/json' },
+      method: 'POST', headers: { ...DEVICE_HEADERS, 'content-type': 'application/json' },
       body: JSON.stringify({ seq: i, temp: 15 + (i % 20), town: 'Brooklyn' }),
     }).then((r) => expect(r, 201)),
   };
