@@ -15,12 +15,14 @@
 //    answering after RSS_LATENCY so that they overlap).
 //
 // The machine this runs on is shared, and whatever else runs on it takes
-// CPU from workerd: requests/s follow. So the Workers take turns in many
-// short rounds (the order rotating), each round of each route is compared
-// with the plain Worker's in the same round, and the median of those
-// paired ratios counts, with their spread. CPU per request (all of
-// workerd's threads, from /proc/<pid>/task/*/schedstat, in nanoseconds)
-// is the steadier figure: load slows a request but hardly adds to its CPU.
+// CPU from workerd: requests/s follow. So within a round the Workers take
+// turns in short slices (the order rotating), each Worker's round adding up
+// its slices, so that a burst of load from elsewhere falls on all of them
+// alike; each round is compared with the plain Worker's same round, and the
+// median of those paired ratios over ROUNDS rounds counts, with their
+// spread. CPU per request (all of workerd's threads, from
+// /proc/<pid>/task/*/schedstat, in nanoseconds) is the steadier figure:
+// load slows a request but hardly adds to its CPU.
 //
 // Target: the JS Worker serves ≥ 0.9× the plain Worker's requests/s on
 // latest and on ingest (one drop). Run by `npm run bench` (bench/bench.js)
@@ -35,8 +37,9 @@ import { buildJsWorker, buildGoWorker, startWorkerd, workerSize, repoRoot } from
 import { deviceKey, deviceSecret } from '../../workers/shared/device.js';
 
 const IN_FLIGHT = 32;
-const ROUNDS = 9; // short rounds, many: the median shrugs off a burst of load from elsewhere
-const REQUESTS = { latest: 1000, ingest: 800, batch: 100 }; // per Worker, route and round
+const ROUNDS = 7;
+const SLICES = 5; // per round: each Worker's turns
+const SLICE = { latest: 200, ingest: 160, batch: 20 }; // requests per turn
 const BATCH = 10;
 const WARMUP = 200;
 const COLD_RUNS = 5;
@@ -101,13 +104,12 @@ function routes(url, flowPath) {
   };
 }
 
-/** Requests/s and CPU ms per request of total calls of fn, IN_FLIGHT at once. */
+/** The seconds and CPU ms of total calls of fn, IN_FLIGHT at once. */
 async function load(pid, total, fn) {
   const cpu0 = await cpuMs(pid);
   const t0 = performance.now();
   await inFlight(IN_FLIGHT, total, fn);
-  const seconds = (performance.now() - t0) / 1000;
-  return { rps: total / seconds, cpu: ((await cpuMs(pid)) - cpu0) / total };
+  return { seconds: (performance.now() - t0) / 1000, cpu: (await cpuMs(pid)) - cpu0 };
 }
 
 /** Each Worker's cold start, COLD_RUNS times, the Workers taking turns. */
@@ -133,9 +135,9 @@ async function coldStarts(results, bindings, flowPath) {
   }
 }
 
-/** The loaded rounds: every route of every Worker, ROUNDS times, the order
- * rotating; each round's figures are kept with the plain Worker's of the
- * same round. */
+/** The loaded rounds: every route of every Worker, ROUNDS times; within a
+ * round the Workers take SLICES turns each, the order rotating. A round's
+ * figures (requests/s, CPU ms per request) add up its turns. */
 async function loadedRounds(results, bindings, flowPath) {
   for (const r of results) {
     r.worker = await startWorkerd({ dir: r.dir, modules: r.modules, bindings });
@@ -148,8 +150,17 @@ async function loadedRounds(results, bindings, flowPath) {
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const route of ROUTES) {
-        const order = results.map((_, i) => results[(i + round) % results.length]); // none always goes first
-        for (const r of order) r.rounds[route].push(await load(r.worker.pid, REQUESTS[route], routes(r.worker.url, flowPath)[route]));
+        const sums = new Map(results.map((r) => [r, { seconds: 0, cpu: 0 }]));
+        for (let turn = 0; turn < SLICES; turn++) {
+          const shift = round + turn;
+          for (const r of results.map((_, i) => results[(i + shift) % results.length])) { // none always goes first
+            const { seconds, cpu } = await load(r.worker.pid, SLICE[route], routes(r.worker.url, flowPath)[route]);
+            sums.get(r).seconds += seconds;
+            sums.get(r).cpu += cpu;
+          }
+        }
+        const requests = SLICES * SLICE[route];
+        for (const [r, { seconds, cpu }] of sums) r.rounds[route].push({ rps: requests / seconds, cpu: cpu / requests });
       }
     }
   } finally {
@@ -249,7 +260,8 @@ export async function workersBench(log = console.log) {
   log(`  ${''.padEnd(widths[0])}  ${results.map((r, i) => r.name.padEnd(widths[i + 1])).join('  ')}`);
   for (const c of cells) log(`  ${c.map((s, i) => s.padEnd(widths[i])).join('  ')}`);
   log(`  (${IN_FLIGHT} in flight; × plain: the median over ${ROUNDS} rounds of the ratio to the plain-fetch Worker in the same round, then the lowest–highest`);
-  log(`  of those ratios; rounds of ${REQUESTS.latest} reads, ${REQUESTS.ingest} ingests, ${REQUESTS.batch} batches; cold start: medians of ${COLD_RUNS}; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)})`);
+  log(`  of those ratios; a round: ${SLICES} turns each of ${SLICE.latest} reads, ${SLICE.ingest} ingests, ${SLICE.batch} batches; cold start: medians of ${COLD_RUNS};`);
+  log(`  load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)})`);
 
   const js = results.find((r) => r.name === 'JS Worker');
   const go = results.find((r) => r.name === 'Go Worker');
