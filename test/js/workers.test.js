@@ -232,6 +232,58 @@ for (const kind of Object.keys(WORKERS)) {
   });
 }
 
+// Creates in a flow the Worker has created in before go by flow id (the
+// JS Worker: the module builds a flow id's create once, a path's create
+// once per drop); when the flow is deleted, and perhaps made again under
+// the same path, ingest still answers as it did by path.
+describe('ingest into a flow deleted and made again', { timeout: 300_000 }, () => {
+  for (const kind of Object.keys(WORKERS)) {
+    test(`${kind} Worker`, async () => {
+      const logged = await startEmulator(['-token', TOKEN], { quiet: false });
+      const dir = path.join(tmp, `${kind}-flow-ids`);
+      const worker = await serve({ dir, modules: await WORKERS[kind].build(dir), bindings: bindings({ FLOWTHINGS_HOST: `http://${logged.host}` }) });
+      const flowPath = `/${logged.account}/again`;
+      const other = new API(new Token(logged.account, logged.token), { host: logged.host, secure: false });
+      const ingest = async (body) => send(worker, 'POST', `/ingest${flowPath}`, { body: JSON.stringify(body), headers: await device(DEVICE_ID) });
+      // The creates in the emulator's request log ("POST /v0.1/dev/drop/f… 201 …"), once count are there.
+      const creates = async (count) => {
+        const lines = () => logged.log().split('\n').flatMap((line) => {
+          const m = / POST \/v0\.1\/dev\/drop(\/f\w+)? (\d+) /.exec(line);
+          return m ? [`${m[1] ? 'byId' : 'byPath'}:${m[2]}`] : [];
+        });
+        for (let i = 0; i < 100 && lines().length < count; i++) await new Promise((r) => setTimeout(r, 20));
+        return lines();
+      };
+      try {
+        let flow = await other.flow.create({ path: flowPath });
+        assert.equal((await ingest({ n: 1 })).status, 201);
+        assert.equal((await ingest([{ n: 2 }, { n: 3 }])).status, 201);
+        await other.flow.delete(flow.id);
+        flow = await other.flow.create({ path: flowPath });
+        const again = await ingest({ n: 4 });
+        assert.equal(again.status, 201, again.text);
+        assert.deepEqual((await other.drop(flow.id).findMany({ limit: 5 })).map((d) => d.id), again.json.ids, 'in the new flow');
+        assert.equal((await ingest({ n: 5 })).status, 201);
+        await other.flow.delete(flow.id);
+        const gone = await ingest({ n: 6 });
+        assert.equal(gone.status, 400, gone.text);
+        assert.equal(gone.json.error.code, 'badRequest', 'as a create by path of an unknown flow');
+        if (kind === 'js') {
+          assert.deepEqual(await creates(8), [
+            'byPath:201', 'byId:201', 'byId:201', // a create learns the flow id, the next ones use it
+            'byId:404', 'byPath:201', // the flow is gone: its id is forgotten, the path finds the new flow
+            'byId:201',
+            'byId:404', 'byPath:400',
+          ]);
+        }
+      } finally {
+        await worker.stop();
+        await logged.stop();
+      }
+    });
+  }
+});
+
 describe('the Go Worker bounds the requests in flight', { timeout: 300_000 }, () => {
   test('over MAX_IN_FLIGHT it answers 503 with Retry-After, never fails', async () => {
     const slow = await startEmulator(['-token', TOKEN, '-latency', '300ms']);

@@ -26,6 +26,8 @@ const DEFAULT_INGEST_MAX_BYTES = 64 * 1024;
 const MAX_BATCH = 40;
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
+// Flow ids kept per isolate (see createDrop); past this, the oldest goes.
+const MAX_FLOW_IDS = 1024;
 
 /** An answer the Worker gives instead of the normal one. */
 class EdgeError extends Error {
@@ -58,6 +60,7 @@ function configure(env) {
     prefix: prefix.endsWith('/') ? prefix : `${prefix}/`,
     maxBytes: positiveInt(env.INGEST_MAX_BYTES) ?? DEFAULT_INGEST_MAX_BYTES,
     corsOrigin: env.CORS_ORIGIN || null,
+    flowIds: new Map(), // flow path → flow id, learnt from creates
   };
 }
 
@@ -121,12 +124,36 @@ async function ingest(request, config, path) {
   if (body === null) throw new EdgeError(413, 'tooLarge', `the body is larger than ${config.maxBytes} bytes`);
   const items = parseDrops(new TextDecoder().decode(body));
   for (const elems of items) recordDevice(elems, device);
-  const drops = config.api.drop(path);
-  const settled = await Promise.allSettled(items.map((elems) => drops.create({ elems })));
+  const settled = await Promise.allSettled(items.map((elems) => createDrop(config, path, elems)));
   const ids = settled.map((s) => (s.status === 'fulfilled' ? s.value.id : null));
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw platformError(failed.reason, items.length > 1 ? { ids } : undefined);
   return json(201, { ids });
+}
+
+/** Creates a drop in the flow at path. The SDK has the module put the path
+ * into the body of each create by path, while it builds the create of a
+ * flow id once and passes each body through: so the first create in a flow
+ * goes by path and learns the flow's id from the answer, and later ones go
+ * by id. An id the platform no longer knows (the flow was deleted, maybe
+ * made again under the same path) is forgotten and the create made again
+ * by path: its 404 created nothing. */
+async function createDrop({ api, flowIds }, path, elems) {
+  const flowId = flowIds.get(path);
+  if (flowId !== undefined) {
+    try {
+      return await api.drop(flowId).create({ elems });
+    } catch (err) {
+      if (!(err instanceof FlowThingsError && err.code === 'notFound')) throw err;
+      if (flowIds.get(path) === flowId) flowIds.delete(path);
+    }
+  }
+  const drop = await api.drop(path).create({ elems });
+  if (typeof drop.flowId === 'string' && !flowIds.has(path)) {
+    if (flowIds.size >= MAX_FLOW_IDS) flowIds.delete(flowIds.keys().next().value);
+    flowIds.set(path, drop.flowId);
+  }
+  return drop;
 }
 
 /** A device proves itself with its id (X-Device-Id) and its secret
