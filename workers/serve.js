@@ -37,11 +37,14 @@ console.log(`the ${kind} Worker serves ${worker.url} (platform ${bindings.FLOWTH
 const secret = env.DEVICE_SECRET ? '$(node workers/device-secret.js sensor-1)' : await deviceSecret(await deviceKey(bindings.DEVICE_SECRET), 'sensor-1');
 console.log(`  curl -X POST -H 'X-Device-Id: sensor-1' -H "X-Device-Secret: ${secret}" -d '{"temp":21}' ${worker.url}/ingest/${bindings.FLOWTHINGS_ACCOUNT}/sensors`);
 console.log(`  curl '${worker.url}/flows/${bindings.FLOWTHINGS_ACCOUNT}/sensors/latest?limit=5&filter=elems.temp%20%3E%2020'`);
+// The harness lets a running workerd not hold Node up (tests end without
+// stopping it); here it runs until a signal.
+const untilSignal = setInterval(() => {}, 2 ** 30);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
+    clearInterval(untilSignal);
     await worker.stop();
     await rm(dir, { recursive: true, force: true });
     process.exit(0);
   });
 }
-await new Promise(() => {}); // until a signal

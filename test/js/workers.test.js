@@ -376,6 +376,36 @@ test('device-secret.js computes a device\'s secret from DEVICE_SECRET in the env
   assert.equal((await run([], { DEVICE_SECRET: 'x' })).code, 2, 'the id is required');
 });
 
+test('serve.js serves a Worker until Ctrl-C', { timeout: 300_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  await api.flow.create({ path: `/${emu.account}/serve-js` });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'workers', 'serve.js'), 'js'], {
+    env: { PATH: process.env.PATH, FLOWTHINGS_HOST: `http://${emu.host}`, FLOWTHINGS_ACCOUNT: emu.account, FLOWTHINGS_TOKEN: emu.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    // Its URL, and the secret of sensor-1 for the default DEVICE_SECRET from the curl line it printed.
+    const [url, secret] = await new Promise((resolve, reject) => {
+      child.stdout.on('data', (s) => {
+        out += s;
+        const m = /serves (http:\/\/127\.0\.0\.1:\d+)[^]*X-Device-Secret: ([0-9a-f]{64})/.exec(out);
+        if (m) resolve(m.slice(1));
+      });
+      exited.then((code) => reject(new Error(`serve.js exited (code ${code}) before serving:\n${out}`)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // still there a moment later
+    const res = await send({ url }, 'POST', `/ingest/${emu.account}/serve-js`, { body: '{"temp":21}', headers: { 'x-device-id': 'sensor-1', 'x-device-secret': secret } });
+    assert.equal(res.status, 201, res.text);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 test('no answer carries the token or a device secret', async () => {
   assert.ok(seen.length > 50, `answers checked: ${seen.length}`);
   assertNoLeak(...seen, ...served.map((w) => w.log()));
