@@ -248,7 +248,7 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 }
 
 func TestWebSocketLifecycle(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{Heartbeat: 10 * time.Millisecond})
+	f := dialFixture(t, core.WSOptions{Heartbeat: 100 * time.Millisecond}) // so that a busy machine cannot pass for a silent server
 	require.Equal(t, 1, f.sessions.count())
 	req := f.sessions.reqs[0]
 	assert.Equal(t, "POST", req.Method)

@@ -426,7 +426,8 @@ class Connection {
     try {
       // The options are the ws package's (others ignore a third argument):
       // frames over maxFrameBytes fail the socket before they are buffered.
-      socket = new this.#WebSocket(session.url, undefined, { maxPayload: this.#maxFrameBytes, closeTimeout: CLOSE_TIMEOUT_MS });
+      // No subprotocols is [], not undefined: Chromium sends `undefined` as one.
+      socket = new this.#WebSocket(session.url, [], { maxPayload: this.#maxFrameBytes, closeTimeout: CLOSE_TIMEOUT_MS });
     } catch (err) {
       this.#event(wsClosed, failureOf(err));
       return;

@@ -32,7 +32,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 	flowID := flow.GetID()
 	other := createFlow(t, ctx, c, "/dev/ws/other", nil)
 
-	ws := wsDial(t, ctx, env.cfg, &core.WSOptions{Heartbeat: 50 * time.Millisecond})
+	ws := wsDial(t, ctx, env.cfg, &core.WSOptions{Heartbeat: 250 * time.Millisecond})
 	// One handler subscribes by flow id, another by path: the connection
 	// holds both subscriptions of the flow.
 	h1, h2 := newDropSink(), newDropSink()

@@ -98,7 +98,7 @@ func TestWSDialerEndToEnd(t *testing.T) {
 	srv := wsTestServer(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Heartbeat: 5 * time.Millisecond})
+	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Heartbeat: 100 * time.Millisecond})
 	require.NoError(t, err)
 	defer ws.Close()
 
@@ -112,7 +112,10 @@ func TestWSDialerEndToEnd(t *testing.T) {
 		t.Fatal("no drop pushed")
 	}
 
-	time.Sleep(20 * time.Millisecond) // a few heartbeats go by unanswered
+	// A few heartbeats go by unanswered, and the liveness probes they bring
+	// answered: the socket stays (100 ms, so that a busy machine's delays
+	// cannot pass for a silent server).
+	time.Sleep(350 * time.Millisecond)
 	body, err := ws.Send(ctx, core.WSFrame{Object: "flow", Type: "find", ID: wsTestFlow})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"id":"`+wsTestFlow+`"}`, string(body))

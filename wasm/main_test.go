@@ -226,29 +226,24 @@ func TestExports(t *testing.T) {
 	assert.Equal(t, "EXISTS a", call("renderFilter", obj("t", "exists", "m", []any{"a"}))["text"])
 	assert.Equal(t, "a > 1", call("parseFilter", "a>1")["text"])
 
-	ws := call("wsNew", cfg, obj("heartbeatMs", 0))["id"]
+	ws := call("wsNew", cfg, obj("heartbeatMs", 0, "handshakeMs", 0))["id"]
 	open := call("wsConnect", ws)["actions"].([]any)[0].(map[string]any)
 	assert.Equal(t, "open", open["type"])
 	session := call("wsSession", ws, obj("method", "POST", "path", "/session", "account", "alice"), 200,
 		`{"head":{"ok":true},"body":{"id":"s1"}}`)
 	assert.Equal(t, "ws://ws.test/session/s1/ws", session["url"])
-	// What the engine does is core's (tested there): here, that each event
-	// crosses the boundary and comes back as actions.
-	actions := func(result map[string]any) {
-		t.Helper()
-		assert.IsType(t, []any{}, result["actions"], "%v", result)
-	}
-	actions(call("wsOpened", ws))
+	assert.Equal(t, "open", call("wsOpened", ws)["state"])
 	sub := call("wsSubscribe", ws, "f1", 3, false)
-	actions(sub)
-	assert.Contains(t, sub, "call")
-	actions(call("wsFrame", ws, `{"type":"heartbeat"}`))
-	actions(call("wsTimer", ws, 0))
+	assert.Len(t, sub["actions"], 1)
+	assert.Len(t, call("wsFrame", ws, `{"type":"heartbeat"}`)["actions"], 0)
+	assert.Len(t, call("wsPushes", ws, "f1|d1|f1|/alice/x|1|0|7|")["actions"], 1, "delivered to 3, released with it")
+	assert.Len(t, call("wsFound", ws, 99, obj("drops", []any{}))["actions"], 0, "no such find")
+	assert.Len(t, call("wsTimer", ws, 0)["actions"], 0)
 	assert.Contains(t, call("wsSend", ws, obj("object", "flow", "type", "find", "id", "f1")), "call")
-	actions(call("wsCancel", ws, 99))
+	assert.Contains(t, call("wsCancel", ws, 99), "actions")
 	assert.Contains(t, call("wsUnsubscribe", ws, "f1", 3), "call")
-	assert.NotEmpty(t, call("wsClosed", ws, obj("message", "gone"))["actions"])
-	actions(call("wsClose", ws))
+	assert.NotEmpty(t, call("wsClosed", ws, obj("code", "transport", "message", "gone"))["actions"])
+	assert.Empty(t, call("wsClose", ws)["actions"], "already stopped")
 
 	assert.Equal(t, map[string]any{}, call("release", cfg))
 	assert.Equal(t, "api", call("build", cfg, obj("service", "flow", "name", "read", "id", "f1"))["error"].(map[string]any)["field"])

@@ -399,7 +399,7 @@ describe('unsubscribe', () => {
 
 describe('heartbeats', () => {
   it('send {"type":"heartbeat"} every heartbeatMs while open, and probe a silent server with a request', async () => {
-    const { ws, socket } = await connected({ heartbeatMs: 10 });
+    const { ws, socket } = await connected({ heartbeatMs: 50 });
     await until(() => socket.sent.length >= 2, { what: 'a heartbeat and a probe' });
     assert.equal(socket.sent[0], '{"type":"heartbeat"}');
     // Nothing came in during an interval: a request every server answers.
