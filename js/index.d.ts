@@ -870,7 +870,7 @@ export interface WebSocketEvents {
 }
 
 export interface WebSocketConnection {
-  subscribe<T = StoredObject>(flowIdOrPath: string, handler?: ((drop: T) => unknown) | null, options?: SubscribeOptions): Promise<Subscription<T>>;
+  subscribe<T = PushedDrop>(flowIdOrPath: string, handler?: ((drop: T) => unknown) | null, options?: SubscribeOptions): Promise<Subscription<T>>;
   /** Adds a listener: `state`, `error`, `message` (every push, subscribed or not), `open`, `close`. */
   on<E extends keyof WebSocketEvents>(event: E, listener: (...args: WebSocketEvents[E]) => unknown): this;
   /** Removes a listener added with on(). */

@@ -424,9 +424,11 @@ class Connection {
     }
     let socket;
     try {
-      // The options are the ws package's (others ignore a third argument):
-      // frames over maxFrameBytes fail the socket before they are buffered.
-      socket = new this.#WebSocket(session.url, undefined, { maxPayload: this.#maxFrameBytes, closeTimeout: CLOSE_TIMEOUT_MS });
+      // No subprotocols ([]: undefined would be sent as "undefined" by
+      // browsers). The options are the ws package's (others ignore a third
+      // argument): frames over maxFrameBytes fail the socket before they are
+      // buffered.
+      socket = new this.#WebSocket(session.url, [], { maxPayload: this.#maxFrameBytes, closeTimeout: CLOSE_TIMEOUT_MS });
     } catch (err) {
       this.#event(wsClosed, failureOf(err));
       return;
