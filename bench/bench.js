@@ -46,8 +46,6 @@ const LIMIT_GZIP = 860_000; // build.sh WASM_MAX_GZIP
 const AIM_GZIP = 830_000;
 const COLD_RUNS = 5;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-/** The modules this runner imports (not run as scripts of their own), below bench/. */
-const IMPORTED = new Set(['bench.js', 'rest.js', 'json.js', 'workers/bench.js']);
 
 const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -323,17 +321,26 @@ async function breakdownSection(emu, flowId, dropFlow) {
 
 // ---------------------------------------------------------------- 6. other bench scripts
 
-/** The bench scripts other helpers add: bench/NAME.js and bench/DIR/bench.js,
- * but this runner and the modules it imports. */
+/** The bench scripts other helpers add: bench/NAME.js and bench/DIR/bench.js
+ * that no other file of bench/ refers to (`./NAME.js`: a module this
+ * runner or another script imports, or a worker it starts). */
 function otherScripts() {
   const dir = path.join(root, 'bench');
-  const out = [];
+  const candidates = [];
+  const texts = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.isFile() && entry.name.endsWith('.js') && !IMPORTED.has(entry.name)) out.push(path.join('bench', entry.name));
-    const inDir = `${entry.name}/bench.js`;
-    if (entry.isDirectory() && existsSync(path.join(dir, inDir)) && !IMPORTED.has(inDir)) out.push(path.join('bench', inDir));
+    if (entry.isFile() && /\.m?js$/.test(entry.name)) {
+      texts.push([entry.name, readFileSync(path.join(dir, entry.name), 'utf8')]);
+      if (entry.name.endsWith('.js') && entry.name !== 'bench.js') candidates.push(entry.name);
+    } else if (entry.isDirectory()) {
+      for (const f of readdirSync(path.join(dir, entry.name)).filter((n) => /\.m?js$/.test(n))) {
+        texts.push([`${entry.name}/${f}`, readFileSync(path.join(dir, entry.name, f), 'utf8')]);
+      }
+      if (existsSync(path.join(dir, entry.name, 'bench.js'))) candidates.push(`${entry.name}/bench.js`);
+    }
   }
-  return out;
+  const referred = (name) => texts.some(([other, text]) => other !== name && (text.includes(`./${name}'`) || text.includes(`./${name.split('/').pop()}'`) && other.startsWith(name.split('/')[0])));
+  return candidates.filter((name) => !referred(name)).map((name) => path.join('bench', name));
 }
 
 async function otherScriptsSection() {

@@ -63,7 +63,7 @@ export function jsonBench({ rounds = 7, log = console.log } = {}) {
   return results;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (globalThis.process?.argv && import.meta.url === `file://${process.argv[1]}`) {
   console.log(`== exact JSON: js/json.js parse() vs JSON.parse (Node ${process.version})`);
   jsonBench();
 }

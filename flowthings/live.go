@@ -2,6 +2,7 @@ package flowthings
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -103,8 +104,11 @@ const maxPending = 10000
 // A pushed drop that matches enters the list at its place by creationDate
 // (the oldest leaves a full list); an updated drop is replaced in place, or
 // removed when it no longer matches, and when that leaves a full list one
-// short the query finds again. Deleted drops are not pushed by the platform,
-// so they stay until a find.
+// short the query finds again. It also finds again after a gap in the
+// subscription (a *core.GapError: drops created meanwhile may be missing)
+// and, on its own connection, after the connection was lost (updates made
+// meanwhile are not back-filled). Deleted drops are not pushed by the
+// platform, so they stay until a find.
 //
 // ctx bounds the start only. Close ends the query. Errors: an *InputError
 // for a bad filter, limit or missing connection; the subscription's and the
@@ -136,7 +140,7 @@ func (d *DropService) Live(ctx context.Context, f any, opts *LiveOptions) (*Live
 	// Subscribe first, so that no drop created meanwhile is missed: pushes
 	// wait in pending until the find's result is in.
 	q.syncing = true
-	sub, err := q.ws.SubscribeRaw(ctx, d.FlowID(), q.push)
+	sub, err := q.ws.SubscribeRaw(ctx, d.FlowID(), q.push, OnSubscriptionError(q.subscriptionError))
 	if err == nil {
 		q.sub = sub
 		var drops []*Drop
@@ -289,12 +293,30 @@ func (q *LiveQuery) report(err error) {
 
 // connectionError takes the errors of the query's own connection: after a
 // lost connection the drops are found again, since a drop updated while it
-// was down is never pushed.
+// was down is never pushed (created ones are back-filled). The
+// subscription's gaps come through subscriptionError.
 func (q *LiveQuery) connectionError(err error) {
+	var gap *core.GapError
+	if errors.As(err, &gap) {
+		return
+	}
+	q.errorResyncing(err, core.KindOf(err) == core.KindConnectionLost)
+}
+
+// subscriptionError takes the errors of the subscription that do not end
+// it: after a gap (drops created meanwhile may be missing) the drops are
+// found again.
+func (q *LiveQuery) subscriptionError(err error) {
+	var gap *core.GapError
+	q.errorResyncing(err, errors.As(err, &gap))
+}
+
+// errorResyncing reports err and, when resync, finds the drops again.
+func (q *LiveQuery) errorResyncing(err error, resync bool) {
 	q.mu.Lock()
 	c := liveChange{errs: []error{err}}
 	// (Before Live has its first list, state is "": that find comes after.)
-	if core.KindOf(err) == core.KindConnectionLost && q.state != LiveClosed && q.state != "" {
+	if resync && q.state != LiveClosed && q.state != "" {
 		c.state = q.resync()
 	}
 	q.publish(c)

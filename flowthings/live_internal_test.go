@@ -1,8 +1,11 @@
 package flowthings
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,4 +111,48 @@ func idsOf(drops []*Drop) []string {
 		out[i] = d.GetID()
 	}
 	return out
+}
+
+// TestLiveFindsAgainAfterAGap: a gap in the subscription's pushes (drops
+// created while the socket was down, gone from the flow before the
+// back-fill could find them) makes the query find its drops again.
+func TestLiveFindsAgainAfterAGap(t *testing.T) {
+	f, flow := backfillFixture(t, core.WSOptions{})
+	_, stop := f.sock.ackSubscribes(nil)
+	c, err := NewClient(wsTestCfg, f.sessions)
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var errs []error
+	var states []LiveState
+	q, err := c.Drop(flowA).Live(t.Context(), nil, &LiveOptions{
+		WebSocket:     f.ws,
+		OnError:       func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() },
+		OnStateChange: func(s LiveState) { mu.Lock(); states = append(states, s); mu.Unlock() },
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { q.Close(t.Context()) }) // (the context has ended by then: no waiting)
+	f.sock.send(flow.add("d1", 100))
+	require.Eventually(t, func() bool { return len(q.Drops()) == 1 }, wsWait, time.Millisecond)
+	stop()
+
+	f.sock.kill <- errors.New("EOF")
+	flow.add("d2", 200)
+	flow.add("d3", 300)
+	flow.evict(2) // the flow's capacity removed d1 and d2
+	sock2 := f.dialer.socket(t)
+	_, stop = sock2.ackSubscribes(nil)
+	defer stop()
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(states) == 2
+	}, wsWait, time.Millisecond)
+	mu.Lock()
+	assert.Equal(t, []LiveState{LiveResyncing, LiveCurrent}, states)
+	var gap *core.GapError
+	require.Len(t, errs, 1)
+	assert.ErrorAs(t, errs[0], &gap)
+	mu.Unlock()
+	assert.Equal(t, []string{"d3"}, idsOf(q.Drops()), "found again: d1 is gone")
+	assert.NoError(t, q.Close(t.Context()))
 }

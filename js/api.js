@@ -71,10 +71,13 @@ function deepFreeze(request) {
   return Object.freeze(request);
 }
 
+/** The params of a call without any (shared: nothing writes to them). */
+const NO_PARAMS = Object.freeze([Object.freeze({}), Object.freeze({})]);
+
 /** splitParams separates the request controls (signal, timeoutMs) from the
  * query params, and renders the filter param. */
 export function splitParams(params) {
-  if (params === undefined || params === null) return [{}, {}];
+  if (params === undefined || params === null) return NO_PARAMS;
   if (!isPlainObject(params)) throw inputError('params must be a plain object', 'params');
   const { signal, timeoutMs, ...query } = params;
   if (query.filter !== undefined && query.filter !== null) query.filter = filterText(query.filter);

@@ -747,6 +747,46 @@ export interface ConnectOptions {
   backoffMaxMs?: number | undefined;
   /** Reconnection attempts before giving up (default: no limit). */
   maxAttempts?: number | undefined;
+  /** Bounds the handshake (session request and upgrade) of the first
+   * connection and of every reconnect, in ms; and each find of backfill
+   * (default: the API's timeoutMs; 0 = none). */
+  timeoutMs?: number | undefined;
+  /** Aborting it closes the connection (connect() rejects with code `aborted`). */
+  signal?: AbortSignal | undefined;
+  /** How long a socket must stay open before the backoff starts over, in ms (default 10000). */
+  stableMs?: number | undefined;
+  /** The largest frame read, in bytes (default 16 MiB; 0 = no bound): a
+   * larger one fails the socket with a `frame` error. */
+  maxFrameBytes?: number | undefined;
+}
+
+/** The options of `ws.subscribe()`. */
+export interface SubscribeOptions extends CallControl {
+  /** Every drop created after subscribe() resolved, exactly once and in
+   * order across reconnects (default true): what was missed while the
+   * socket was down is found again over REST. */
+  backfill?: boolean | undefined;
+  /** This subscription's errors that do not end it: a `gap`. */
+  onError?: ((error: FlowThingsError) => unknown) | undefined;
+}
+
+/** A subscription's `gap` error: drops created between `from` and `to`
+ * (epoch ms, the platform's clock; `to` undefined when unknown) may be
+ * missing — the flow no longer held them, or back-fill kept failing. */
+export interface GapError extends FlowThingsError {
+  code: 'gap';
+  resource: string;
+  from: number;
+  to?: number | undefined;
+}
+
+/** The events of `ws.on()` / `ws.off()` and their listeners' arguments. */
+export interface WebSocketEvents {
+  state: [state: WebSocketState];
+  error: [error: unknown];
+  message: [message: WebSocketMessage];
+  open: [];
+  close: [];
 }
 
 /** A CRUD frame of `ws.send` (protocol §8.3); the driver adds the msgId. */
@@ -809,7 +849,7 @@ export interface WebSocketConnection {
   send<T = unknown>(frame: WebSocketFrame, control?: CallControl): Promise<T>;
   /** Subscribes to a flow's drops (a path starting with `/`, or a flow id);
    * `handler` runs for each pushed drop. Resolves on the server's reply. */
-  subscribe<T = PushedDrop>(flowIdOrPath: string, handler?: (drop: T) => unknown, control?: CallControl): Promise<Subscription<T>>;
+  subscribe<T = PushedDrop>(flowIdOrPath: string, handler?: ((drop: T) => unknown) | null, options?: SubscribeOptions): Promise<Subscription<T>>;
   /** Ends the subscriptions of `handler` to the flow (all of them without
    * a handler); the unsubscribe frame goes out when none is left. */
   unsubscribe(flowIdOrPath: string, handler?: (drop: any) => unknown): Promise<void>;
@@ -820,57 +860,6 @@ export interface WebSocketConnection {
   run(): Promise<void>;
   /** Closes the connection for good; pending calls reject. */
   close(): Promise<void>;
-}
-
-// ────── live data that loses nothing (issue 13): added by the live driver ──────
-// Declaration merging adds these members to the WebSocket declarations
-// above; they may be folded into them.
-
-export interface ConnectOptions {
-  /** Bounds the handshake (session request and upgrade) of the first
-   * connection and of every reconnect, in ms; and each find of backfill
-   * (default: the API's timeoutMs; 0 = none). */
-  timeoutMs?: number | undefined;
-  /** Aborting it closes the connection (connect() rejects with code `aborted`). */
-  signal?: AbortSignal | undefined;
-  /** How long a socket must stay open before the backoff starts over, in ms (default 10000). */
-  stableMs?: number | undefined;
-  /** The largest frame read, in bytes (default 16 MiB; 0 = no bound): a
-   * larger one fails the socket with a `frame` error. */
-  maxFrameBytes?: number | undefined;
-}
-
-/** The options of `ws.subscribe()`. */
-export interface SubscribeOptions extends CallControl {
-  /** Every drop created after subscribe() resolved, exactly once and in
-   * order across reconnects (default true): what was missed while the
-   * socket was down is found again over REST. */
-  backfill?: boolean | undefined;
-  /** This subscription's errors that do not end it: a `gap`. */
-  onError?: ((error: FlowThingsError) => unknown) | undefined;
-}
-
-/** A subscription's `gap` error: drops created between `from` and `to`
- * (epoch ms, the platform's clock; `to` undefined when unknown) may be
- * missing — the flow no longer held them, or back-fill kept failing. */
-export interface GapError extends FlowThingsError {
-  code: 'gap';
-  resource: string;
-  from: number;
-  to?: number | undefined;
-}
-
-/** The events of `ws.on()` / `ws.off()` and their listeners' arguments. */
-export interface WebSocketEvents {
-  state: [state: WebSocketState];
-  error: [error: unknown];
-  message: [message: WebSocketMessage];
-  open: [];
-  close: [];
-}
-
-export interface WebSocketConnection {
-  subscribe<T = PushedDrop>(flowIdOrPath: string, handler?: ((drop: T) => unknown) | null, options?: SubscribeOptions): Promise<Subscription<T>>;
   /** Adds a listener: `state`, `error`, `message` (every push, subscribed or not), `open`, `close`. */
   on<E extends keyof WebSocketEvents>(event: E, listener: (...args: WebSocketEvents[E]) => unknown): this;
   /** Removes a listener added with on(). */

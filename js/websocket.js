@@ -424,10 +424,9 @@ class Connection {
     }
     let socket;
     try {
-      // No subprotocols ([]: undefined would be sent as "undefined" by
-      // browsers). The options are the ws package's (others ignore a third
-      // argument): frames over maxFrameBytes fail the socket before they are
-      // buffered.
+      // The options are the ws package's (others ignore a third argument):
+      // frames over maxFrameBytes fail the socket before they are buffered.
+      // No subprotocols is [], not undefined: Chromium sends `undefined` as one.
       socket = new this.#WebSocket(session.url, [], { maxPayload: this.#maxFrameBytes, closeTimeout: CLOSE_TIMEOUT_MS });
     } catch (err) {
       this.#event(wsClosed, failureOf(err));

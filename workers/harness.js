@@ -98,7 +98,7 @@ export function buildJsWorker(outdir, { entry = path.join(repoRoot, 'workers', '
  * Builds the Go Worker into outdir: the Go program (default ./workers/go)
  * with GOOS=js GOARCH=wasm as app.wasm, and workers/go/worker.mjs bundled
  * with Go's wasm_exec.js, wrapped so that it runs on the private global
- * object the glue gives it.
+ * object the glue gives it (its bare fs, crypto and performance too).
  * @param {string} outdir
  * @param {{ pkg?: string, entry?: string, minify?: boolean }} [options]
  * @returns {Promise<Module[]>}
@@ -115,7 +115,9 @@ export async function buildGoWorker(outdir, { pkg = './workers/go', entry = path
   const scratch = await mkdtemp(path.join(tmpdir(), 'flowthings-go-worker-')); // keeps outdir to what is deployed
   try {
     const wrapped = path.join(scratch, 'wasm_exec.mjs');
-    await writeFile(wrapped, `// Go's lib/wasm/wasm_exec.js, run with the given object as its global.\nexport default function installGo(globalThis) {\n${execJs}\nreturn globalThis.Go;\n}\n`);
+    // wasm_exec.js calls fs, crypto and performance by their bare names:
+    // bound to the given global object's, as build.sh does for the package.
+    await writeFile(wrapped, `// Go's lib/wasm/wasm_exec.js, run with the given object as its global.\nexport default function installGo(globalThis) {\nlet fs, crypto, performance;\n${execJs}\n({ fs, crypto, performance } = globalThis);\nreturn globalThis.Go;\n}\n`);
     return await bundle(entry, outdir, { minify, files: { 'app.wasm': wasm, 'wasm_exec.mjs': wrapped } });
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildJsWorker, buildGoWorker, startWorkerd } from './harness.js';
+import { deviceKey, deviceSecret } from './shared/device.js';
 
 const builders = { js: buildJsWorker, go: buildGoWorker };
 const kind = process.argv[2];
@@ -31,13 +32,19 @@ for (const name of ['FLOW_PREFIX', 'INGEST_MAX_BYTES', 'CORS_ORIGIN', 'MAX_IN_FL
 const dir = await mkdtemp(path.join(tmpdir(), `flowthings-${kind}-worker-`));
 const worker = await startWorkerd({ dir, modules: await builders[kind](dir), bindings, port: Number(env.PORT ?? 0) });
 console.log(`the ${kind} Worker serves ${worker.url} (platform ${bindings.FLOWTHINGS_HOST}, account ${bindings.FLOWTHINGS_ACCOUNT}); Ctrl-C stops it`);
-console.log(`  curl -X POST -H 'X-Device-Secret: ${env.DEVICE_SECRET ? '…' : bindings.DEVICE_SECRET}' -d '{"temp":21}' ${worker.url}/ingest/${bindings.FLOWTHINGS_ACCOUNT}/sensors`);
+// A device's secret is shown for the default DEVICE_SECRET only: a real one's
+// devices get theirs from workers/device-secret.js.
+const secret = env.DEVICE_SECRET ? '$(node workers/device-secret.js sensor-1)' : await deviceSecret(await deviceKey(bindings.DEVICE_SECRET), 'sensor-1');
+console.log(`  curl -X POST -H 'X-Device-Id: sensor-1' -H "X-Device-Secret: ${secret}" -d '{"temp":21}' ${worker.url}/ingest/${bindings.FLOWTHINGS_ACCOUNT}/sensors`);
 console.log(`  curl '${worker.url}/flows/${bindings.FLOWTHINGS_ACCOUNT}/sensors/latest?limit=5&filter=elems.temp%20%3E%2020'`);
+// The harness lets a running workerd not hold Node up (tests end without
+// stopping it); here it runs until a signal.
+const untilSignal = setInterval(() => {}, 2 ** 30);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
+    clearInterval(untilSignal);
     await worker.stop();
     await rm(dir, { recursive: true, force: true });
     process.exit(0);
   });
 }
-await new Promise(() => {}); // until a signal

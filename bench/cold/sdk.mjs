@@ -1,9 +1,10 @@
-// Cold start of the SDK, run in a fresh process by bench/bench.js: import
-// the package, await init(), and make the first request (flow.read against
-// the emulator). argv: host token flowId. Prints JSON timings.
+// Cold start of the SDK, run in a fresh process by bench/cold/run.mjs:
+// import the package's Node entry as shipped (dist/node.mjs, built by
+// ./build.sh wasm), await init(), and make the first request (flow.read
+// against the emulator). argv: host token flowId. Prints JSON timings.
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const { init, API, Token } = await import('../../js/node.js');
+const { init, API, Token } = await import('../../dist/node.mjs'); // the Node entry as shipped
 const tImported = performance.now();
 await init();
 const tInit = performance.now();

@@ -1,11 +1,14 @@
 // The baseline of the Workers bench: the same two routes as workers/js and
 // workers/go, written with plain fetch and JSON.parse and no SDK. It sends
-// the requests the SDK sends (same URLs, headers and bodies), validates the
+// the requests the SDK sends (same URLs, headers and bodies), checks the
+// device the same way (../../workers/shared/device.js) and validates the
 // same input, but does not parse the filter (it passes the text on) or map
 // errors beyond the status.
 import { readBody } from '../../workers/shared/body.js';
+import { deviceIdProblem, deviceKey, verifyDeviceSecret } from '../../workers/shared/device.js';
 
 const MAX_BYTES = 64 * 1024;
+let key = null; // DEVICE_SECRET's HMAC key, made by the first ingest
 
 export default {
   async fetch(request, env) {
@@ -13,12 +16,15 @@ export default {
     const headers = { 'X-Auth-Token': env.FLOWTHINGS_TOKEN, 'X-Auth-Account': env.FLOWTHINGS_ACCOUNT, Accept: 'application/json' };
     const { pathname, searchParams } = new URL(request.url);
     if (pathname.startsWith('/ingest/') && request.method === 'POST') {
-      if (request.headers.get('x-device-secret') !== env.DEVICE_SECRET) return json(401, { error: 'unauthorized' });
+      const id = request.headers.get('x-device-id') ?? '';
+      key ??= await deviceKey(env.DEVICE_SECRET);
+      if (deviceIdProblem(id) || !(await verifyDeviceSecret(key, id, request.headers.get('x-device-secret') ?? ''))) return json(401, { error: 'unauthorized' });
       const body = await readBody(request, MAX_BYTES);
       if (body === null) return json(413, { error: 'tooLarge' });
       let value;
       try { value = JSON.parse(new TextDecoder().decode(body)); } catch { return json(400, { error: 'json' }); }
       const items = Array.isArray(value) ? value : [value];
+      for (const elems of items) elems.deviceId = id;
       const path = decodeURIComponent(pathname.slice('/ingest'.length));
       const created = await Promise.all(items.map(async (elems) => {
         const res = await fetch(`${base}/drop`, {

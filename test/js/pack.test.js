@@ -10,14 +10,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const BUILT = ['dist/flowthings.wasm', 'dist/wasm_exec.mjs'];
+const BUILT = ['dist/flowthings.wasm', 'dist/wasm_exec.mjs', 'dist/node.mjs'];
 
 /** Runs a command; resolves to its stdout, rejects with its output. */
 function run(cmd, args, cwd, timeout = 40_000, env = {}) {
@@ -29,13 +29,16 @@ function run(cmd, args, cwd, timeout = 40_000, env = {}) {
   });
 }
 
-/** A copy of the repository's tracked files, as a fresh clone has them: no dist/, no node_modules. */
+/** A copy of the repository's tracked files, as a fresh clone has them
+ * (no dist/), with this checkout's node_modules linked in: prepack bundles
+ * the Node entry with esbuild, and the test installs nothing. */
 async function freshClone(dir) {
   const files = (await run('git', ['ls-files', '-z'], root)).split('\0').filter(Boolean);
   for (const f of files) {
     if (existsSync(path.join(root, f))) cpSync(path.join(root, f), path.join(dir, f));
   }
   assert.ok(!existsSync(path.join(dir, 'dist')), 'a fresh clone has no dist/');
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 }
 
 let tmp;
@@ -110,7 +113,7 @@ console.log(JSON.stringify({
     assert.equal(result.call.method, 'GET');
     assert.equal(result.call.account, 'acc');
     assert.equal(result.call.url, 'https://api.test/v0.1/acc/drop/f1?filter=elems.temp%20%3E%2030&limit=2');
-    assert.equal(fileURLToPath(result.main), path.join(pkg, 'js', 'node.js'), 'Node gets the node entry point');
+    assert.equal(fileURLToPath(result.main), path.join(pkg, 'dist', 'node.mjs'), 'Node gets the node entry point, bundled');
     assert.equal(fileURLToPath(result.wasm), path.join(pkg, 'dist', 'flowthings.wasm'));
     assert.equal(result.wasmExists, true);
     assert.equal(result.required, path.join(pkg, 'dist', 'flowthings.wasm'));

@@ -5,18 +5,24 @@
 // names the Worker added to globalThis) and served by `workerd serve`.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { init, API, Token } from 'flowthings-wasm';
 import { startEmulator } from './helpers/emulator.js';
 import { SECRET, assertNoLeak } from './helpers/leak.js';
 import { buildJsWorker, buildGoWorker, startWorkerd, repoRoot, CURRENT_DATE, OLD_DATE } from '../../workers/harness.js';
+import { deviceKey, deviceSecret, MAX_DEVICE_ID_LENGTH } from '../../workers/shared/device.js';
 
 // The token of the leak scan (with the characters escaping gets wrong), so
 // that a leak in any encoding is found.
 const TOKEN = SECRET;
-const DEVICE_SECRET = 'device-shared-secret';
+const DEVICE_SECRET = 'device-shared-secret'; // the Workers' binding: never in an answer
+const DEVICE_ID = 'sensor-7';
+const deviceKeyOfWorkers = deviceKey(DEVICE_SECRET);
+const device = async (id) => ({ 'x-device-id': id, 'x-device-secret': await deviceSecret(await deviceKeyOfWorkers, id) });
 const MAX_BYTES = 2048;
 
 const WORKERS = {
@@ -94,7 +100,7 @@ for (const kind of Object.keys(WORKERS)) {
     let dir;
     let modules;
     const flowPath = `/dev/edge-${kind}`; // the emulator's account is dev
-    const ingest = (worker, body, headers = { 'x-device-secret': DEVICE_SECRET }) => send(worker, 'POST', `/ingest${flowPath}`, { body, headers });
+    const ingest = async (worker, body, headers) => send(worker, 'POST', `/ingest${flowPath}`, { body, headers: headers ?? await device(DEVICE_ID) });
     before(async () => {
       assert.equal(emu.account, 'dev');
       await api.flow.create({ path: flowPath });
@@ -139,10 +145,8 @@ for (const kind of Object.keys(WORKERS)) {
         ['an empty array', () => ingest(worker, '[]'), 400, 'shape'],
         ['an array of numbers', () => ingest(worker, '[1, 2]'), 400, 'shape'],
         ['a string', () => ingest(worker, '"temp"'), 400, 'shape'],
-        ['no device secret', () => ingest(worker, '{"temp":1}', {}), 401, 'unauthorized'],
-        ['a wrong device secret', () => ingest(worker, '{"temp":1}', { 'x-device-secret': `${DEVICE_SECRET}x` }), 401, 'unauthorized'],
         ['too large', () => ingest(worker, JSON.stringify({ pad: 'x'.repeat(MAX_BYTES) })), 413, 'tooLarge'],
-        ['too large, streamed without a length', () => ingest(worker, new Blob([JSON.stringify({ pad: 'x'.repeat(MAX_BYTES) })]).stream(), { 'x-device-secret': DEVICE_SECRET }), 413, 'tooLarge'],
+        ['too large, streamed without a length', () => ingest(worker, new Blob([JSON.stringify({ pad: 'x'.repeat(MAX_BYTES) })]).stream()), 413, 'tooLarge'],
         ['an unknown flow', () => send(worker, 'GET', `/flows/${emu.account}/no-such-flow/latest`), 404, 'notFound'],
         ['a flow outside the prefix', () => send(worker, 'GET', '/flows/someone-else/x/latest'), 403, 'path'],
         ['an empty segment', () => send(worker, 'GET', `/flows/${emu.account}/a%2F%2Fb/latest`), 400, 'path'],
@@ -156,6 +160,49 @@ for (const kind of Object.keys(WORKERS)) {
         assert.equal(typeof res.json.error.message, 'string', name);
         assert.match(res.headers.get('content-type'), /^application\/json/, name);
       }
+    });
+
+    test('each device has its own secret: a missing or wrong one is a 401 naming the header', async () => {
+      const secret = (await device(DEVICE_ID))['x-device-secret'];
+      const other = (await device('sensor-8'))['x-device-secret'];
+      const cases = [
+        ['no headers', {}, 'X-Device-Id'],
+        ['no device id', { 'x-device-secret': secret }, 'X-Device-Id'],
+        ['an empty device id', { 'x-device-id': '', 'x-device-secret': secret }, 'X-Device-Id'],
+        ['a device id with a slash', { 'x-device-id': 'a/b', 'x-device-secret': secret }, 'X-Device-Id'],
+        ['a device id too long', await device('x'.repeat(MAX_DEVICE_ID_LENGTH + 1)), 'X-Device-Id'],
+        ['no secret', { 'x-device-id': DEVICE_ID }, 'X-Device-Secret'],
+        ["another device's secret", { 'x-device-id': DEVICE_ID, 'x-device-secret': other }, 'X-Device-Secret'],
+        ["the Worker's own DEVICE_SECRET", { 'x-device-id': DEVICE_ID, 'x-device-secret': DEVICE_SECRET }, 'X-Device-Secret'],
+        ['a truncated secret', { 'x-device-id': DEVICE_ID, 'x-device-secret': secret.slice(0, 62) }, 'X-Device-Secret'],
+        ['a secret with one more byte', { 'x-device-id': DEVICE_ID, 'x-device-secret': `${secret}00` }, 'X-Device-Secret'],
+      ];
+      for (const [name, headers, header] of cases) {
+        const res = await ingest(worker, '{"temp":1}', headers);
+        assert.equal(res.status, 401, `${name}: ${res.text}`);
+        assert.equal(res.json.error.code, 'unauthorized', name);
+        assert.equal(res.json.error.header, header, name);
+        assert.ok(res.json.error.message.includes(header), name);
+        for (const value of [secret, other, DEVICE_SECRET]) assert.ok(!res.text.includes(value), `${name}: no secret in the answer`);
+      }
+      const upper = await ingest(worker, '{"temp":1}', { 'x-device-id': DEVICE_ID, 'x-device-secret': secret.toUpperCase() });
+      assert.equal(upper.status, 201, `hex in upper case: ${upper.text}`);
+    });
+
+    test('drops record the device id in the elem deviceId, which a device cannot forge', async () => {
+      const id = 'aa:bb:cc:dd:ee:ff';
+      const created = await ingest(worker, JSON.stringify([{ temp: 1 }, { temp: 2, deviceId: id }]), await device(id));
+      assert.equal(created.status, 201, created.text);
+      const mine = await send(worker, 'GET', `/flows${flowPath}/latest?filter=${encodeURIComponent(`elems.deviceId == "${id}"`)}`);
+      assert.equal(mine.status, 200, mine.text);
+      assert.deepEqual(mine.json.drops.map((d) => d.id).sort(), [...created.json.ids].sort());
+      assert.ok(mine.json.drops.every((d) => d.elems.deviceId === id));
+
+      const spoof = await ingest(worker, JSON.stringify([{ temp: 3 }, { temp: 4, deviceId: 'sensor-8' }]));
+      assert.equal(spoof.status, 400, spoof.text);
+      assert.equal(spoof.json.error.code, 'deviceId');
+      const notString = await ingest(worker, '{"deviceId":7}', await device('7'));
+      assert.equal(notString.status, 400, notString.text);
     });
 
     test('40 concurrent requests are all answered', async () => {
@@ -185,6 +232,58 @@ for (const kind of Object.keys(WORKERS)) {
   });
 }
 
+// Creates in a flow the Worker has created in before go by flow id (the
+// JS Worker: the module builds a flow id's create once, a path's create
+// once per drop); when the flow is deleted, and perhaps made again under
+// the same path, ingest still answers as it did by path.
+describe('ingest into a flow deleted and made again', { timeout: 300_000 }, () => {
+  for (const kind of Object.keys(WORKERS)) {
+    test(`${kind} Worker`, async () => {
+      const logged = await startEmulator(['-token', TOKEN], { quiet: false });
+      const dir = path.join(tmp, `${kind}-flow-ids`);
+      const worker = await serve({ dir, modules: await WORKERS[kind].build(dir), bindings: bindings({ FLOWTHINGS_HOST: `http://${logged.host}` }) });
+      const flowPath = `/${logged.account}/again`;
+      const other = new API(new Token(logged.account, logged.token), { host: logged.host, secure: false });
+      const ingest = async (body) => send(worker, 'POST', `/ingest${flowPath}`, { body: JSON.stringify(body), headers: await device(DEVICE_ID) });
+      // The creates in the emulator's request log ("POST /v0.1/dev/drop/f… 201 …"), once count are there.
+      const creates = async (count) => {
+        const lines = () => logged.log().split('\n').flatMap((line) => {
+          const m = / POST \/v0\.1\/dev\/drop(\/f\w+)? (\d+) /.exec(line);
+          return m ? [`${m[1] ? 'byId' : 'byPath'}:${m[2]}`] : [];
+        });
+        for (let i = 0; i < 100 && lines().length < count; i++) await new Promise((r) => setTimeout(r, 20));
+        return lines();
+      };
+      try {
+        let flow = await other.flow.create({ path: flowPath });
+        assert.equal((await ingest({ n: 1 })).status, 201);
+        assert.equal((await ingest([{ n: 2 }, { n: 3 }])).status, 201);
+        await other.flow.delete(flow.id);
+        flow = await other.flow.create({ path: flowPath });
+        const again = await ingest({ n: 4 });
+        assert.equal(again.status, 201, again.text);
+        assert.deepEqual((await other.drop(flow.id).findMany({ limit: 5 })).map((d) => d.id), again.json.ids, 'in the new flow');
+        assert.equal((await ingest({ n: 5 })).status, 201);
+        await other.flow.delete(flow.id);
+        const gone = await ingest({ n: 6 });
+        assert.equal(gone.status, 400, gone.text);
+        assert.equal(gone.json.error.code, 'badRequest', 'as a create by path of an unknown flow');
+        if (kind === 'js') {
+          assert.deepEqual(await creates(8), [
+            'byPath:201', 'byId:201', 'byId:201', // a create learns the flow id, the next ones use it
+            'byId:404', 'byPath:201', // the flow is gone: its id is forgotten, the path finds the new flow
+            'byId:201',
+            'byId:404', 'byPath:400',
+          ]);
+        }
+      } finally {
+        await worker.stop();
+        await logged.stop();
+      }
+    });
+  }
+});
+
 describe('the Go Worker bounds the requests in flight', { timeout: 300_000 }, () => {
   test('over MAX_IN_FLIGHT it answers 503 with Retry-After, never fails', async () => {
     const slow = await startEmulator(['-token', TOKEN, '-latency', '300ms']);
@@ -210,7 +309,7 @@ describe('the Go Worker bounds the requests in flight', { timeout: 300_000 }, ()
   });
 });
 
-// The JS Worker starts the wasm module at its top level (Workers forbid
+// Both Workers start their wasm at the module's top level (Workers forbid
 // random values there and stand the clocks at 0); before 2025-05-05
 // (without enable_weak_ref) a Worker also has no FinalizationRegistry.
 describe('start-up with a current and an old compatibility date', { timeout: 300_000 }, () => {
@@ -222,6 +321,9 @@ describe('start-up with a current and an old compatibility date', { timeout: 300
         try {
           const res = await send(worker, 'GET', `/flows/${emu.account}/edge-${kind}/latest?limit=1`);
           assert.equal(res.status, 200, res.text);
+          // The Go Worker starts Go at its top level, and would start it
+          // again at this request if that failed: Go's crash shows only here.
+          assert.doesNotMatch(worker.log(), /fatal error|panic|exit code/, 'a clean start with the isolate');
         } finally {
           await worker.stop();
         }
@@ -242,13 +344,73 @@ describe('jsfetch in workerd', { timeout: 300_000 }, () => {
       assert.equal(res.status, 200, `${res.text}\n${worker.log()}`);
       assert.match(res.json.created, /^d/);
       assert.equal(res.json.pushed, res.json.created);
+
+      // The limit the README and jsfetch's doc state: a session belongs to
+      // the request that opened it; another request cannot write to it.
+      await api.flow.create({ path: `${flow}-2` });
+      const kept = await send(worker, 'GET', `/keep?flow=${encodeURIComponent(flow)}`);
+      assert.equal(kept.status, 200, kept.text);
+      assert.equal(kept.json.state, 'open');
+      const reused = await send(worker, 'GET', `/reuse?flow=${encodeURIComponent(`${flow}-2`)}`);
+      assert.equal(reused.status, 200, reused.text);
+      assert.match(reused.json.error, /Cannot perform I\/O on behalf of a different request/);
+      assert.equal(reused.json.state, 'closed', 'the session ends');
     } finally {
       await worker.stop();
     }
   });
 });
 
-test('no answer carries the token', () => {
+test('device-secret.js computes a device\'s secret from DEVICE_SECRET in the environment', async () => {
+  const script = path.join(repoRoot, 'workers', 'device-secret.js');
+  const run = (args, env) => promisify(execFile)(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env } })
+    .then(({ stdout }) => ({ code: 0, stdout }), (err) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }));
+  // The same as: printf %s sensor-7 | openssl dgst -sha256 -hmac dev-device-secret (and edge.DeviceSecret in Go)
+  assert.deepEqual(await run(['sensor-7'], { DEVICE_SECRET: 'dev-device-secret' }), { code: 0, stdout: 'b1c6b3ead5f29cde5dc8f98a647a288c4905d20321f8d3e6ec925e3786cbe449\n' });
+  const noSecret = await run(['sensor-7'], {});
+  assert.equal(noSecret.code, 2);
+  assert.match(noSecret.stderr, /DEVICE_SECRET/);
+  const badId = await run(['a b'], { DEVICE_SECRET: 'x' });
+  assert.equal(badId.code, 2);
+  assert.match(badId.stderr, /not a device id/);
+  assert.equal((await run([], { DEVICE_SECRET: 'x' })).code, 2, 'the id is required');
+});
+
+test('serve.js serves a Worker until Ctrl-C', { timeout: 300_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  await api.flow.create({ path: `/${emu.account}/serve-js` });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'workers', 'serve.js'), 'js'], {
+    env: { PATH: process.env.PATH, FLOWTHINGS_HOST: `http://${emu.host}`, FLOWTHINGS_ACCOUNT: emu.account, FLOWTHINGS_TOKEN: emu.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    // Its URL, and the secret of sensor-1 for the default DEVICE_SECRET from the curl line it printed.
+    const [url, secret] = await new Promise((resolve, reject) => {
+      child.stdout.on('data', (s) => {
+        out += s;
+        const m = /serves (http:\/\/127\.0\.0\.1:\d+)[^]*X-Device-Secret: ([0-9a-f]{64})/.exec(out);
+        if (m) resolve(m.slice(1));
+      });
+      exited.then((code) => reject(new Error(`serve.js exited (code ${code}) before serving:\n${out}`)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // still there a moment later
+    const res = await send({ url }, 'POST', `/ingest/${emu.account}/serve-js`, { body: '{"temp":21}', headers: { 'x-device-id': 'sensor-1', 'x-device-secret': secret } });
+    assert.equal(res.status, 201, res.text);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('no answer carries the token or a device secret', async () => {
   assert.ok(seen.length > 50, `answers checked: ${seen.length}`);
   assertNoLeak(...seen, ...served.map((w) => w.log()));
+  const secret = (await device(DEVICE_ID))['x-device-secret'];
+  for (const text of [...seen, ...served.map((w) => w.log())]) {
+    assert.ok(!text.includes(DEVICE_SECRET) && !text.includes(secret));
+  }
 });

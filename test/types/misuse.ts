@@ -135,6 +135,12 @@ export async function misuse(api: API, ws: WebSocketConnection, err: FlowThingsE
   await ws.subscribe('f1', 'handler');
   // @ts-expect-error a frame needs its object and type
   await ws.send({ id: 'f1' });
+  // @ts-expect-error no such event
+  ws.on('sate', () => undefined);
+  // @ts-expect-error a state listener gets the state
+  ws.on('state', (state: number) => { void state; });
+  // @ts-expect-error no such subscribe option
+  await ws.subscribe('f1', null, { backfil: false });
   // @ts-expect-error reconnect is a boolean
   await api.websocket.connect({ reconnect: 'yes' });
   // @ts-expect-error onOpen gets the connection

@@ -11,7 +11,7 @@ import type {
   APIOptions, AggregateRow, ApiTask, AsyncAPI, AsyncQueue, CallControl, ConnectOptions, Device, Drop, DropService, ElemType,
   FilterLike, FilterObject, Flow, FlowThingsErrorCode, Group, Identity, InitOptions, JsonObject, JsonValue, Lazy, LazyAPI,
   Member, Models, MqttTask, MutableService, ObjectService, OpenParams, Params, ParamsWithoutRefs, PlainElems, PushedDrop, References,
-  RssTask, ServiceUpdatable, Settled, Share, StatisticCounts, Stored, StoredModel, StoredObject, Subscription, TokenObject, Track, Transport,
+  GapError, RssTask, ServiceUpdatable, Settled, SubscribeOptions, Share, StatisticCounts, Stored, StoredModel, StoredObject, Subscription, TokenObject, Track, Transport,
   TransportRequest, TransportResponse, TypedElem, TypedElems, WebSocketConnection, WebSocketLike, WebSocketMessage,
   WebSocketState, WasmSource,
 } from 'flowthings-wasm';
@@ -457,6 +457,14 @@ export async function main(): Promise<void> {
   const ws: WebSocketConnection = await api.websocket.connect(connectOptions);
   const state: WebSocketState = ws.state;
   check(state === 'open', 'open');
+  const onState = (next: WebSocketState): void => { states.push(next); };
+  const onMessage = (message: WebSocketMessage): void => { const pushedTemp: TypedElem | null | undefined = message.value.elems['temp']; void pushedTemp; };
+  ws.on('state', onState).on('message', onMessage).off('message', onMessage);
+  const subscribeOptions: SubscribeOptions = {
+    backfill: true, timeoutMs: 1000,
+    onError(err: FlowThingsError) { if (err.code === 'gap') { const gap = err as GapError; void [gap.from, gap.to, gap.resource]; } },
+  };
+  void subscribeOptions;
   await ws.opened;
   const handled: PushedDrop[] = [];
   const handler = (drop: PushedDrop): void => { handled.push(drop); };

@@ -47,10 +47,9 @@ export class Connection {
     this.#set('connecting', `to ${this.settings.host}`);
     try {
       await this.api.flow.find({ limit: 1, only: ['path'] });
-      this.#ws = await this.api.websocket.connect({
-        onStateChange: (_, state) => this.#onState(state),
-        onError: (_, err) => this.#onError(err),
-      });
+      this.#ws = await this.api.websocket.connect();
+      this.#ws.on('state', (state) => this.#onState(state));
+      this.#ws.on('error', (err) => this.#onError(err));
       this.#onState(this.#ws.state);
     } catch (err) {
       this.#set('error', describeError(err));
@@ -81,8 +80,8 @@ export class Connection {
   #onError(err) {
     if (this.#closing) return;
     if (err?.code === 'gap') {
-      const span = err.from && err.to ? ` from ${formatTime(err.from)} to ${formatTime(err.to)}` : '';
-      this.#set('gap', `drops pushed${span} could not be replayed; live tables were re-read`);
+      const span = err.to ? ` from ${formatTime(err.from)} to ${formatTime(err.to)}` : ` since ${formatTime(err.from)}`;
+      this.#set('gap', `drops created${span} may have been missed; live tables were read again`);
       clearTimeout(this.#gapTimer);
       this.#gapTimer = setTimeout(() => {
         this.#gapTimer = null;

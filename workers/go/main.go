@@ -17,5 +17,7 @@ import (
 )
 
 func main() {
-	isolate.Serve(edge.New(edge.FromEnv(isolate.Getenv), &jsfetch.Transport{}))
+	isolate.Serve(func(getenv func(string) string) isolate.Handler {
+		return edge.New(edge.FromEnv(getenv), &jsfetch.Transport{})
+	})
 }

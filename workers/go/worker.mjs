@@ -1,7 +1,9 @@
 // The JavaScript side of the Go Worker (package isolate is the Go side).
-// It starts the Go program once per isolate, at the first request, and
-// hands it every request; the program's goroutines post their I/O to the
-// request's port, which this module performs in that request's own context
+// It starts the Go program once per isolate, at the module's top level, so
+// that Go's start-up is the isolate's and not a request's; the program
+// makes its handler from the bindings of the first request (they come with
+// requests) and serves every request. The program's goroutines post their
+// I/O to the request's port, which this module performs in that request's own context
 // (workerd refuses I/O on behalf of another request, and Go runs ready
 // goroutines in whichever request's callback is on the stack).
 //
@@ -19,6 +21,12 @@ const PLATFORM_TIMEOUT_MS = 30_000;
 let started = null; // the Go program's request handler, once it is ready
 let inFlight = 0;
 const open = new Set(); // the ports of the requests in flight
+const bridge = {}; // the Go program's __flowthingsIsolate: ready(handle), then env
+
+// At the module's top level: Go starts with the isolate. Should it exit (its
+// crash is in the log), the next request starts it again; the requests
+// handle the failure, so none is left unhandled here.
+start().catch(() => {});
 
 export default {
   async fetch(request, env) {
@@ -30,7 +38,8 @@ export default {
     const port = new Port(request);
     open.add(port);
     try {
-      const handle = await start(env);
+      bridge.env ??= env;
+      const handle = await start();
       handle(request.method, request.url, headerLines(request.headers), port.forGo);
       return await port.response();
     } catch (err) {
@@ -46,11 +55,14 @@ export default {
 /** Starts the Go program once; resolves to its handle(method, url,
  * headerLines, port) when it is ready. If the program ever exits, the requests it had
  * fail and the next request starts a new one. */
-function start(env) {
+function start() {
   started ??= new Promise((resolve, reject) => {
-    const Go = installGo(privateGlobal({ __flowthingsIsolate: { env, ready: resolve } }));
+    bridge.ready = resolve;
+    const startup = startupShims();
+    const Go = installGo(privateGlobal({ __flowthingsIsolate: bridge, crypto: startup.crypto, performance: startup.performance }));
     const go = new Go();
-    const exited = go.run(new WebAssembly.Instance(app, go.importObject));
+    const exited = go.run(new WebAssembly.Instance(app, go.importObject)); // runs Go until it waits for requests
+    startup.done();
     exited.then(() => {
       started = null;
       const failure = new Error('the Go program exited');
@@ -59,6 +71,43 @@ function start(env) {
     });
   });
   return started;
+}
+
+/** What Go's runtime needs of crypto and performance to start in the
+ * global scope, where a Worker may not draw random values and its clocks
+ * stand at 0:
+ *  - while Go starts, Math.random stands in when crypto.getRandomValues
+ *    throws (the bytes seed Go's map hashing and scheduler, nothing
+ *    secret); afterwards it is the real crypto, for crypto/rand;
+ *  - a performance.now() that never stands still: Go's runtime refuses to
+ *    start on a clock that reads 0 ("fatal error: nanotime returning
+ *    zero"). */
+function startupShims() {
+  let starting = true;
+  const realCrypto = globalThis.crypto;
+  const realPerformance = globalThis.performance;
+  let last = 0;
+  return {
+    crypto: {
+      getRandomValues(bytes) {
+        try {
+          return realCrypto.getRandomValues(bytes);
+        } catch (err) {
+          if (!starting) throw err;
+          for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+          return bytes;
+        }
+      },
+    },
+    performance: {
+      now() {
+        const t = realPerformance.now();
+        last = t > last ? t : last + 1e-3; // a microsecond on when the clock stands still
+        return last;
+      },
+    },
+    done() { starting = false; },
+  };
 }
 
 /** The Go program's global object: reads fall through to the real one,

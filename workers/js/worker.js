@@ -2,14 +2,15 @@
 // public package. Two routes:
 //
 //   POST /ingest/{flowPath…}   a JSON object (one drop's elems) or an array of
-//                              them, from a device or a webhook that sends the
-//                              X-Device-Secret header → 201 { ids }
+//                              them, from a device or a webhook that sends its
+//                              X-Device-Id and X-Device-Secret → 201 { ids }
 //   GET  /flows/{flowPath…}/latest?limit=n&filter=…
 //                              the newest drops, for dashboards → 200 { drops }
 //
 // Configured from the Worker's bindings (see the README's Workers section):
 // FLOWTHINGS_HOST, FLOWTHINGS_ACCOUNT, the secrets FLOWTHINGS_TOKEN and
-// DEVICE_SECRET, and optionally FLOW_PREFIX, INGEST_MAX_BYTES and
+// DEVICE_SECRET (each device's secret is derived from it: see
+// ../shared/device.js), and optionally FLOW_PREFIX, INGEST_MAX_BYTES and
 // CORS_ORIGIN. The token stays here: it is sent only to
 // the platform, and no answer carries it.
 //
@@ -17,6 +18,7 @@
 import { init, API, Token, parseFilter, FlowThingsError } from 'flowthings-wasm';
 import wasm from 'flowthings-wasm/flowthings.wasm';
 import { readBody } from '../shared/body.js';
+import { DEVICE_ID_ELEM, deviceIdProblem, deviceKey, verifyDeviceSecret } from '../shared/device.js';
 
 const DEFAULT_INGEST_MAX_BYTES = 64 * 1024;
 // Drops per ingest request: each is one subrequest to the platform, and a
@@ -24,6 +26,8 @@ const DEFAULT_INGEST_MAX_BYTES = 64 * 1024;
 const MAX_BATCH = 40;
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
+// Flow ids kept per isolate (see createDrop); past this, the oldest goes.
+const MAX_FLOW_IDS = 1024;
 
 /** An answer the Worker gives instead of the normal one. */
 class EdgeError extends Error {
@@ -51,10 +55,12 @@ function configure(env) {
   const prefix = env.FLOW_PREFIX || `/${account}/`;
   return {
     api: new API(new Token(account, token), { host, wsHost: host, secure }),
-    deviceSecret: env.DEVICE_SECRET ? new TextEncoder().encode(env.DEVICE_SECRET) : null,
+    deviceSecret: env.DEVICE_SECRET || null,
+    deviceKey: null, // its HMAC key, made by the first ingest (Web Crypto is asynchronous)
     prefix: prefix.endsWith('/') ? prefix : `${prefix}/`,
     maxBytes: positiveInt(env.INGEST_MAX_BYTES) ?? DEFAULT_INGEST_MAX_BYTES,
     corsOrigin: env.CORS_ORIGIN || null,
+    flowIds: new Map(), // flow path → flow id, learnt from creates
   };
 }
 
@@ -113,31 +119,71 @@ function flowPath(tail, { prefix }) {
 }
 
 async function ingest(request, config, path) {
-  authenticate(request, config);
+  const device = await authenticate(request, config);
   const body = await readBody(request, config.maxBytes);
   if (body === null) throw new EdgeError(413, 'tooLarge', `the body is larger than ${config.maxBytes} bytes`);
   const items = parseDrops(new TextDecoder().decode(body));
-  const drops = config.api.drop(path);
-  const settled = await Promise.allSettled(items.map((elems) => drops.create({ elems })));
+  for (const elems of items) recordDevice(elems, device);
+  const settled = await Promise.allSettled(items.map((elems) => createDrop(config, path, elems)));
   const ids = settled.map((s) => (s.status === 'fulfilled' ? s.value.id : null));
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw platformError(failed.reason, items.length > 1 ? { ids } : undefined);
   return json(201, { ids });
 }
 
-/** Devices and webhooks prove themselves with the shared secret in
- * X-Device-Secret, compared in constant time. */
-function authenticate(request, { deviceSecret }) {
-  if (!deviceSecret) throw new EdgeError(500, 'config', 'the Worker needs the DEVICE_SECRET secret to accept data');
-  const given = request.headers.get('x-device-secret');
-  if (given === null) throw new EdgeError(401, 'unauthorized', 'the X-Device-Secret header is missing');
-  if (!sameBytes(new TextEncoder().encode(given), deviceSecret)) throw new EdgeError(401, 'unauthorized', 'the X-Device-Secret header is wrong');
+/** Creates a drop in the flow at path. The SDK has the module put the path
+ * into the body of each create by path, while it builds the create of a
+ * flow id once and passes each body through: so the first create in a flow
+ * goes by path and learns the flow's id from the answer, and later ones go
+ * by id. An id the platform no longer knows (the flow was deleted, maybe
+ * made again under the same path) is forgotten and the create made again
+ * by path: its 404 created nothing. */
+async function createDrop({ api, flowIds }, path, elems) {
+  const flowId = flowIds.get(path);
+  if (flowId !== undefined) {
+    try {
+      return await api.drop(flowId).create({ elems });
+    } catch (err) {
+      if (!(err instanceof FlowThingsError && err.code === 'notFound')) throw err;
+      if (flowIds.get(path) === flowId) flowIds.delete(path);
+    }
+  }
+  const drop = await api.drop(path).create({ elems });
+  if (typeof drop.flowId === 'string' && !flowIds.has(path)) {
+    if (flowIds.size >= MAX_FLOW_IDS) flowIds.delete(flowIds.keys().next().value);
+    flowIds.set(path, drop.flowId);
+  }
+  return drop;
 }
 
-function sameBytes(a, b) {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i];
-  return diff === 0;
+/** A device proves itself with its id (X-Device-Id) and its secret
+ * (X-Device-Secret), derived from DEVICE_SECRET; the secret is compared in
+ * constant time and no answer holds it. Returns the device's id. */
+async function authenticate(request, config) {
+  if (!config.deviceSecret) throw new EdgeError(500, 'config', 'the Worker needs the DEVICE_SECRET secret to accept data');
+  const id = request.headers.get('x-device-id');
+  if (id === null) throw unauthorized('X-Device-Id', 'the X-Device-Id header is missing');
+  const problem = deviceIdProblem(id);
+  if (problem) throw unauthorized('X-Device-Id', `the X-Device-Id header is ${problem}`);
+  const given = request.headers.get('x-device-secret');
+  if (given === null) throw unauthorized('X-Device-Secret', 'the X-Device-Secret header is missing');
+  config.deviceKey ??= await deviceKey(config.deviceSecret);
+  if (!(await verifyDeviceSecret(config.deviceKey, id, given))) throw unauthorized('X-Device-Secret', 'the X-Device-Secret header is wrong for this X-Device-Id');
+  return id;
+}
+
+function unauthorized(header, message) {
+  return new EdgeError(401, 'unauthorized', message, { header });
+}
+
+/** Sets the elem DEVICE_ID_ELEM of elems to the device's id. Elems that set
+ * it to anything else are refused: a device cannot write drops in another's
+ * name. */
+function recordDevice(elems, id) {
+  if (Object.hasOwn(elems, DEVICE_ID_ELEM) && elems[DEVICE_ID_ELEM] !== id) {
+    throw new EdgeError(400, 'deviceId', `the elem ${DEVICE_ID_ELEM} is the Worker's: it records the X-Device-Id header; leave it out or give the same id`);
+  }
+  elems[DEVICE_ID_ELEM] = id;
 }
 
 /** A JSON object (one drop's elems) or a non-empty array of them. */

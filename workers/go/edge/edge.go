@@ -3,7 +3,8 @@
 // (workers/js/worker.js), on the Go client.
 //
 //	POST /ingest/{flowPath…}   a JSON object (one drop's elems) or an array of
-//	                           them, with the X-Device-Secret header → 201 {"ids": […]}
+//	                           them, from a device that sends its X-Device-Id
+//	                           and X-Device-Secret → 201 {"ids": […]}
 //	GET  /flows/{flowPath…}/latest?limit=n&filter=…
 //	                           the newest drops → 200 {"drops": […]}
 //
@@ -14,7 +15,6 @@ package edge
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -48,7 +48,7 @@ type Config struct {
 	Account      string // FLOWTHINGS_ACCOUNT
 	Token        string // FLOWTHINGS_TOKEN, a secret
 	Host         string // FLOWTHINGS_HOST: host[:port] (https), or an http:// or https:// URL (required)
-	DeviceSecret string // DEVICE_SECRET, a secret
+	DeviceSecret string // DEVICE_SECRET, a secret: each device's secret is derived from it (see DeviceSecret)
 	FlowPrefix   string // FLOW_PREFIX: the flows served; default /{account}/
 	MaxBytes     int64  // INGEST_MAX_BYTES
 	CORSOrigin   string // CORS_ORIGIN: Access-Control-Allow-Origin of latest, when set
@@ -72,18 +72,18 @@ func FromEnv(getenv func(string) string) Config {
 
 // Handler serves the two routes. It is safe for concurrent use.
 type Handler struct {
-	client       *flowthings.Client
-	configErr    *Error // when set, every request gets it
-	deviceSecret []byte
-	prefix       string
-	maxBytes     int64
-	corsOrigin   string
+	client     *flowthings.Client
+	configErr  *Error // when set, every request gets it
+	deviceKey  []byte // DEVICE_SECRET
+	prefix     string
+	maxBytes   int64
+	corsOrigin string
 }
 
 // New returns the Handler for cfg over transport. A config that cannot
 // serve makes a Handler that answers every request with a 500 saying why.
 func New(cfg Config, transport flowthings.Transport) *Handler {
-	h := &Handler{deviceSecret: []byte(cfg.DeviceSecret), prefix: cfg.FlowPrefix, maxBytes: cfg.MaxBytes, corsOrigin: cfg.CORSOrigin}
+	h := &Handler{deviceKey: []byte(cfg.DeviceSecret), prefix: cfg.FlowPrefix, maxBytes: cfg.MaxBytes, corsOrigin: cfg.CORSOrigin}
 	if cfg.Account == "" || cfg.Token == "" || cfg.Host == "" {
 		h.configErr = &Error{Status: 500, Code: "config", Message: "the Worker needs the FLOWTHINGS_HOST and FLOWTHINGS_ACCOUNT bindings and the FLOWTHINGS_TOKEN secret"}
 		return h
@@ -130,6 +130,7 @@ type Error struct {
 	Platform int      // the platform's status, when it answered
 	IDs      []string // a batch: the ids created ("" for each drop that failed)
 	Allow    string   // a 405: the method allowed
+	Header   string   // a 401: the request header at fault
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -200,7 +201,8 @@ func (h *Handler) flowPath(escaped string) (string, error) {
 }
 
 func (h *Handler) ingest(ctx context.Context, r *isolate.Request, path string) (*isolate.Response, error) {
-	if err := h.authenticate(r); err != nil {
+	device, err := h.authenticate(r.Header)
+	if err != nil {
 		return nil, err
 	}
 	body, err := r.ReadBody(ctx, h.maxBytes)
@@ -213,6 +215,11 @@ func (h *Handler) ingest(ctx context.Context, r *isolate.Request, path string) (
 	items, err := parseDrops(body)
 	if err != nil {
 		return nil, err
+	}
+	for i, elems := range items {
+		if items[i], err = withDeviceID(elems, device); err != nil {
+			return nil, err
+		}
 	}
 	ids := make([]string, len(items))
 	errs := make([]error, len(items))
@@ -254,21 +261,6 @@ func (h *Handler) create(ctx context.Context, path string, elems json.RawMessage
 		return "", &Error{Status: 502, Code: "malformedResponse", Message: "the platform's answer to a create has no drop id"}
 	}
 	return created.ID, nil
-}
-
-// authenticate checks X-Device-Secret, in constant time.
-func (h *Handler) authenticate(r *isolate.Request) error {
-	if len(h.deviceSecret) == 0 {
-		return &Error{Status: 500, Code: "config", Message: "the Worker needs the DEVICE_SECRET secret to accept data"}
-	}
-	given, ok := r.Header["x-device-secret"]
-	if !ok {
-		return &Error{Status: 401, Code: "unauthorized", Message: "the X-Device-Secret header is missing"}
-	}
-	if subtle.ConstantTimeCompare([]byte(given), h.deviceSecret) != 1 {
-		return &Error{Status: 401, Code: "unauthorized", Message: "the X-Device-Secret header is wrong"}
-	}
-	return nil
 }
 
 // parseDrops checks that body is a JSON object (one drop's elems) or a
@@ -379,6 +371,9 @@ func errorResponse(err error) *isolate.Response {
 	}
 	if e.Platform != 0 {
 		detail["platformStatus"] = e.Platform
+	}
+	if e.Header != "" {
+		detail["header"] = e.Header
 	}
 	out := map[string]any{"error": detail}
 	if e.IDs != nil {

@@ -21,7 +21,15 @@ import (
 	"github.com/flowthings/flowthings-wasm/workers/go/isolate"
 )
 
-const deviceSecret = "device-shared-secret"
+const (
+	deviceSecret = "device-shared-secret" // the Worker's DEVICE_SECRET
+	deviceID     = "sensor-7"
+)
+
+// deviceHeader is the headers of device id, with its secret.
+func deviceHeader(id string) map[string]string {
+	return map[string]string{"x-device-id": id, "x-device-secret": edge.DeviceSecret(deviceSecret, id)}
+}
 
 // newEdge starts an emulator on 127.0.0.1 with the flow /dev/edge and
 // returns a Handler for it.
@@ -69,13 +77,17 @@ func do(t *testing.T, h *edge.Handler, method, target, body string, header map[s
 			return []byte(body), nil
 		}}
 	if r.Header == nil {
-		r.Header = map[string]string{"x-device-secret": deviceSecret}
+		r.Header = deviceHeader(deviceID)
 	}
 	resp := h.ServeRequest(t.Context(), r)
 	a := answer{Status: resp.Status, Header: resp.Header}
 	require.NoError(t, json.Unmarshal(resp.Body, &a.JSON), string(resp.Body))
 	assert.Equal(t, "application/json; charset=utf-8", resp.Header["content-type"])
 	assert.NotContains(t, string(resp.Body), emulator.DefaultToken)
+	assert.NotContains(t, string(resp.Body), deviceSecret)
+	if given := r.Header["x-device-secret"]; given != "" {
+		assert.NotContains(t, string(resp.Body), given, "no answer echoes the device's secret")
+	}
 	return a
 }
 
@@ -114,8 +126,6 @@ func TestRefusals(t *testing.T) {
 		{"an array of numbers", "POST", "/ingest/dev/edge", `[1]`, nil, 400, "shape"},
 		{"a string", "POST", "/ingest/dev/edge", `"x"`, nil, 400, "shape"},
 		{"too many drops", "POST", "/ingest/dev/edge", "[" + strings.Repeat("{},", edge.MaxBatch) + "{}]", nil, 400, "shape"},
-		{"no device secret", "POST", "/ingest/dev/edge", `{}`, map[string]string{}, 401, "unauthorized"},
-		{"a wrong device secret", "POST", "/ingest/dev/edge", `{}`, map[string]string{"x-device-secret": "nope"}, 401, "unauthorized"},
 		{"too large", "POST", "/ingest/dev/edge", `{"pad":"` + strings.Repeat("x", 1024) + `"}`, nil, 413, "tooLarge"},
 		{"a bad limit", "GET", "/flows/dev/edge/latest?limit=101", "", nil, 400, "limit"},
 		{"an unknown flow", "GET", "/flows/dev/nope/latest", "", nil, 404, "notFound"},
@@ -179,4 +189,76 @@ func TestConfigAndPlatformFailures(t *testing.T) {
 		a := do(t, h, "GET", "/flows/dev/edge/latest", "", nil)
 		assert.Equal(t, "https://dash.example", a.Header["access-control-allow-origin"])
 	})
+}
+
+func TestDeviceSecret(t *testing.T) {
+	// The same as: printf %s sensor-7 | openssl dgst -sha256 -hmac dev-device-secret
+	assert.Equal(t, "b1c6b3ead5f29cde5dc8f98a647a288c4905d20321f8d3e6ec925e3786cbe449", edge.DeviceSecret("dev-device-secret", "sensor-7"))
+	for id, want := range map[string]bool{
+		"sensor-7": true, "aa:bb:cc:dd:ee:ff": true, "0f8fad5b-d9cb-469f-a165-70867728950e": true, "a.b_c": true,
+		strings.Repeat("x", edge.MaxDeviceIDLen): true,
+		"":                                       false, strings.Repeat("x", edge.MaxDeviceIDLen+1): false, "a b": false, "a/b": false, `a"b`: false, "é": false, "a\n": false,
+	} {
+		assert.Equal(t, want, edge.ValidDeviceID(id), "%q", id)
+	}
+}
+
+func TestDeviceAuthentication(t *testing.T) {
+	h := newEdge(t, nil)
+	secret := edge.DeviceSecret(deviceSecret, deviceID)
+	tests := []struct {
+		name   string
+		header map[string]string
+		status int
+		code   string
+		blame  string // the header the error names
+	}{
+		{"its own secret", deviceHeader(deviceID), 201, "", ""},
+		{"its secret in upper case", map[string]string{"x-device-id": deviceID, "x-device-secret": strings.ToUpper(secret)}, 201, "", ""},
+		{"no headers", map[string]string{}, 401, "unauthorized", "X-Device-Id"},
+		{"no device id", map[string]string{"x-device-secret": secret}, 401, "unauthorized", "X-Device-Id"},
+		{"an empty device id", map[string]string{"x-device-id": "", "x-device-secret": secret}, 401, "unauthorized", "X-Device-Id"},
+		{"a device id with a slash", map[string]string{"x-device-id": "a/b", "x-device-secret": secret}, 401, "unauthorized", "X-Device-Id"},
+		{"a device id too long", deviceHeader(strings.Repeat("x", edge.MaxDeviceIDLen+1)), 401, "unauthorized", "X-Device-Id"},
+		{"no secret", map[string]string{"x-device-id": deviceID}, 401, "unauthorized", "X-Device-Secret"},
+		{"another device's secret", map[string]string{"x-device-id": deviceID, "x-device-secret": edge.DeviceSecret(deviceSecret, "sensor-8")}, 401, "unauthorized", "X-Device-Secret"},
+		{"the Worker's own DEVICE_SECRET", map[string]string{"x-device-id": deviceID, "x-device-secret": deviceSecret}, 401, "unauthorized", "X-Device-Secret"},
+		{"a secret from another DEVICE_SECRET", map[string]string{"x-device-id": deviceID, "x-device-secret": edge.DeviceSecret("other", deviceID)}, 401, "unauthorized", "X-Device-Secret"},
+		{"a truncated secret", map[string]string{"x-device-id": deviceID, "x-device-secret": secret[:62]}, 401, "unauthorized", "X-Device-Secret"},
+		{"a secret with one more byte", map[string]string{"x-device-id": deviceID, "x-device-secret": secret + "00"}, 401, "unauthorized", "X-Device-Secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := do(t, h, "POST", "/ingest/dev/edge", `{"temp": 1}`, tt.header)
+			require.Equal(t, tt.status, a.Status, a.JSON)
+			if tt.status == 201 {
+				return
+			}
+			e := a.JSON["error"].(map[string]any)
+			assert.Equal(t, tt.code, e["code"])
+			assert.Equal(t, tt.blame, e["header"])
+			assert.Contains(t, e["message"], tt.blame)
+		})
+	}
+}
+
+func TestDropsRecordTheDeviceID(t *testing.T) {
+	h := newEdge(t, nil)
+	for _, id := range []string{"sensor-7", "aa:bb:cc:dd:ee:ff"} {
+		a := do(t, h, "POST", "/ingest/dev/edge", `[{"temp": 1}, {"temp": 2, "deviceId": "`+id+`"}]`, deviceHeader(id))
+		require.Equal(t, 201, a.Status, a.JSON)
+	}
+	mine := do(t, h, "GET", "/flows/dev/edge/latest?filter="+url.QueryEscape(`elems.deviceId == "aa:bb:cc:dd:ee:ff"`), "", nil)
+	require.Equal(t, 200, mine.Status, mine.JSON)
+	drops := mine.JSON["drops"].([]any)
+	require.Len(t, drops, 2)
+	for _, d := range drops {
+		assert.Equal(t, "aa:bb:cc:dd:ee:ff", d.(map[string]any)["elems"].(map[string]any)["deviceId"])
+	}
+
+	spoof := do(t, h, "POST", "/ingest/dev/edge", `[{"temp": 3}, {"temp": 4, "deviceId": "sensor-8"}]`, deviceHeader(deviceID))
+	assert.Equal(t, 400, spoof.Status)
+	assert.Equal(t, "deviceId", spoof.JSON["error"].(map[string]any)["code"])
+	notString := do(t, h, "POST", "/ingest/dev/edge", `{"deviceId": 7}`, deviceHeader("7"))
+	assert.Equal(t, 400, notString.Status)
 }

@@ -6,8 +6,10 @@
 // after the first response), so each request pays Go's start-up (~24 ms
 // CPU) and holds its own heap (~4.3 MiB); and its handlers are net/http
 // handlers, which put a Go Worker with this SDK over the Free plan's 3 MB.
-// Here the Go program starts once, at the isolate's first request, and
-// serves every later request on a goroutine of that instance.
+// Here the Go program starts once, with the isolate (at the module's top
+// level, so its start-up is not a request's), makes its handler from the
+// bindings of the first request, and serves every request on a goroutine of
+// that instance.
 //
 // workerd ties I/O to the request that started it, while Go runs whichever
 // goroutines are ready in whatever request's callback is on the stack. So

@@ -5,6 +5,7 @@ package isolate
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/hack-pad/safejs"
 
@@ -12,17 +13,13 @@ import (
 )
 
 // The object worker.mjs gives the Go program on its private global object:
-// { env, ready(handle) }.
+// { ready(handle) }. Before its first request, worker.mjs adds env, the
+// Worker's bindings.
 const bridgeName = "__flowthingsIsolate"
 
-// Getenv is the text binding name of the Worker (a variable or a secret),
-// or "" when there is none. Bindings are those of the isolate's first
-// request.
-func Getenv(name string) string {
-	bridge, err := safejs.Global().Get(bridgeName)
-	if err != nil {
-		return ""
-	}
+// getenv is the text binding name of the Worker (a variable or a secret),
+// or "" when there is none.
+func getenv(bridge safejs.Value, name string) string {
 	env, err := bridge.Get("env")
 	if err != nil || env.Type() != safejs.TypeObject {
 		return ""
@@ -35,19 +32,21 @@ func Getenv(name string) string {
 	return s
 }
 
-// Serve hands h to worker.mjs and serves requests until the isolate ends;
-// it never returns. It panics when the program is not run by worker.mjs.
-func Serve(h Handler) {
+// Serve serves requests with the Handler that configure makes from the
+// Worker's bindings, until the isolate ends; it never returns. It panics
+// when the program is not run by worker.mjs.
+//
+// worker.mjs starts the program with the isolate, at its top level, where
+// a Worker has no bindings yet: they come with each request. So Serve
+// returns to JavaScript at once, and configure runs at the first request,
+// with the bindings of that request (getenv(name) is "" for one that is not
+// set); its Handler serves every request of the isolate.
+func Serve(configure func(getenv func(name string) string) Handler) {
 	bridge, err := safejs.Global().Get(bridgeName)
 	if err != nil || bridge.Type() != safejs.TypeObject {
 		panic("isolate: run this program with workers/go/worker.mjs")
 	}
-	handle, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		if len(args) == 4 {
-			go serve(h, args[0], args[1], args[2], args[3])
-		}
-		return nil
-	})
+	handle, err := newHandle(bridge, configure)
 	if err != nil {
 		panic(err)
 	}
@@ -57,10 +56,25 @@ func Serve(h Handler) {
 	select {}
 }
 
+// newHandle is worker.mjs's handle(method, url, headerLines, port): it
+// serves each request on a goroutine, with the Handler configure makes
+// from bridge.env at the first one.
+func newHandle(bridge safejs.Value, configure func(getenv func(name string) string) Handler) (safejs.Func, error) {
+	handler := sync.OnceValue(func() Handler {
+		return configure(func(name string) string { return getenv(bridge, name) })
+	})
+	return safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		if len(args) == 4 {
+			go serve(handler, args[0], args[1], args[2], args[3])
+		}
+		return nil
+	})
+}
+
 // serve runs one request: method, url, the headers as one string of
 // "name: value" lines (one crossing instead of several per header), and
 // the request's port.
-func serve(h Handler, method, url, headers, port safejs.Value) {
+func serve(handler func() Handler, method, url, headers, port safejs.Value) {
 	r := &Request{Method: str(method), URL: str(url), Header: map[string]string{}}
 	for _, line := range strings.Split(str(headers), "\n") {
 		if name, value, ok := strings.Cut(line, ": "); ok {
@@ -70,20 +84,21 @@ func serve(h Handler, method, url, headers, port safejs.Value) {
 	r.ReadBody = func(ctx context.Context, maxBytes int64) ([]byte, error) { return readBody(ctx, port, maxBytes) }
 	fetch, _ := port.Get("fetch")
 	ctx := jsfetch.WithFetch(context.Background(), fetch)
-	resp := run(ctx, h, r)
+	resp := run(ctx, handler, r)
 	answer(port, resp)
 }
 
-// run is h's answer, or a 500 when h panics: a panic must not end the
-// instance every later request needs.
-func run(ctx context.Context, h Handler, r *Request) (resp *Response) {
+// run is the handler's answer, or a 500 when making the handler or the
+// handler panics: a panic must not end the instance every later request
+// needs.
+func run(ctx context.Context, handler func() Handler, r *Request) (resp *Response) {
 	defer func() {
 		if recover() != nil {
 			resp = &Response{Status: 500, Header: map[string]string{"content-type": "application/json"},
 				Body: []byte(`{"error":{"code":"internal","message":"internal error"}}`)}
 		}
 	}()
-	resp = h.ServeRequest(ctx, r)
+	resp = handler().ServeRequest(ctx, r)
 	if resp == nil {
 		resp = &Response{Status: 204}
 	}

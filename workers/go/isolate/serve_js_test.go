@@ -97,7 +97,7 @@ func TestServeRunsEachRequestOnItsPort(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			port, answers := fakePort(t, tt.body)
-			go serve(h, jsString("POST"), jsString(tt.url), jsString("content-type: text/plain\nx-device-secret: a: b\n"), port)
+			go serve(func() Handler { return h }, jsString("POST"), jsString(tt.url), jsString("content-type: text/plain\nx-device-secret: a: b\n"), port)
 			select {
 			case got := <-answers:
 				assert.Equal(t, tt.want.status, got.status)
@@ -111,3 +111,38 @@ func TestServeRunsEachRequestOnItsPort(t *testing.T) {
 }
 
 func jsString(s string) safejs.Value { v, _ := safejs.ValueOf(s); return v }
+
+// Go starts before the Worker has bindings: the Handler is made at the
+// first request, from the env worker.mjs put on the bridge by then, and
+// serves every later request.
+func TestHandlerIsConfiguredAtTheFirstRequest(t *testing.T) {
+	bridge, err := safejs.ValueOf(map[string]any{})
+	require.NoError(t, err)
+	var configured []string
+	handle, err := newHandle(bridge, func(getenv func(string) string) Handler {
+		configured = append(configured, getenv("GREETING")+"|"+getenv("MISSING"))
+		greeting := getenv("GREETING")
+		return HandlerFunc(func(context.Context, *Request) *Response {
+			return &Response{Status: 200, Body: []byte(greeting)}
+		})
+	})
+	require.NoError(t, err)
+	t.Cleanup(handle.Release)
+	assert.Empty(t, configured, "nothing is configured before a request")
+
+	env, err := safejs.ValueOf(map[string]any{"GREETING": "hello", "NUMBER": 7})
+	require.NoError(t, err)
+	require.NoError(t, bridge.Set("env", env))
+	for range 3 {
+		port, answers := fakePort(t, "")
+		_, err := handle.Value().Invoke("GET", "https://w.example/", "", port)
+		require.NoError(t, err)
+		select {
+		case got := <-answers:
+			assert.Equal(t, answered{status: 200, body: "hello"}, got)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no answer")
+		}
+	}
+	assert.Equal(t, []string{"hello|"}, configured, "configured once, with the bindings")
+}
