@@ -286,6 +286,22 @@ describe('the handshake is bounded', () => {
   });
 });
 
+describe('the socket', () => {
+  it('is made without subprotocols (browsers send an undefined one as "undefined") and with the ws package\'s options', async () => {
+    const Base = fakeWebSocket();
+    let args;
+    class Recording extends Base {
+      constructor(...a) { super(a[0]); args = a; }
+    }
+    const api = new API(token, { host: 'api.test', transport: platform().transport, WebSocket: Recording });
+    const pending = api.websocket.connect({ heartbeatMs: 0, maxFrameBytes: 1234 });
+    await until(() => Recording.last, { what: 'the socket' });
+    Recording.last.open();
+    open.add(await pending);
+    assert.deepEqual(args.slice(1), [[], { maxPayload: 1234, closeTimeout: 1000 }]);
+  });
+});
+
 describe('frames too big', () => {
   it('a frame over maxFrameBytes is reported and the connection re-established; backfill finds what it carried', async () => {
     const { ws, WS, add } = await connected({ maxFrameBytes: 1000 });
