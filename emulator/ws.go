@@ -437,9 +437,10 @@ type wsConn struct {
 	ctx   context.Context // cancelled when the connection fails
 	stop  context.CancelFunc
 
-	send     chan []byte
-	idle     *time.Timer  // reset by the reader goroutine and by its own callback
-	subCount atomic.Int32 // len(subs), for the idle timer
+	send        chan []byte
+	idle        *time.Timer  // reset by the reader goroutine and by its own callback
+	lastInbound atomic.Int64 // UnixNano of the last inbound frame, for the idle timer
+	subCount    atomic.Int32 // len(subs), for the idle timer
 
 	mu        sync.Mutex // guards busy, held
 	busy      bool       // a frame is being run: pushes wait in held
@@ -474,7 +475,15 @@ func newWSConn(h *wsHub, p *principal, ns string, hints bool) *wsConn {
 func (c *wsConn) run() {
 	idle := c.h.idleTimeout()
 	keepSubscribed := !c.h.e.cfg.WSIdleCloseSubscribed
+	c.lastInbound.Store(time.Now().UnixNano())
 	c.idle = time.AfterFunc(time.Hour, func() {
+		// A frame may arrive while this callback runs (its Reset does not
+		// stop a callback already started): the time of the last one
+		// decides, not the timer alone.
+		if quiet := time.Duration(time.Now().UnixNano() - c.lastInbound.Load()); quiet < idle {
+			c.idle.Reset(idle - quiet)
+			return
+		}
 		if keepSubscribed && c.subCount.Load() > 0 {
 			c.idle.Reset(idle) // a listener that only receives pushes
 			return
@@ -517,6 +526,7 @@ func (c *wsConn) run() {
 
 // touch records inbound activity (reader goroutine).
 func (c *wsConn) touch() {
+	c.lastInbound.Store(time.Now().UnixNano())
 	if c.idle != nil {
 		c.idle.Reset(c.h.idleTimeout())
 	}
