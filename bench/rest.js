@@ -1,6 +1,6 @@
 // The REST speed workload of `npm run bench`, runtime-agnostic: bench/bench.js
 // runs it in Node and, through a page, in Chromium. The SDK runs side by side
-// with a plain client — fetch, then JSON.parse — that sends byte-identical
+// with a plain client — fetch, then JSON.parse — that sends the same
 // requests (captured from the SDK itself), in interleaved rounds, and each
 // comparison is the ratio of the medians, measured in the same run.
 //

@@ -103,9 +103,10 @@ export function plainSuccess(status, head) {
 /** callOf is what the module's decoders need of a request: what names it in errors. */
 const callOf = ({ method, path, account }) => ({ method, path, account });
 
-/** The default transport: the runtime's fetch. It never follows a
- * redirect (see Client.send); a browser answers one with an opaque
- * response, `type` 'opaqueredirect', whose status and target it hides. */
+/** The default transport outside Node: the runtime's fetch. It never
+ * follows a redirect (see Client.send); a browser answers one with an
+ * opaque response, `type` 'opaqueredirect', whose status and target it
+ * hides. */
 async function fetchTransport({ method, url, headers, body, signal }) {
   if (typeof fetch !== 'function') {
     throw new FlowThingsError('flowthings: this runtime has no fetch: pass the `transport` option', { code: 'transport' });
@@ -120,6 +121,17 @@ async function fetchTransport({ method, url, headers, body, signal }) {
 }
 
 const EMPTY = Object.freeze({});
+
+/** The transport of a Client without the `transport` option. A default
+ * transport rejects with the signal's reason when the call's signal
+ * aborts, as fetch does. */
+let defaultTransport = fetchTransport;
+
+/** useDefaultTransport replaces fetch as the default transport: the Node
+ * entry point (js/node.js) sets node:http's (js/nodehttp.js). */
+export function useDefaultTransport(transport) {
+  defaultTransport = transport;
+}
 
 const isRedirect = (res) => (res.status >= 300 && res.status <= 399) || res.type === 'opaqueredirect';
 
@@ -173,7 +185,8 @@ export class Client {
     }).id;
     this.account = token.account;
     this.timeoutMs = o.timeoutMs;
-    this.transport = o.transport ?? fetchTransport;
+    this.custom = o.transport !== null && o.transport !== undefined;
+    this.transport = this.custom ? o.transport : defaultTransport;
     if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
     this.WebSocket = o.WebSocket;
     this.built = new Map(); // op JSON → request, least recently used first
@@ -262,9 +275,9 @@ export class Client {
     if (signal?.aborted) throw abortedError(request, signal);
     timeoutMs ??= this.timeoutMs;
     const ac = new AbortController();
-    // fetch rejects with the abort's reason itself; a custom transport might
-    // ignore the signal, so its answer races the timeout and the abort.
-    const custom = this.transport !== fetchTransport;
+    // The default transport rejects with the abort's reason itself; a custom
+    // transport might ignore the signal, so its answer races the timeout and the abort.
+    const { custom } = this;
     let fail;
     const stop = custom ? new Promise((_, reject) => { fail = reject; }) : null;
     const abort = (err) => { ac.abort(err); fail?.(err); };

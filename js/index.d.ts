@@ -237,9 +237,10 @@ export interface TransportResponse {
   body: string | null | undefined;
 }
 
-/** Replaces `fetch` for every HTTP call (including the WebSocket session
- * request). What it throws rejects the call with a `FlowThingsError` of
- * code `'transport'`. */
+/** Replaces the default transport (`node:http`/`node:https` on Node, the
+ * runtime's `fetch` elsewhere) for every HTTP call (including the
+ * WebSocket session request). What it throws rejects the call with a
+ * `FlowThingsError` of code `'transport'`. */
 export type Transport = (request: TransportRequest) => TransportResponse | PromiseLike<TransportResponse>;
 
 /** The socket the WebSocket driver uses: the browser's `WebSocket`, the
@@ -281,7 +282,8 @@ export interface APIOptions {
   /** The default `timeoutMs` of every call (default 30000; 0 = none).
    * Leave it out for the default: an explicit `undefined` is not the default. */
   timeoutMs?: number;
-  /** Performs the HTTP calls instead of the runtime's `fetch`. */
+  /** Performs the HTTP calls instead of the default transport
+   * (`node:http`/`node:https` on Node, the runtime's `fetch` elsewhere). */
   transport?: Transport | undefined;
   /** The WebSocket class for `api.websocket.connect()` (default
    * `globalThis.WebSocket`; on Node 20 pass the `ws` package's). */

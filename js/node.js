@@ -1,8 +1,13 @@
 // The package's entry point on Node.js: init() reads the wasm module
-// shipped beside this file.
+// shipped beside this file, and calls go over node:http and node:https
+// (js/nodehttp.js) unless the `transport` option says otherwise.
 import { initWith } from './runtime.js';
+import { useDefaultTransport } from './api.js';
+import { nodeTransport, preload } from './nodehttp.js';
 
 export * from './exports.js';
+
+useDefaultTransport(nodeTransport);
 
 const wasmURL = new URL('../dist/flowthings.wasm', import.meta.url);
 
@@ -11,13 +16,9 @@ export function init(options) {
   return initWith(options, async () => {
     const { readFile } = await import('node:fs/promises');
     const compiling = WebAssembly.compile(await readFile(wasmURL));
-    // Node loads its fetch (undici) on first use, on the main thread: do
-    // that now, while the module compiles on V8's background threads. (Reading
-    // globalThis.fetch loads nothing; the getter of Headers loads undici.)
-    // Measured: the first request 11 ms sooner, init() 8 ms later.
-    try {
-      void globalThis.Headers;
-    } catch { /* then fetch loads on first use, or fails there */ }
+    // Load node:http now, while the module compiles on V8's other threads,
+    // rather than at the first request.
+    preload();
     return compiling;
   });
 }
