@@ -5,6 +5,7 @@
 import installGo from '../dist/wasm_exec.mjs';
 import { FlowThingsError, errorFrom } from './errors.js';
 import { hostFunctions } from './host.js';
+import { parse } from './json.js';
 import { checkKeys } from './options.js';
 
 /** The longest text of a response that isn't an envelope that is copied
@@ -247,14 +248,16 @@ function stop(name, err) {
 
 /** call runs one function of the module and parses its JSON result; an
  * error result is thrown as the matching Error subclass. Arguments and
- * result cross as JSON text, one copy each way. js/bridge.js has a stub per
- * function: call those, not this. */
+ * result cross as JSON text, one copy each way. A result may carry the
+ * platform's data (a WebSocket reply's body, a subscription's reply): it is
+ * read exactly (js/json.js), integers beyond 2^53 as BigInt. js/bridge.js
+ * has a stub per function: call those, not this. */
 export function call(name, ...args) {
   if (!running) {
     if (failed) throw failed;
     throw new FlowThingsError('flowthings-wasm is not initialized: call `await init()` first', { code: 'init' });
   }
-  const result = JSON.parse(running(name, JSON.stringify(args)));
+  const result = parse(running(name, JSON.stringify(args)));
   if (result.error) throw errorFrom(result.error);
   return result;
 }

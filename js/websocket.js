@@ -15,7 +15,7 @@ import { WHOLE_TEXT_MAX } from './runtime.js';
 import { FlowThingsError, errorFrom, redact } from './errors.js';
 import { isPlainObject, filterText } from './filter.js';
 import { checkKeys } from './options.js';
-import { parse } from './json.js';
+import { parse, stringify } from './json.js';
 
 const CONNECT_OPTIONS = ['reconnect', 'heartbeatMs', 'backoffMinMs', 'backoffMaxMs', 'maxAttempts', 'stableMs', 'timeoutMs',
   'signal', 'maxFrameBytes', 'onOpen', 'onClose', 'onError', 'onMessage', 'onStateChange'];
@@ -602,7 +602,7 @@ class Connection {
     if (this.#stopped) throw new FlowThingsError('flowthings: websocket closed', { code: 'closed' });
     const { value, options, ...rest } = frame;
     const opts = options?.filter === undefined || options.filter === null ? options : { ...options, filter: filterText(options.filter) };
-    return this.#call(wsSend, [{ ...rest, value: value === undefined ? undefined : JSON.stringify(value), options: opts }], control);
+    return this.#call(wsSend, [{ ...rest, value: value === undefined ? undefined : stringify(value), options: opts }], control);
   }
 
   /** Subscribes to a flow's drops (a path starting with "/" or a flow id):

@@ -306,6 +306,25 @@ describe('ws.send', () => {
     socket.replyLast({ id: 'd9', elems: { a: 1 } });
     assert.deepEqual(await p, { id: 'd9', elems: { a: 1 } });
   });
+  it('integers beyond 2^53 are exact both ways: a BigInt is sent as digits, a reply\'s long comes back a BigInt', async () => {
+    const { ws, socket } = await connected();
+    const p = ws.send({ object: 'drop', type: 'create', flowId: 'f1', value: { elems: { big: { type: 'long', value: 9223372036854775807n } } } });
+    assert.match(socket.sent.at(-1), /"value":\{"elems":\{"big":\{"type":"long","value":9223372036854775807\}\}\}/);
+    const { msgId } = socket.lastFrame;
+    socket.push(`{"head":{"msgId":"${msgId}","status":200,"ok":true,"errors":[]},"body":{"id":"d9","creationDate":1420664203776,"elems":{"big":{"type":"long","value":9223372036854775807},"small":{"type":"integer","value":-9007199254740993},"safe":{"type":"long","value":9007199254740991},"f":{"type":"float","value":1e300},"s":{"type":"string","value":"12345678901234567890"}}}}`);
+    const reply = await p;
+    assert.deepEqual(reply.elems, {
+      big: { type: 'long', value: 9223372036854775807n }, small: { type: 'integer', value: -9007199254740993n },
+      safe: { type: 'long', value: 9007199254740991 }, f: { type: 'float', value: 1e300 }, s: { type: 'string', value: '12345678901234567890' },
+    });
+    assert.equal(reply.creationDate, 1420664203776);
+  });
+  it('a subscription\'s reply is exact too', async () => {
+    const { ws, socket } = await connected();
+    const p = ws.subscribe('f1');
+    socket.push(`{"head":{"msgId":"${socket.lastFrame.msgId}","status":200,"ok":true,"errors":[]},"body":{"flowId":"f1","since":12345678901234567890}}`);
+    assert.equal((await p).reply.since, 12345678901234567890n);
+  });
   it('options are sent as strings, with a filter rendered', async () => {
     const { ws, socket } = await connected();
     const p = ws.send({ object: 'drop', type: 'findmany', flowId: 'f1', options: { limit: 5, filter: { n: { $gt: 1 } } } });
