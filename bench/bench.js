@@ -16,7 +16,7 @@
 //     module builds every request), 2,000 with 32 in flight (≤ 1.2×), one
 //     find of 1,000 drops (≤ 1.1×), 1,000 sequential drop creates (≤ 1.2×).
 //  3. Exact JSON (bench/json.js): js/json.js parse() against JSON.parse on
-//     everyday answers (≤ 1.05×), and what a 64-bit integer costs.
+//     everyday answers (≤ 1.02×), and what a 64-bit integer costs.
 //  4. Node cold start in fresh processes: `await init()` + the first request
 //     vs instantiating an empty Go wasm module (bench/empty). Target ≤ 2.5×.
 //  5. Where the SDK's time goes per request, measured in the same run.

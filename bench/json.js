@@ -2,10 +2,11 @@
 // bench`): js/json.js parse() against JSON.parse on the everyday texts —
 // a small answer and a find of 1,000 drops whose elems hold floats of full
 // precision, dates and ids — and, for information, what a text with a
-// 64-bit integer costs on the exact path. Target: everyday ≤ 1.05×.
+// 64-bit integer costs on the exact path. Target: everyday ≤ 1.02× (no
+// measurable extra).
 import { parse } from '../js/json.js';
 
-const TARGET = 1.05;
+const TARGET = 1.02;
 
 function envelope(body) {
   return JSON.stringify({ head: { status: 200, ok: true, messages: [], errors: [], references: {} }, body });

@@ -61,6 +61,27 @@ describe('parse', () => {
       assert.deepEqual(normalized(parse(text)), JSON.parse(text), text);
     }
   });
+  it('every number of an everyday answer is JSON.parse\'s, and only integers beyond 2^53 differ', () => {
+    const cases = [
+      // [text, what parse must give]
+      ['{"creationDate":1420664203776,"max":9007199254740991,"min":-9007199254740991}', { creationDate: 1420664203776, max: 9007199254740991, min: -9007199254740991 }],
+      ['[1234567890123456,-1234567890123456,9007199254740990]', [1234567890123456, -1234567890123456, 9007199254740990]], // 16 digits, safe
+      ['[9007199254740992,-9007199254740992,9007199254740993,-9223372036854775808]', [9007199254740992n, -9007199254740992n, 9007199254740993n, -9223372036854775808n]],
+      ['{"12345678901234567890":1,"-9223372036854775808":"x"}', { '12345678901234567890': 1, '-9223372036854775808': 'x' }], // keys are strings
+      ['["12345678901234567890","-9223372036854775808","1e400","0.12345678901234567890"]', ['12345678901234567890', '-9223372036854775808', '1e400', '0.12345678901234567890']],
+      ['[1e16,1E21,12345678901234567e3,-12345678901234567E+3,12345678901234567e-3,1.0000000000000000001,0.12345678901234567890123]',
+        [1e16, 1e21, 12345678901234567e3, -12345678901234567e3, 12345678901234567e-3, 1, 0.12345678901234568]], // exponents and fractions stay numbers
+      ['[0,-0,1,-1,12345678901234567.0]', [0, -0, 1, -1, 12345678901234567]],
+      ['{"a":[ 12345678901234567890 ],"b":\t-12345678901234567890\n}', { a: [12345678901234567890n], b: -12345678901234567890n }], // after white space
+    ];
+    const hasBigInt = (v) => typeof v === 'bigint' || (v !== null && typeof v === 'object' && Object.values(v).some(hasBigInt));
+    for (const [text, want] of cases) {
+      assert.deepEqual(parse(text), want, text);
+      if (!hasBigInt(want)) assert.deepEqual(parse(text), JSON.parse(text), `${text}: as JSON.parse`);
+    }
+    assert.ok(Object.is(parse('-0'), -0));
+    assert.equal(typeof parse('{"a":12345678901234567.0}').a, 'number');
+  });
   it('throws JSON.parse\'s own SyntaxError on invalid JSON', () => {
     for (const text of ['{"n":12345678901234567', '{"n":12345678901234567,}', '[12345678901234567 1]', '{"n":012345678901234567}', '{"n":12345678901234567} x', '{n:12345678901234567}']) {
       let expected;
