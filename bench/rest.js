@@ -17,7 +17,7 @@ export const READS = 2000;
 export const IN_FLIGHT = 32;
 export const DROPS = 1000;
 export const CREATES = 1000;
-const FINDS = 30;
+const FINDS = 100;
 
 export const OK_ENVELOPE = '{"head":{"status":200,"ok":true,"messages":[],"errors":[],"references":{}},"body":{}}';
 
