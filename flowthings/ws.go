@@ -530,7 +530,7 @@ func (ws *WebSocket) find(f *core.Find) {
 		status, body, err := ws.transport.Do(ctx, f.Request)
 		var drops []core.WSDropInfo
 		if err != nil {
-			err = &core.TransportError{Method: f.Request.Method, Path: f.Request.Path, Err: err}
+			err = transportError(f.Request, err)
 		} else {
 			drops, err = core.DecodeFindResponse(f.Request, status, body)
 		}
@@ -547,7 +547,7 @@ func (ws *WebSocket) find(f *core.Find) {
 func (ws *WebSocket) connect(ctx context.Context, req core.Request) (Socket, error) {
 	status, body, err := ws.transport.Do(ctx, req)
 	if err != nil {
-		return nil, &core.TransportError{Method: req.Method, Path: req.Path, Err: err}
+		return nil, transportError(req, err)
 	}
 	id, err := core.DecodeSessionResponse(req, status, body)
 	if err != nil {
