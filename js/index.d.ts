@@ -256,8 +256,11 @@ export interface WebSocketLike {
   onclose: ((event: any) => void) | null;
 }
 
-/** A WebSocket class: called as `new WebSocket(url)`. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/** A WebSocket class: called as `new WebSocket(url, [], { maxPayload,
+ * closeTimeout })` — no subprotocols, then options that the `ws` package
+ * reads (the frame limit of `connect`'s `maxFrameBytes`, and how long a
+ * close may take) and that browsers' and Workers' WebSocket ignore. */
+export type WebSocketConstructor = new (url: string, protocols: string[], options: { maxPayload: number; closeTimeout: number }) => WebSocketLike;
 
 /** The options of `new API(token, options)`; each but `host` falls back to `defaults`. */
 export interface APIOptions {
