@@ -322,13 +322,13 @@ func (q *LiveQuery) errorResyncing(err error, resync bool) {
 	q.publish(c)
 }
 
-// find runs the query's find.
+// find runs the query's find, for typed elems as pushes have them.
 func (q *LiveQuery) find(ctx context.Context) ([]*Drop, error) {
 	var filters []any
 	if q.filter != "" {
 		filters = append(filters, q.filter)
 	}
-	drops, _, err := q.svc.FindMany(ctx, core.Params{"limit": q.limit}, filters...)
+	drops, _, err := q.svc.FindMany(ctx, core.Params{"limit": q.limit, "hints": true}, filters...)
 	return drops, err
 }
 

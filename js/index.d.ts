@@ -513,16 +513,13 @@ export interface DropService<Mode extends CallMode = 'promise', F extends ElemsF
   aggregate<const A extends Aggregation, const P extends Params = {}>(aggregation: Arg<Mode, A>, params?: ParamsArg<Mode, P>): Out<Mode, P, AggregateRow<RowKeysOf<A>>[]>;
 
   /** A live query of the flow's newest drops matching `filter` (all drops
-   * without one): see `LiveQuery`. Needs a flow: `api.drop(flowIdOrPath)`. */
-  live(filter?: Arg<Mode, FilterLike | null | undefined>, options?: Arg<Mode, LiveOptions<LiveDrop<F>>>): Result<Mode, LiveQuery<LiveDrop<F>>>;
+   * without one): see `LiveQuery`. Needs a flow: `api.drop(flowIdOrPath)`.
+   * Its drops have typed elems whatever the API's version, as pushed drops
+   * do (`plainElems(drop)` gives the plain form). */
+  live(filter?: Arg<Mode, FilterLike | null | undefined>, options?: Arg<Mode, LiveOptions<PushedDrop>>): Result<Mode, LiveQuery<PushedDrop>>;
 }
 
 // ─────────────── live queries (js/live.js; maintained with it) ───────────────
-
-/** A drop of a live query on an API whose elems form is F: found drops
- * have the API's form, pushed ones are typed (see `PushedDrop`), so only
- * a typed API keeps one form. */
-export type LiveDrop<F extends ElemsForm> = StoredModel<'drop', F extends 'typed' ? 'typed' : 'either'>;
 
 /** Where a live query is: `live` (its drops are current), `reconnecting`
  * (its connection is being re-established), `resyncing` (it is finding its
