@@ -130,7 +130,7 @@ func (d *DropService) Live(ctx context.Context, f any, opts *LiveOptions) (*Live
 	q.life, q.stop = context.WithCancel(context.Background())
 	q.ws = q.opts.WebSocket
 	if q.ws == nil {
-		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &core.WSOptions{Reconnect: true, OnError: q.connectionError})
+		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &WSOptions{Reconnect: true, OnError: q.connectionError})
 		if err != nil {
 			q.stop()
 			return nil, err

@@ -59,7 +59,7 @@ func TestWebSocketHandshakeNeverAnswered(t *testing.T) {
 	assert.Less(t, time.Since(started), 2*time.Second)
 
 	started = time.Now()
-	_, err = flowthings.DialWebSocket(t.Context(), cfg, NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Timeout: 100 * time.Millisecond})
+	_, err = flowthings.DialWebSocket(t.Context(), cfg, NewTransport(srv.Client()), &WSDialer{}, &flowthings.WSOptions{Timeout: 100 * time.Millisecond})
 	var te *core.TimeoutError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, "flowthings: POST /session: websocket handshake timed out after 100 ms", te.Error())
@@ -73,7 +73,7 @@ func TestWebSocketClosedAfterEachOpen(t *testing.T) {
 	srv, sessions := hostileServer(t, "1011")
 	cfg := core.Config{Account: "alice", Token: "T0ken", Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true}
 	ws, err := flowthings.DialWebSocket(t.Context(), cfg, NewTransport(srv.Client()), &WSDialer{},
-		&core.WSOptions{Reconnect: true, MaxAttempts: 3, BackoffMin: 10 * time.Millisecond})
+		&flowthings.WSOptions{Reconnect: true, MaxAttempts: 3, BackoffMin: 10 * time.Millisecond})
 	require.NoError(t, err)
 	select {
 	case <-ws.Done():
