@@ -35,12 +35,19 @@ var (
 )
 
 // newBridge is the module's Bridge: filter programs run their regexes on
-// the host's RegExp.
+// the host's RegExp and read the host's clock.
 func newBridge() *bridge.Bridge {
 	b := bridge.New()
 	b.Regex = hostRegex{}
+	b.Now = func() int64 { return int64(hostNow()) }
 	return b
 }
+
+// hostNow is the host's wall clock, JavaScript's Date.now: Unix
+// milliseconds (see js/host.js).
+//
+//go:wasmimport flowthings now
+func hostNow() float64
 
 func main() {
 	select {} // serve calls until the page or process goes away
