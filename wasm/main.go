@@ -13,9 +13,9 @@
 // buffer (flowthings_output). JavaScript learns the functions' numbers from
 // flowthings_functions, and sets where the module's ids start with
 // flowthings_start. The module never touches a JavaScript value (it
-// does not import syscall/js), so it links neither fmt, reflect nor os;
-// built with -tags flowthings_module (build.sh), it does not link package
-// time either (see core/duration_module.go). No
+// does not import syscall/js), so it links neither fmt, reflect nor os,
+// and core and the filter evaluator never import package time (they count
+// milliseconds; AGE reads the host's clock, hostNow). No
 // Go goroutine ever waits on a JavaScript promise, so one module serves any
 // number of concurrent requests.
 package main
