@@ -45,17 +45,14 @@ coverage_gate() {
 # wasm_exec.js refers to fs, crypto and performance by their bare names,
 # which would be the real global object's: the wrapper binds those names to
 # the private global object's, so nothing reaches a real global.
-# The wasm module is built with the tag flowthings_module: core and the
-# evaluator then use a Duration and a clock of their own instead of package
-# time, whose initialization alone adds about 80 KB of gzip (see
-# core/duration_module.go). Every build, vet and test of ./wasm uses it.
-MODULE_TAGS=flowthings_module
-
+# The module is a plain build, as anyone runs it (no build tags): core and
+# the evaluator never import package time, whose initialization alone would
+# add about 80 KB of gzip (core/wasmsize_test.go checks what is linked).
 build_wasm() {
   need_go
   mkdir -p dist
-  echo "== building dist/flowthings.wasm (GOOS=js GOARCH=wasm go build -tags $MODULE_TAGS ./wasm; a few minutes on a cold Go cache)"
-  GOOS=js GOARCH=wasm go build -tags "$MODULE_TAGS" -trimpath -ldflags="-s -w" -o dist/flowthings.wasm ./wasm
+  echo "== building dist/flowthings.wasm (GOOS=js GOARCH=wasm go build ./wasm; a few minutes on a cold Go cache)"
+  GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o dist/flowthings.wasm ./wasm
   local exec_js
   exec_js="$(go env GOROOT)/lib/wasm/wasm_exec.js"
   {
@@ -134,8 +131,7 @@ cmd_test() {
   step() { echo "== [$((SECONDS - started))s] $*"; }
   step "go vet"
   go vet ./...
-  GOOS=js GOARCH=wasm go vet -tags "$MODULE_TAGS" ./wasm
-  GOOS=js GOARCH=wasm go vet ./jsfetch/... ./workers/...
+  GOOS=js GOARCH=wasm go vet ./wasm ./jsfetch/... ./workers/...
   step "go test -race (one line per package as it finishes)"
   local profile
   profile=$(mktemp)
@@ -144,7 +140,7 @@ cmd_test() {
   step "coverage"
   coverage_gate "$profile" 85 core filter
   step "go test of the wasm glue under node (with the package's host functions)"
-  GOOS=js GOARCH=wasm go test -count=1 -tags "$MODULE_TAGS" -exec="node --stack-size=8192 $PWD/wasm/testdata/exec.mjs" ./wasm/
+  GOOS=js GOARCH=wasm go test -count=1 -exec="node --stack-size=8192 $PWD/wasm/testdata/exec.mjs" ./wasm/
   step "build the npm package files and the emulator"
   build_wasm
   check_wasm_size

@@ -15,7 +15,8 @@ import (
 // links, so none may depend on net/http (megabytes of wasm), syscall/js (it
 // would tie the Go client to the browser), encoding/json or regexp (bodies
 // travel as raw JSON; the module's regexes run on the host's RegExp, and
-// RE2 is filter/eval's default).
+// RE2 is filter/eval's default), nor on time, on any platform (durations
+// and clocks are milliseconds: see moduleForbidden).
 func TestDependencies(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -27,23 +28,23 @@ func TestDependencies(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	deps := strings.Fields(string(out))
 	require.Contains(t, deps, "github.com/flowthings/flowthings-wasm/core")
-	for _, banned := range []string{"net/http", "syscall/js", "encoding/json", "regexp"} {
+	for _, banned := range []string{"net/http", "syscall/js", "encoding/json", "regexp", "time"} {
 		assert.NotContains(t, deps, banned)
 	}
 }
 
 // TestWasmModuleDependencies keeps the Go client, its lazy futures,
 // net/http and the packages the module has no use for out of the wasm
-// module (package wasm, built for js/wasm): the JavaScript package drives
-// core directly, its laziness is promises, and the module talks to
-// JavaScript only through its exports (no fmt, reflect, os: see
-// moduleForbidden), nor package time (see duration_module.go).
+// module (package wasm, built for js/wasm as a plain go build does, with
+// no build tags): the JavaScript package drives core directly, its
+// laziness is promises, and the module talks to JavaScript only through
+// its exports (no fmt, reflect, os, time: see moduleForbidden).
 func TestWasmModuleDependencies(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go command not found")
 	}
-	cmd := exec.Command(goBin, "list", "-tags", moduleTags, "-deps", "./wasm")
+	cmd := exec.Command(goBin, "list", "-deps", "./wasm")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := cmd.CombinedOutput()

@@ -34,20 +34,16 @@ const (
 // moduleForbidden are the packages the wasm module must not link: fmt,
 // reflect and os cost about 120 KB of gzip and are used by nothing the
 // module needs; time (with the syscall, syscall/js and internal/godebug
-// its initialization links) about 80 KB, for a Duration (see
-// duration_module.go); regexp, encoding/json and net/http would be
-// megabytes.
+// its initialization links) about 80 KB, for durations and a clock that
+// core and the evaluator keep as milliseconds instead; regexp,
+// encoding/json and net/http would be megabytes.
 var moduleForbidden = []string{"fmt", "reflect", "os", "time", "syscall", "syscall/js", "internal/godebug",
 	"regexp", "regexp/syntax", "encoding/json", "net/http"}
 
-// moduleTags are the build tags of the wasm module (build.sh's MODULE_TAGS):
-// the probes are built with them too.
-const moduleTags = "flowthings_module"
-
 // TestWasmSize builds the probes of core/internal/wasmprobe and the wasm
-// module (./wasm) for js/wasm with the release flags, logs their sizes and
-// what each probe adds to the floor, checks the module's limits and what
-// the builds link.
+// module (./wasm) for js/wasm with the release flags and no build tags, as
+// anyone's plain go build does, logs their sizes and what each probe adds
+// to the floor, checks the module's limits and what the builds link.
 func TestWasmSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds wasm binaries")
@@ -59,7 +55,7 @@ func TestWasmSize(t *testing.T) {
 	const probes = "./core/internal/wasmprobe/"
 	names := []string{"floor", "rest", "filter", "ws", "wasm"}
 	dir := t.TempDir()
-	args := []string{"build", "-tags", moduleTags, "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
 	for _, name := range names[:len(names)-1] {
 		args = append(args, probes+name)
 	}
@@ -126,7 +122,7 @@ func wasmName(pkg string) string { return strings.NewReplacer("/", "_", "-", "_"
 func linkedFunctions(t *testing.T, goBin, dir, pkg string) []string {
 	t.Helper()
 	out := filepath.Join(dir, "named.wasm")
-	goWasm(t, goBin, "build", "-tags", moduleTags, "-trimpath", "-o", out, pkg)
+	goWasm(t, goBin, "build", "-trimpath", "-o", out, pkg)
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	names, err := wasmFunctionNames(b)

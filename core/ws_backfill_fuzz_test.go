@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/valyala/fastjson"
 )
@@ -296,7 +295,7 @@ func FuzzWSBackfill(f *testing.F) {
 		if len(data) > 400 {
 			return
 		}
-		e := NewWSEngine(wsTestCfg, WSOptions{Reconnect: true, Heartbeat: time.Second, BackfillPage: 3,
+		e := NewWSEngine(wsTestCfg, WSSettings{Reconnect: true, HeartbeatMs: 1_000, BackfillPage: 3,
 			BackfillAttempts: 1 << 20, Rand: func() float64 { return 0.5 }})
 		m := &bfServer{t: t, e: e, clock: 1000, armed: map[WSTimer]bool{}, calls: map[WSCallID]WSHandlerID{},
 			settled: map[WSCallID]int{}, started: map[WSHandlerID]map[string]bool{}, startTake: map[WSHandlerID]map[string]bool{},

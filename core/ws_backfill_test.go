@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,11 +94,11 @@ func lose(t *testing.T, e *WSEngine) []WSAction {
 	return out
 }
 
-func backfillEngine(t *testing.T, opts WSOptions) *WSEngine {
+func backfillEngine(t *testing.T, opts WSSettings) *WSEngine {
 	t.Helper()
 	opts.Reconnect = true
 	opts.Rand = seq(0)
-	opts.Heartbeat = -1
+	opts.HeartbeatMs = -1
 	return openEngine(t, opts)
 }
 
@@ -122,7 +121,7 @@ func TestWSBackfillStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := backfillEngine(t, WSOptions{})
+			e := backfillEngine(t, WSSettings{})
 			call, acts := e.Subscribe(flowA, 1, true)
 			acts = e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{"s":1}`))
 			find, q := onlyFind(t, acts)
@@ -155,7 +154,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 // The start marks every drop of the newest millisecond, paging on while a
 // whole page is of it.
 func TestWSBackfillStartPaging(t *testing.T) {
-	e := backfillEngine(t, WSOptions{BackfillPage: 2})
+	e := backfillEngine(t, WSSettings{BackfillPage: 2})
 	_, acts := e.Subscribe(flowA, 1, true)
 	find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
 	find, q := onlyFind(t, e.FindDone(find.ID, drops(dd("d5", 50), dd("d4", 50)), nil))
@@ -181,7 +180,7 @@ func TestWSBackfillAfterReconnect(t *testing.T) {
 		want  []string     // delivered after the reconnect
 		query []url.Values // of each page after the first
 		gaps  [][2]int64   // from, to
-		opts  func(*WSOptions)
+		opts  func(*WSSettings)
 	}{
 		{name: "one short page, then the held pushes",
 			pages: [][]WSDropInfo{drops(dd("d2", 20), dd("d3", 30), dd("d4", 30))},
@@ -216,7 +215,7 @@ func TestWSBackfillAfterReconnect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := WSOptions{BackfillPage: tt.page}
+			opts := WSSettings{BackfillPage: tt.page}
 			e := backfillEngine(t, opts)
 			startSub(t, e, 1, dd("d1", 10))
 			require.Equal(t, []string{"1:d2"}, deliveredIDs(e.FrameReceived(ddPush("d2", 20))))
@@ -264,14 +263,14 @@ func TestWSBackfillFindFailures(t *testing.T) {
 	transport := &TransportError{Method: "GET", Path: "/drop/" + flowA, Err: errors.New("connection refused")}
 
 	t.Run("transient failures are retried, then it goes on", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{BackoffMin: time.Second})
+		e := backfillEngine(t, WSSettings{BackoffMinMs: 1_000})
 		startSub(t, e, 1)
 		e.FrameReceived(ddPush("d1", 10))
 		find, _ := onlyFind(t, lose(t, e))
 		for i, err := range []error{unavailable, transport, errors.New("timeout")} {
 			acts := e.FindDone(find.ID, nil, err)
 			require.Len(t, actionsOf[*ReportError](acts), 1)
-			assert.Equal(t, []*SetTimer{{Timer: WSTimerRetry, After: time.Second << i / 2}}, actionsOf[*SetTimer](acts), "try %d", i+1)
+			assert.Equal(t, []*SetTimer{{Timer: WSTimerRetry, AfterMs: 1_000 << i / 2}}, actionsOf[*SetTimer](acts), "try %d", i+1)
 			e.FrameReceived(ddPush("d3", 30)) // held
 			find, _ = onlyFind(t, e.TimerFired(WSTimerRetry))
 		}
@@ -279,7 +278,7 @@ func TestWSBackfillFindFailures(t *testing.T) {
 		assert.Equal(t, []string{"1:d2", "1:d3"}, deliveredIDs(acts))
 	})
 	t.Run("a refusal while back-filling ends the subscription", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{})
+		e := backfillEngine(t, WSSettings{})
 		startSub(t, e, 1)
 		find, _ := onlyFind(t, lose(t, e))
 		acts := e.FindDone(find.ID, nil, gone)
@@ -289,7 +288,7 @@ func TestWSBackfillFindFailures(t *testing.T) {
 		assert.Empty(t, e.FrameReceived(ddPush("d1", 10)))
 	})
 	t.Run("a refusal of the start fails Subscribe", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{})
+		e := backfillEngine(t, WSSettings{})
 		call, acts := e.Subscribe(flowA, 1, true)
 		find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
 		acts = e.FindDone(find.ID, nil, gone)
@@ -297,7 +296,7 @@ func TestWSBackfillFindFailures(t *testing.T) {
 		assert.Empty(t, actionsOf[*EndSubscription](acts))
 	})
 	t.Run("back-filling that keeps failing is a gap; pushes go on", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{BackfillAttempts: 3})
+		e := backfillEngine(t, WSSettings{BackfillAttempts: 3})
 		startSub(t, e, 1)
 		e.FrameReceived(ddPush("d1", 10))
 		find, _ := onlyFind(t, lose(t, e))
@@ -318,7 +317,7 @@ func TestWSBackfillFindFailures(t *testing.T) {
 		assert.Equal(t, []string{"1:d6"}, deliveredIDs(e.FrameReceived(ddPush("d6", 60))))
 	})
 	t.Run("a start that keeps failing fails Subscribe", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{BackfillAttempts: 2})
+		e := backfillEngine(t, WSSettings{BackfillAttempts: 2})
 		call, acts := e.Subscribe(flowA, 1, true)
 		find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
 		e.FindDone(find.ID, nil, unavailable)
@@ -327,7 +326,7 @@ func TestWSBackfillFindFailures(t *testing.T) {
 		assert.Equal(t, transport, settledOf(t, acts)[call].Err)
 	})
 	t.Run("a drop without id or creationDate is a malformed page of back-fill; the start skips it", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{})
+		e := backfillEngine(t, WSSettings{})
 		call, acts := e.Subscribe(flowA, 1, true)
 		find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
 		acts = e.FindDone(find.ID, drops(WSDropInfo{ID: "d1", Ref: 9}, dd("d2", 20)), nil)
@@ -344,7 +343,7 @@ func TestWSBackfillFindFailures(t *testing.T) {
 // A re-subscribe refused transiently (a 5xx) is retried; the subscriptions
 // survive. A first subscribe gives up after as many tries as a find.
 func TestWSBackfillResubscribeRetried(t *testing.T) {
-	e := backfillEngine(t, WSOptions{BackfillAttempts: 2})
+	e := backfillEngine(t, WSSettings{BackfillAttempts: 2})
 	startSub(t, e, 1)
 	e.FrameReceived(ddPush("d1", 10))
 
@@ -378,7 +377,7 @@ func TestWSBackfillResubscribeRetried(t *testing.T) {
 // A push held by a subscription that is back-filling and delivered at once
 // to another is released once, when the last holder is done with it.
 func TestWSBackfillRefsReleasedOnce(t *testing.T) {
-	e := backfillEngine(t, WSOptions{})
+	e := backfillEngine(t, WSSettings{})
 	startSub(t, e, 1)
 	subscribeOK(t, e, flowA, 2) // without backfill: live at once
 	e.FrameReceived(ddPush("d1", 10))
@@ -412,7 +411,7 @@ func TestWSBackfillRefsReleasedOnce(t *testing.T) {
 // Pushes of changes to drops are delivered as they come; a change that
 // carries a drop not delivered yet delivers it.
 func TestWSBackfillUpdates(t *testing.T) {
-	e := backfillEngine(t, WSOptions{})
+	e := backfillEngine(t, WSSettings{})
 	startSub(t, e, 1, dd("d0", 5))
 	upd := func(id string, cd int64) WSDropInfo {
 		d := dd(id, cd)
@@ -435,7 +434,7 @@ func TestWSBackfillUpdates(t *testing.T) {
 
 func TestWSBackfillUnsubscribeAndClose(t *testing.T) {
 	t.Run("unsubscribing while starting cancels the find", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{})
+		e := backfillEngine(t, WSSettings{})
 		call, acts := e.Subscribe(flowA, 1, true)
 		find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
 		e.PushesReceived(WSPush{Resource: flowA, Drop: WSDropInfo{ID: "d1", CreationDate: 1, Ref: 5}})
@@ -448,7 +447,7 @@ func TestWSBackfillUnsubscribeAndClose(t *testing.T) {
 		assert.NoError(t, settledOf(t, e.FrameReceived(okReply(id, `{}`)))[unsub].Err)
 	})
 	t.Run("a cancelled Subscribe that was starting goes away", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{})
+		e := backfillEngine(t, WSSettings{})
 		call, acts := e.Subscribe(flowA, 1, true)
 		find, _ := onlyFind(t, e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`)))
 		acts = e.Cancel(call)
@@ -456,7 +455,7 @@ func TestWSBackfillUnsubscribeAndClose(t *testing.T) {
 		assert.Empty(t, e.subs)
 	})
 	t.Run("close cancels the finds and ends the subscriptions", func(t *testing.T) {
-		e := backfillEngine(t, WSOptions{})
+		e := backfillEngine(t, WSSettings{})
 		startSub(t, e, 1)
 		waiting, acts := e.Subscribe(flowA, 2, true)
 		find, _ := onlyFind(t, acts)
@@ -471,14 +470,14 @@ func TestWSBackfillUnsubscribeAndClose(t *testing.T) {
 // within two heartbeat intervals: a probe that every server answers, then
 // a reconnect.
 func TestWSEngineLiveness(t *testing.T) {
-	const beat = 10 * time.Second
-	e := openEngine(t, WSOptions{Heartbeat: beat, Reconnect: true, Rand: seq(0)})
+	const beat = 10_000
+	e := openEngine(t, WSSettings{HeartbeatMs: beat, Reconnect: true, Rand: seq(0)})
 	heartbeat := WSAction(&SendFrame{Frame: []byte(`{"type":"heartbeat"}`)})
 
 	// Traffic in each interval: heartbeats only.
 	for range 3 {
 		e.FrameReceived(push(flowB, drop(flowB, "/x")))
-		assert.Equal(t, []WSAction{heartbeat, &SetTimer{Timer: WSTimerHeartbeat, After: beat}}, e.TimerFired(WSTimerHeartbeat))
+		assert.Equal(t, []WSAction{heartbeat, &SetTimer{Timer: WSTimerHeartbeat, AfterMs: beat}}, e.TimerFired(WSTimerHeartbeat))
 	}
 	// A silent interval: a probe; its reply (any reply) is traffic.
 	acts := e.TimerFired(WSTimerHeartbeat)
@@ -504,7 +503,7 @@ func TestWSEngineLiveness(t *testing.T) {
 // The handshake is bounded by the engine's timer, on the first connection
 // and on every reconnect.
 func TestWSEngineTimeout(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSOptions{Timeout: 5 * time.Second, Reconnect: true, Rand: seq(0)})
+	e := NewWSEngine(wsTestCfg, WSSettings{TimeoutMs: 5_000, Reconnect: true, Rand: seq(0)})
 	e.Connect()
 	acts := e.TimerFired(WSTimerHandshake)
 	assert.Equal(t, &CloseSocket{}, acts[0], "the attempt is abandoned")
@@ -514,11 +513,11 @@ func TestWSEngineTimeout(t *testing.T) {
 	require.ErrorAs(t, st[0].Err, &te)
 	assert.Equal(t, "flowthings: POST /session: websocket handshake timed out after 5000 ms", te.Error())
 
-	e = openEngine(t, WSOptions{Timeout: 5 * time.Second, Reconnect: true, Rand: seq(0)})
+	e = openEngine(t, WSSettings{TimeoutMs: 5_000, Reconnect: true, Rand: seq(0)})
 	e.Closed(errors.New("EOF"))
 	assert.Equal(t, WSStatusReconnecting, e.Status())
 	acts = e.TimerFired(WSTimerReconnect)
-	assert.Contains(t, acts, WSAction(&SetTimer{Timer: WSTimerHandshake, After: 5 * time.Second}))
+	assert.Contains(t, acts, WSAction(&SetTimer{Timer: WSTimerHandshake, AfterMs: 5_000}))
 	acts = e.TimerFired(WSTimerHandshake)
 	assert.Equal(t, WSBackoff, e.State(), "a reconnect that times out is one failed attempt")
 	assert.Equal(t, 2, e.attempts)
@@ -526,30 +525,30 @@ func TestWSEngineTimeout(t *testing.T) {
 	assert.Contains(t, e.Opened(), WSAction(&CancelTimer{Timer: WSTimerHandshake}))
 	assert.Nil(t, e.TimerFired(WSTimerHandshake), "disarmed once open")
 
-	e = NewWSEngine(wsTestCfg, WSOptions{Timeout: -1})
+	e = NewWSEngine(wsTestCfg, WSSettings{TimeoutMs: -1})
 	assert.Len(t, e.Connect(), 1, "no bound")
 }
 
 // Sockets that open and drop at once are failed attempts: the backoff
 // grows and MaxAttempts counts them, until one stays open StableAfter.
 func TestWSEngineBackoffAcrossShortLivedSockets(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSOptions{Reconnect: true, MaxAttempts: 3, BackoffMin: time.Second,
-		BackoffMax: time.Minute, StableAfter: 10 * time.Second, Rand: seq(0)})
+	e := NewWSEngine(wsTestCfg, WSSettings{Reconnect: true, MaxAttempts: 3, BackoffMinMs: 1_000,
+		BackoffMaxMs: 60_000, StableAfterMs: 10_000, Rand: seq(0)})
 	sessions := len(actionsOf[*OpenSession](e.Connect()))
-	var delays []time.Duration
+	var delays []int64
 	for e.State() != WSStopped {
 		e.Opened()
 		acts := e.Closed(errors.New("1011 internal error"))
 		for _, st := range actionsOf[*SetTimer](acts) {
-			delays = append(delays, st.After)
+			delays = append(delays, st.AfterMs)
 		}
 		sessions += len(actionsOf[*OpenSession](e.TimerFired(WSTimerReconnect)))
 	}
 	assert.Equal(t, 4, sessions, "the first session and MaxAttempts reconnects")
-	assert.Equal(t, []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}, delays)
+	assert.Equal(t, []int64{500, 1_000, 2_000}, delays)
 
 	// A socket that stays open resets the count.
-	e = NewWSEngine(wsTestCfg, WSOptions{Reconnect: true, MaxAttempts: 1, Rand: seq(0)})
+	e = NewWSEngine(wsTestCfg, WSSettings{Reconnect: true, MaxAttempts: 1, Rand: seq(0)})
 	e.Connect()
 	for range 5 {
 		e.Opened()
@@ -563,7 +562,7 @@ func TestWSEngineBackoffAcrossShortLivedSockets(t *testing.T) {
 // Calls that time out leave nothing behind in the engine, however long
 // the socket stays open.
 func TestWSEngineCancelKeepsNothing(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	for i := range 10000 {
 		call, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: fmt.Sprint("f", i)})
 		e.Cancel(call)
@@ -574,7 +573,7 @@ func TestWSEngineCancelKeepsNothing(t *testing.T) {
 }
 
 func TestWSFindRequest(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSOptions{BackfillPage: 50})
+	e := NewWSEngine(wsTestCfg, WSSettings{BackfillPage: 50})
 	tests := []struct {
 		resource string
 		kind     int
@@ -606,7 +605,7 @@ func TestWSFindRequest(t *testing.T) {
 
 // A subscription whose flow no find can name ends as a refusal would.
 func TestWSBackfillUnfindableResource(t *testing.T) {
-	e := backfillEngine(t, WSOptions{})
+	e := backfillEngine(t, WSSettings{})
 	call, acts := e.Subscribe("/", 1, true)
 	acts = e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`))
 	var ie *InputError

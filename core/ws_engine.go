@@ -38,7 +38,7 @@ import (
 // takes their results (FindDone).
 type WSEngine struct {
 	cfg  Config
-	opts WSOptions
+	opts WSSettings
 
 	state    WSState
 	opened   bool // the socket has been open at least once
@@ -60,32 +60,37 @@ type WSEngine struct {
 	subs      map[WSHandlerID]*wsSub // every subscription, by its handler
 }
 
-// WSOptions tune a WSEngine and the WebSocket driver. The zero value is
-// usable: 30 s heartbeats, a 30 s handshake bound, no automatic reconnect.
-type WSOptions struct {
-	// Heartbeat is the interval of {"type":"heartbeat"} frames while the
+// WSSettings tune a WSEngine: the protocol's timing and limits, times in
+// milliseconds. The zero value is usable: 30 s heartbeats, a 30 s handshake
+// bound, no automatic reconnect. The Go client's flowthings.WSOptions, in
+// time.Duration, and the JavaScript package's options convert to these;
+// core never links package time, whose initialization alone would add about
+// 80 KB of gzip to the wasm module.
+type WSSettings struct {
+	// HeartbeatMs is the interval of {"type":"heartbeat"} frames while the
 	// socket is open. 0 means 30 s; a negative value disables heartbeats,
 	// and with them the detection of a silent server.
-	Heartbeat Duration
-	// Timeout bounds each connection attempt, from the session request to
-	// the open socket (the engine's handshake timer), and each find the
+	HeartbeatMs int64
+	// TimeoutMs bounds each connection attempt, from the session request
+	// to the open socket (the engine's handshake timer), and each find the
 	// driver performs for backfill. 0 means 30 s; a negative value, none.
-	Timeout Duration
+	TimeoutMs int64
 
 	// Reconnect enables automatic reconnection once a socket that was open
 	// is lost: the engine waits a backoff, opens a new session and
 	// re-subscribes every subscription. A failure of the very first
 	// connection is never retried.
 	Reconnect bool
-	// BackoffMin and BackoffMax bound the exponential backoff between
-	// connection attempts: attempt n waits min(BackoffMax, BackoffMin·2ⁿ⁻¹),
+	// BackoffMinMs and BackoffMaxMs bound the exponential backoff between
+	// connection attempts: attempt n waits min(BackoffMaxMs, BackoffMinMs·2ⁿ⁻¹),
 	// jittered to between half and all of it. Retries of subscribes and
 	// finds wait the same way. Defaults 1 s and 30 s.
-	BackoffMin, BackoffMax Duration
-	// StableAfter is how long a socket must stay open before the engine
+	BackoffMinMs, BackoffMaxMs int64
+	// StableAfterMs is how long a socket must stay open before the engine
 	// counts the connection as good again: a socket that opens and drops
-	// sooner is a failed attempt, so the backoff keeps growing. 0 means 10 s.
-	StableAfter Duration
+	// sooner is a failed attempt, so the backoff keeps growing. 0 means
+	// 10 s; a negative value, never.
+	StableAfterMs int64
 	// MaxAttempts stops the engine after that many consecutive failed
 	// connection attempts. 0 means no limit.
 	MaxAttempts int
@@ -101,14 +106,6 @@ type WSOptions struct {
 	// Rand returns the jitter, a number in [0, 1). nil uses math/rand/v2;
 	// tests inject a fixed source.
 	Rand func() float64
-
-	// OnError, used by the WebSocket driver only, receives the errors that
-	// belong to no call: ignored malformed frames (*WSFrameError), a lost
-	// connection that is being re-established (*ConnectionLostError),
-	// transient failures of subscribes and finds that are retried, and
-	// every *GapError. It runs on the goroutine that runs subscription
-	// handlers.
-	OnError func(error)
 }
 
 // WSState is where a WSEngine is in its lifecycle.
@@ -217,11 +214,12 @@ type SettleReply struct {
 	Err  error
 }
 
-// SetTimer arms (or re-arms) a timer; when it expires the driver calls
-// TimerFired. Stale firings are ignored, so a driver need not be exact.
+// SetTimer arms (or re-arms) a timer to expire AfterMs milliseconds from
+// now; then the driver calls TimerFired. Stale firings are ignored, so a
+// driver need not be exact.
 type SetTimer struct {
-	Timer WSTimer
-	After Duration
+	Timer   WSTimer
+	AfterMs int64
 }
 
 // CancelTimer disarms a timer.
@@ -262,9 +260,9 @@ type EndSubscription struct {
 	Err      error
 }
 
-// ReportError carries an error that belongs to no call (see
-// WSOptions.OnError). Handler is the subscription it belongs to (a
-// *GapError, which does not end it), 0 for the connection's.
+// ReportError carries an error that belongs to no call (see the Go
+// client's WSOptions.OnError). Handler is the subscription it belongs to
+// (a *GapError, which does not end it), 0 for the connection's.
 type ReportError struct {
 	Err      error
 	Resource string
@@ -291,11 +289,11 @@ func (*ReportError) wsAction()     {}
 func (*Stopped) wsAction()         {}
 
 const (
-	defaultHeartbeat        = 30 * Second
-	defaultTimeout          = 30 * Second
-	defaultBackoffMin       = Second
-	defaultBackoffMax       = 30 * Second
-	defaultStableAfter      = 10 * Second
+	defaultHeartbeatMs      = 30_000
+	defaultTimeoutMs        = 30_000
+	defaultBackoffMinMs     = 1_000
+	defaultBackoffMaxMs     = 30_000
+	defaultStableAfterMs    = 10_000
 	defaultBackfillAttempts = 10
 )
 
@@ -326,18 +324,18 @@ type wsCallRef struct {
 }
 
 // NewWSEngine returns an idle engine for cfg.
-func NewWSEngine(cfg Config, opts WSOptions) *WSEngine {
-	opts.Heartbeat = orDefault(opts.Heartbeat, defaultHeartbeat)
-	opts.Timeout = orDefault(opts.Timeout, defaultTimeout)
-	opts.StableAfter = orDefault(opts.StableAfter, defaultStableAfter)
-	if opts.BackoffMin <= 0 {
-		opts.BackoffMin = defaultBackoffMin
+func NewWSEngine(cfg Config, opts WSSettings) *WSEngine {
+	opts.HeartbeatMs = orDefault(opts.HeartbeatMs, defaultHeartbeatMs)
+	opts.TimeoutMs = orDefault(opts.TimeoutMs, defaultTimeoutMs)
+	opts.StableAfterMs = orDefault(opts.StableAfterMs, defaultStableAfterMs)
+	if opts.BackoffMinMs <= 0 {
+		opts.BackoffMinMs = defaultBackoffMinMs
 	}
-	if opts.BackoffMax <= 0 {
-		opts.BackoffMax = defaultBackoffMax
+	if opts.BackoffMaxMs <= 0 {
+		opts.BackoffMaxMs = defaultBackoffMaxMs
 	}
-	if opts.BackoffMax < opts.BackoffMin {
-		opts.BackoffMax = opts.BackoffMin
+	if opts.BackoffMaxMs < opts.BackoffMinMs {
+		opts.BackoffMaxMs = opts.BackoffMinMs
 	}
 	if opts.BackfillPage <= 0 {
 		opts.BackfillPage = defaultFindPage
@@ -358,7 +356,7 @@ func NewWSEngine(cfg Config, opts WSOptions) *WSEngine {
 	}
 }
 
-func orDefault(d, def Duration) Duration {
+func orDefault(d, def int64) int64 {
 	if d == 0 {
 		return def
 	}
@@ -368,8 +366,8 @@ func orDefault(d, def Duration) Duration {
 // State reports where the engine is in its lifecycle.
 func (e *WSEngine) State() WSState { return e.state }
 
-// Options returns the options the engine runs with, defaults applied.
-func (e *WSEngine) Options() WSOptions { return e.opts }
+// Settings returns the settings the engine runs with, defaults applied.
+func (e *WSEngine) Settings() WSSettings { return e.opts }
 
 // Connect starts the first connection: it emits OpenSession, or Stopped when
 // the Config cannot open a session. Later calls do nothing.
@@ -387,8 +385,8 @@ func (e *WSEngine) openSession(out []WSAction) []WSAction {
 	}
 	e.state = WSConnecting
 	out = append(out, &OpenSession{Request: req, Attempt: e.attempts})
-	if e.opts.Timeout > 0 {
-		out = e.setTimer(out, WSTimerHandshake, e.opts.Timeout)
+	if e.opts.TimeoutMs > 0 {
+		out = e.setTimer(out, WSTimerHandshake, e.opts.TimeoutMs)
 	}
 	return out
 }
@@ -404,11 +402,11 @@ func (e *WSEngine) Opened() []WSAction {
 	e.opened = true
 	e.heard, e.probing = false, false
 	out := e.disarm(nil, WSTimerHandshake)
-	if e.opts.Heartbeat > 0 {
-		out = e.setTimer(out, WSTimerHeartbeat, e.opts.Heartbeat)
+	if e.opts.HeartbeatMs > 0 {
+		out = e.setTimer(out, WSTimerHeartbeat, e.opts.HeartbeatMs)
 	}
-	if e.opts.StableAfter > 0 {
-		out = e.setTimer(out, WSTimerStable, e.opts.StableAfter)
+	if e.opts.StableAfterMs > 0 {
+		out = e.setTimer(out, WSTimerStable, e.opts.StableAfterMs)
 	}
 	for _, key := range e.sortedResources() {
 		out = e.subscribeResource(out, e.resources[key])
@@ -460,18 +458,20 @@ func (e *WSEngine) Closed(err error) []WSAction {
 	return e.setTimer(out, WSTimerReconnect, e.backoff(e.attempts))
 }
 
-// backoff is the jittered delay before attempt n (n ≥ 1).
-func (e *WSEngine) backoff(n int) Duration {
-	d := e.opts.BackoffMin
-	for i := 1; i < n && d < e.opts.BackoffMax; i++ {
+// backoff is the jittered delay before attempt n (n ≥ 1), in whole
+// milliseconds, at least 1.
+func (e *WSEngine) backoff(n int) int64 {
+	d := e.opts.BackoffMinMs
+	for i := 1; i < n && d < e.opts.BackoffMaxMs; i++ {
 		d *= 2
 	}
-	d = min(d, e.opts.BackoffMax)
+	d = min(d, e.opts.BackoffMaxMs)
 	j := e.opts.Rand()
 	if j < 0 || j >= 1 {
 		j = 0
 	}
-	return d/2 + Duration(j*float64(d/2))
+	half := float64(d) / 2
+	return max(1, int64(half+j*half))
 }
 
 // failSent fails every sent CRUD request; the engine's own requests go
@@ -513,7 +513,7 @@ func (e *WSEngine) TimerFired(t WSTimer) []WSAction {
 		return e.openSession(nil)
 	case WSTimerHandshake: // armed only in WSConnecting
 		out := []WSAction{&CloseSocket{}} // abandon the attempt
-		return append(out, e.Closed(&TimeoutError{Method: "POST", Path: "/session", What: "websocket handshake", After: e.opts.Timeout})...)
+		return append(out, e.Closed(&TimeoutError{Method: "POST", Path: "/session", What: "websocket handshake", AfterMs: e.opts.TimeoutMs})...)
 	case WSTimerStable:
 		e.attempts = 0
 		return nil
@@ -533,7 +533,7 @@ func (e *WSEngine) TimerFired(t WSTimer) []WSAction {
 func (e *WSEngine) heartbeat() []WSAction {
 	if e.probing && !e.heard {
 		out := []WSAction{&CloseSocket{}}
-		return append(out, e.Closed(&TimeoutError{What: "waiting for any frame from the server", After: 2 * e.opts.Heartbeat})...)
+		return append(out, e.Closed(&TimeoutError{What: "waiting for any frame from the server", AfterMs: 2 * e.opts.HeartbeatMs})...)
 	}
 	out := []WSAction{&SendFrame{Frame: wsHeartbeat}}
 	e.probing = !e.heard
@@ -541,7 +541,7 @@ func (e *WSEngine) heartbeat() []WSAction {
 		out = e.request(out, wsKindProbe, wsProbe, 0, nil)
 	}
 	e.heard = false
-	return e.setTimer(out, WSTimerHeartbeat, e.opts.Heartbeat)
+	return e.setTimer(out, WSTimerHeartbeat, e.opts.HeartbeatMs)
 }
 
 // FrameReceived feeds one text frame read from the open socket. Replies
@@ -778,9 +778,9 @@ func (e *WSEngine) newCall() WSCallID {
 	return e.lastCall
 }
 
-func (e *WSEngine) setTimer(out []WSAction, t WSTimer, d Duration) []WSAction {
+func (e *WSEngine) setTimer(out []WSAction, t WSTimer, ms int64) []WSAction {
 	e.armed[t] = true
-	return append(out, &SetTimer{Timer: t, After: d})
+	return append(out, &SetTimer{Timer: t, AfterMs: ms})
 }
 
 //go:noinline

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/valyala/fastjson"
 )
@@ -105,16 +104,16 @@ func FuzzWSEngineEvents(f *testing.F) {
 		if len(data) == 0 || len(data) > 1024 {
 			return
 		}
-		opts := WSOptions{
-			Reconnect:   data[0]&0x80 != 0,
-			MaxAttempts: int(data[0] & 3),
-			Heartbeat:   time.Second,
-			BackoffMin:  time.Millisecond,
-			BackoffMax:  4 * time.Millisecond,
-			Rand:        func() float64 { return 0.5 },
+		opts := WSSettings{
+			Reconnect:    data[0]&0x80 != 0,
+			MaxAttempts:  int(data[0] & 3),
+			HeartbeatMs:  1_000,
+			BackoffMinMs: 1,
+			BackoffMaxMs: 4,
+			Rand:         func() float64 { return 0.5 },
 		}
 		if data[0]&0x40 != 0 {
-			opts.Heartbeat = -1
+			opts.HeartbeatMs = -1
 		}
 		m := &wsFuzzModel{t: t, e: NewWSEngine(wsTestCfg, opts), issued: map[WSCallID]bool{}, settled: map[WSCallID]int{}, cancelled: map[WSCallID]bool{}}
 		m.apply("Connect", m.e.Connect())

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/flowthings/flowthings-wasm/internal/wstest"
 	"github.com/stretchr/testify/assert"
@@ -75,7 +74,7 @@ func onlyFrame(t *testing.T, acts []WSAction) (frame, msgID string) {
 	return fs[0], msgIDOf(t, fs[0])
 }
 
-func openEngine(t *testing.T, opts WSOptions) *WSEngine {
+func openEngine(t *testing.T, opts WSSettings) *WSEngine {
 	t.Helper()
 	e := NewWSEngine(wsTestCfg, opts)
 	require.Len(t, actionsOf[*OpenSession](e.Connect()), 1)
@@ -97,7 +96,7 @@ func subscribeOK(t *testing.T, e *WSEngine, resource string, h WSHandlerID) {
 }
 
 func TestWSEngineLifecycle(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSOptions{})
+	e := NewWSEngine(wsTestCfg, WSSettings{})
 	assert.Equal(t, WSIdle, e.State())
 	assert.Equal(t, WSStatusConnecting, e.Status())
 
@@ -105,7 +104,7 @@ func TestWSEngineLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []WSAction{
 		&OpenSession{Request: req, Attempt: 0},
-		&SetTimer{Timer: WSTimerHandshake, After: 30 * time.Second},
+		&SetTimer{Timer: WSTimerHandshake, AfterMs: 30_000},
 	}, e.Connect())
 	assert.Equal(t, "http://emu.local:8080/session", req.URL)
 	assert.Equal(t, "ws://emu.local:8080/session/s-8f2c/ws", wsTestCfg.SocketURL("s-8f2c"))
@@ -115,8 +114,8 @@ func TestWSEngineLifecycle(t *testing.T) {
 
 	assert.Equal(t, []WSAction{
 		&CancelTimer{Timer: WSTimerHandshake},
-		&SetTimer{Timer: WSTimerHeartbeat, After: 30 * time.Second},
-		&SetTimer{Timer: WSTimerStable, After: 10 * time.Second},
+		&SetTimer{Timer: WSTimerHeartbeat, AfterMs: 30_000},
+		&SetTimer{Timer: WSTimerStable, AfterMs: 10_000},
 	}, e.Opened())
 	assert.Equal(t, WSOpen, e.State())
 	assert.Equal(t, WSStatusOpen, e.Status())
@@ -126,7 +125,7 @@ func TestWSEngineLifecycle(t *testing.T) {
 		e.FrameReceived([]byte(`{"type":"heartbeat"}`)) // the server is alive: no probe
 		assert.Equal(t, []WSAction{
 			&SendFrame{Frame: []byte(`{"type":"heartbeat"}`)},
-			&SetTimer{Timer: WSTimerHeartbeat, After: 30 * time.Second},
+			&SetTimer{Timer: WSTimerHeartbeat, AfterMs: 30_000},
 		}, e.TimerFired(WSTimerHeartbeat))
 	}
 	assert.Nil(t, e.TimerFired(WSTimerReconnect), "unarmed timer")
@@ -156,7 +155,7 @@ func TestWSEngineLifecycle(t *testing.T) {
 }
 
 func TestWSEngineUnsubscribeWhileReconnecting(t *testing.T) {
-	e := openEngine(t, WSOptions{Reconnect: true, Rand: seq(0)})
+	e := openEngine(t, WSSettings{Reconnect: true, Rand: seq(0)})
 	subscribeOK(t, e, flowA, 1)
 	subscribeOK(t, e, flowB, 2)
 	e.Closed(errors.New("EOF"))
@@ -178,16 +177,16 @@ func TestWSStateString(t *testing.T) {
 func TestWSEngineHeartbeatOption(t *testing.T) {
 	tests := []struct {
 		name string
-		opt  time.Duration
+		opt  int64
 		want []WSAction
 	}{
-		{"default", 0, []WSAction{&SetTimer{Timer: WSTimerHeartbeat, After: 30 * time.Second}}},
-		{"custom", 10 * time.Second, []WSAction{&SetTimer{Timer: WSTimerHeartbeat, After: 10 * time.Second}}},
+		{"default", 0, []WSAction{&SetTimer{Timer: WSTimerHeartbeat, AfterMs: 30_000}}},
+		{"custom", 10_000, []WSAction{&SetTimer{Timer: WSTimerHeartbeat, AfterMs: 10_000}}},
 		{"disabled", -1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := NewWSEngine(wsTestCfg, WSOptions{Heartbeat: tt.opt, StableAfter: -1, Timeout: -1})
+			e := NewWSEngine(wsTestCfg, WSSettings{HeartbeatMs: tt.opt, StableAfterMs: -1, TimeoutMs: -1})
 			e.Connect()
 			assert.Equal(t, tt.want, e.Opened())
 		})
@@ -195,7 +194,7 @@ func TestWSEngineHeartbeatOption(t *testing.T) {
 }
 
 func TestWSEngineConnectBadConfig(t *testing.T) {
-	e := NewWSEngine(Config{}, WSOptions{})
+	e := NewWSEngine(Config{}, WSSettings{})
 	acts := e.Connect()
 	require.Len(t, acts, 1)
 	st := acts[0].(*Stopped)
@@ -230,7 +229,7 @@ func TestWSEngineSendFrames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := openEngine(t, WSOptions{})
+			e := openEngine(t, WSSettings{})
 			_, acts := e.Send(tt.f)
 			frame, _ := onlyFrame(t, acts)
 			assert.Equal(t, tt.want, frame)
@@ -253,7 +252,7 @@ func TestWSEngineSendInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := openEngine(t, WSOptions{})
+			e := openEngine(t, WSSettings{})
 			call, acts := e.Send(tt.f)
 			require.Len(t, acts, 1)
 			s := acts[0].(*SettleReply)
@@ -266,7 +265,7 @@ func TestWSEngineSendInvalid(t *testing.T) {
 }
 
 func TestWSEngineRepliesOutOfOrder(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	var calls []WSCallID
 	var ids []string
 	for i := range 3 {
@@ -314,7 +313,7 @@ func TestWSEngineErrorReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
-			e := openEngine(t, WSOptions{})
+			e := openEngine(t, WSSettings{})
 			call, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f000000000000000000000000"})
 			_, id := onlyFrame(t, acts)
 			s := settledOf(t, e.FrameReceived(errReply(id, tt.status, "nope")))[call]
@@ -351,7 +350,7 @@ func TestWSEngineReplyShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := openEngine(t, WSOptions{})
+			e := openEngine(t, WSSettings{})
 			call, acts := e.Send(WSFrame{Object: "drop", Type: "create", FlowID: flowA, Value: []byte(`{}`)})
 			_, id := onlyFrame(t, acts)
 			s := settledOf(t, e.FrameReceived(fmt.Appendf(nil, tt.reply, id)))[call]
@@ -377,7 +376,7 @@ func TestWSEngineMalformedFrames(t *testing.T) {
 		`{"type":"message","resource":"` + flowA + `"}`, // push without value
 		"{\"type\":\"message\",\"value\":\"\x01\"}",     // invalid JSON string
 	}
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	subscribeOK(t, e, flowA, 1)
 	for _, f := range frames {
 		var acts []WSAction
@@ -391,13 +390,13 @@ func TestWSEngineMalformedFrames(t *testing.T) {
 	assert.Empty(t, e.FrameReceived([]byte(`{"type":"heartbeat"}`)))
 	assert.Empty(t, e.FrameReceived(push(flowB, drop(flowB, "/alice/other"))))
 	// Frames before the socket is open are not fed by drivers; ignored.
-	assert.Empty(t, NewWSEngine(wsTestCfg, WSOptions{}).FrameReceived([]byte(`x`)))
+	assert.Empty(t, NewWSEngine(wsTestCfg, WSSettings{}).FrameReceived([]byte(`x`)))
 	// The engine still works.
 	assert.Equal(t, []WSHandlerID{1}, deliveredTo(e.FrameReceived(push(flowA, drop(flowA, pathA)))))
 }
 
 func TestWSEngineSubscribeFrames(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	_, acts := e.Subscribe(flowA, 1, false)
 	frame, id := onlyFrame(t, acts)
 	assert.Equal(t, `{"msgId":"1","object":"drop","type":"subscribe","flowId":"`+flowA+`"}`, frame)
@@ -442,7 +441,7 @@ func TestWSEngineSubscribeFrames(t *testing.T) {
 }
 
 func TestWSEngineSubscribeWhilePending(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	c1, acts := e.Subscribe(flowA, 1, false)
 	_, id := onlyFrame(t, acts)
 	c2, acts := e.Subscribe(flowA, 2, false)
@@ -459,7 +458,7 @@ func TestWSEngineSubscribeWhilePending(t *testing.T) {
 }
 
 func TestWSEngineFanOut(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	subscribeOK(t, e, flowA, 1) // by id
 	subscribeOK(t, e, pathA, 2) // by path
 	subscribeOK(t, e, flowA, 3) // by id, a second handler
@@ -521,7 +520,7 @@ func TestWSEngineSubscribeRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
-			e := openEngine(t, WSOptions{})
+			e := openEngine(t, WSSettings{})
 			c1, acts := e.Subscribe(flowA, 1, false)
 			_, id := onlyFrame(t, acts)
 			c2, _ := e.Subscribe(flowA, 2, false)
@@ -539,7 +538,7 @@ func TestWSEngineSubscribeRefused(t *testing.T) {
 }
 
 func TestWSEngineUnsubscribeBeforeConfirmation(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	sub, acts := e.Subscribe(flowA, 1, false)
 	_, subID := onlyFrame(t, acts)
 	unsub, acts := e.Unsubscribe(flowA, 1)
@@ -554,7 +553,7 @@ func TestWSEngineUnsubscribeBeforeConfirmation(t *testing.T) {
 }
 
 func TestWSEngineCancel(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 
 	// A sent call: its late reply is dropped silently.
 	call, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: flowA})
@@ -581,7 +580,7 @@ func TestWSEngineCancel(t *testing.T) {
 	assert.NoError(t, s[c2].Err)
 
 	// A queued call is never sent.
-	e2 := NewWSEngine(wsTestCfg, WSOptions{Heartbeat: -1})
+	e2 := NewWSEngine(wsTestCfg, WSSettings{HeartbeatMs: -1})
 	e2.Connect()
 	q1, _ := e2.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
 	e2.Send(WSFrame{Object: "flow", Type: "find", ID: "f2"})
@@ -592,7 +591,7 @@ func TestWSEngineCancel(t *testing.T) {
 }
 
 func TestWSEngineQueueUntilOpen(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSOptions{Heartbeat: -1})
+	e := NewWSEngine(wsTestCfg, WSSettings{HeartbeatMs: -1})
 	e.Connect()
 	c1, acts := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
 	assert.Empty(t, acts)
@@ -612,7 +611,7 @@ func TestWSEngineQueueUntilOpen(t *testing.T) {
 }
 
 func TestWSEngineFirstConnectionFails(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSOptions{Reconnect: true})
+	e := NewWSEngine(wsTestCfg, WSSettings{Reconnect: true})
 	e.Connect()
 	queued, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
 	sub, _ := e.Subscribe(flowA, 1, false)
@@ -635,7 +634,7 @@ func TestWSEngineFirstConnectionFails(t *testing.T) {
 }
 
 func TestWSEngineDisconnectFailsPending(t *testing.T) {
-	e := openEngine(t, WSOptions{}) // no reconnect
+	e := openEngine(t, WSSettings{}) // no reconnect
 	subscribeOK(t, e, flowA, 1)
 	var calls []WSCallID
 	for _, f := range []WSFrame{
@@ -668,7 +667,7 @@ func TestWSEngineDisconnectFailsPending(t *testing.T) {
 }
 
 func TestWSEngineClosedByPeerWithoutCause(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	c, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
 	s := settledOf(t, e.Closed(nil))
 	var lost *ConnectionLostError
@@ -688,7 +687,7 @@ func seq(vals ...float64) func() float64 {
 }
 
 func TestWSEngineReconnect(t *testing.T) {
-	e := openEngine(t, WSOptions{Reconnect: true, BackoffMin: time.Second, BackoffMax: 8 * time.Second,
+	e := openEngine(t, WSSettings{Reconnect: true, BackoffMinMs: 1_000, BackoffMaxMs: 8_000,
 		Rand: seq(0, 0.5, 0.999, 0.25, 1.5)})
 	subscribeOK(t, e, flowA, 1)
 	subscribeOK(t, e, pathA, 2)
@@ -700,7 +699,7 @@ func TestWSEngineReconnect(t *testing.T) {
 	var lost *ConnectionLostError
 	require.ErrorAs(t, settledOf(t, acts)[inflight].Err, &lost)
 	require.Len(t, actionsOf[*ReportError](acts), 1)
-	assert.Equal(t, []*SetTimer{{Timer: WSTimerReconnect, After: 500 * time.Millisecond}}, actionsOf[*SetTimer](acts), "1s·(½+0·½)")
+	assert.Equal(t, []*SetTimer{{Timer: WSTimerReconnect, AfterMs: 500}}, actionsOf[*SetTimer](acts), "1s·(½+0·½)")
 	assert.Empty(t, actionsOf[*EndSubscription](acts), "subscriptions survive")
 
 	// Calls made while reconnecting are queued.
@@ -709,21 +708,21 @@ func TestWSEngineReconnect(t *testing.T) {
 	newSub, _ := e.Subscribe(flowB, 4, false)
 
 	// Attempts fail: the backoff doubles up to the cap, jittered.
-	wantDelays := []time.Duration{
-		1500 * time.Millisecond, // 2s·(½+0.5·½)
-		3998 * time.Millisecond, // 4s·(½+0.999·½), truncated
-		5 * time.Second,         // 8s·(½+0.25·½)
-		4 * time.Second,         // 8s (cap), jitter 1.5 out of range → 0
+	wantDelays := []int64{
+		1_500, // 2s·(½+0.5·½)
+		3_998, // 4s·(½+0.999·½), truncated
+		5_000, // 8s·(½+0.25·½)
+		4_000, // 8s (cap), jitter 1.5 out of range → 0
 	}
 	for i, want := range wantDelays {
 		acts = e.TimerFired(WSTimerReconnect)
 		require.Len(t, acts, 2)
 		assert.Equal(t, i+1, acts[0].(*OpenSession).Attempt)
-		assert.Equal(t, &SetTimer{Timer: WSTimerHandshake, After: 30 * time.Second}, acts[1])
+		assert.Equal(t, &SetTimer{Timer: WSTimerHandshake, AfterMs: 30_000}, acts[1])
 		acts = e.Closed(&TransportError{Method: "POST", Path: "/session", Err: errors.New("refused")})
 		st := actionsOf[*SetTimer](acts)
 		require.Len(t, st, 1)
-		assert.InDelta(t, float64(want), float64(st[0].After), float64(time.Millisecond), "attempt %d", i+2)
+		assert.InDelta(t, float64(want), float64(st[0].AfterMs), 1, "attempt %d", i+2)
 	}
 
 	// The next attempt succeeds: a new session, every resource re-subscribed
@@ -750,12 +749,12 @@ func TestWSEngineReconnect(t *testing.T) {
 	// from the smallest backoff.
 	assert.Nil(t, e.TimerFired(WSTimerStable))
 	acts = e.Closed(errors.New("EOF"))
-	assert.Equal(t, []*SetTimer{{Timer: WSTimerReconnect, After: 500 * time.Millisecond}}, actionsOf[*SetTimer](acts), "1s·(½+0·½)")
+	assert.Equal(t, []*SetTimer{{Timer: WSTimerReconnect, AfterMs: 500}}, actionsOf[*SetTimer](acts), "1s·(½+0·½)")
 	assert.Equal(t, 1, e.attempts)
 }
 
 func TestWSEngineResubscribeRefused(t *testing.T) {
-	e := openEngine(t, WSOptions{Reconnect: true, Rand: seq(0)})
+	e := openEngine(t, WSSettings{Reconnect: true, Rand: seq(0)})
 	subscribeOK(t, e, flowA, 1)
 	subscribeOK(t, e, flowA, 2)
 	subscribeOK(t, e, flowB, 3)
@@ -780,7 +779,7 @@ func TestWSEngineResubscribeRefused(t *testing.T) {
 // A Subscribe in flight when the socket drops is not lost: subscribing is
 // idempotent, so it completes on the next socket.
 func TestWSEngineSubscribeLostInFlight(t *testing.T) {
-	e := openEngine(t, WSOptions{Reconnect: true, Rand: seq(0)})
+	e := openEngine(t, WSSettings{Reconnect: true, Rand: seq(0)})
 	subscribeOK(t, e, flowA, 1)
 	pending, _ := e.Subscribe(flowB, 2, false)
 	joined, acts := e.Subscribe(flowA, 3, false) // joins an active resource: settled at once
@@ -798,12 +797,12 @@ func TestWSEngineReconnectLimits(t *testing.T) {
 	forbidden := newStatusError(&ResponseError{Status: 401, Method: "POST", Path: "/session", Errors: []string{"bad token"}})
 	tests := []struct {
 		name     string
-		opts     WSOptions
+		opts     WSSettings
 		failures []error // reconnect attempt failures before the engine must stop
 	}{
-		{"no reconnect", WSOptions{}, nil},
-		{"max attempts", WSOptions{Reconnect: true, MaxAttempts: 2}, []error{errors.New("a"), errors.New("b")}},
-		{"credentials refused", WSOptions{Reconnect: true}, []error{forbidden}},
+		{"no reconnect", WSSettings{}, nil},
+		{"max attempts", WSSettings{Reconnect: true, MaxAttempts: 2}, []error{errors.New("a"), errors.New("b")}},
+		{"credentials refused", WSSettings{Reconnect: true}, []error{forbidden}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -829,7 +828,7 @@ func TestWSEngineReconnectLimits(t *testing.T) {
 }
 
 func TestWSEngineCloseWhileReconnecting(t *testing.T) {
-	e := openEngine(t, WSOptions{Reconnect: true, Rand: seq(0)})
+	e := openEngine(t, WSSettings{Reconnect: true, Rand: seq(0)})
 	subscribeOK(t, e, flowA, 1)
 	e.Closed(errors.New("EOF"))
 	queued, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
@@ -848,7 +847,7 @@ func TestWSEngineCloseWhileReconnecting(t *testing.T) {
 }
 
 func TestWSEngineCloseFailsEverything(t *testing.T) {
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	subscribeOK(t, e, flowA, 1)
 	sent, _ := e.Send(WSFrame{Object: "flow", Type: "find", ID: "f1"})
 	sub, _ := e.Subscribe(flowB, 2, false)
@@ -901,7 +900,7 @@ func TestDecodeSessionResponse(t *testing.T) {
 // server echoes on the socket, as with REST responses.
 func TestWSEngineRedactsToken(t *testing.T) {
 	tok := wsTestCfg.Token
-	e := openEngine(t, WSOptions{})
+	e := openEngine(t, WSSettings{})
 	for _, frame := range []func(msgID string) string{
 		func(id string) string {
 			return `{"head":{"msgId":"` + id + `","status":403,"ok":false,"errors":["bad ` + tok + `"],"messages":["` + tok + `"]}}`

@@ -43,7 +43,7 @@ func (e *ConnectionLostError) Unwrap() error { return e.Err }
 
 // TimeoutError is something the WebSocket engine waited for in vain: the
 // connection handshake (POST /session and the upgrade) within
-// WSOptions.Timeout, or any frame from a server that went silent
+// WSSettings.TimeoutMs, or any frame from a server that went silent
 // for two heartbeat intervals.
 type TimeoutError struct {
 	_ incomparable
@@ -51,8 +51,9 @@ type TimeoutError struct {
 	// it was not one request (a silent socket).
 	Method, Path string
 	// What did not finish in time.
-	What  string
-	After Duration
+	What string
+	// AfterMs is how long it waited, in milliseconds.
+	AfterMs int64
 }
 
 func (e *TimeoutError) Error() string {
@@ -60,7 +61,7 @@ func (e *TimeoutError) Error() string {
 	if e.Method != "" {
 		what = e.Method + " " + e.Path + ": " + what
 	}
-	return "flowthings: " + what + " timed out after " + strconv.FormatInt(int64(e.After/Millisecond), 10) + " ms"
+	return "flowthings: " + what + " timed out after " + strconv.FormatInt(e.AfterMs, 10) + " ms"
 }
 
 // Timeout reports true, as net.Error's does.

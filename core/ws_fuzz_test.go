@@ -41,7 +41,7 @@ func FuzzWSFrame(f *testing.F) {
 			}
 		}
 
-		e := NewWSEngine(wsTestCfg, WSOptions{})
+		e := NewWSEngine(wsTestCfg, WSSettings{})
 		e.Connect()
 		e.Opened()
 		e.Subscribe(flowA, 1, true)                              // msgId 1

@@ -15,8 +15,6 @@ type (
 	// Params are a call's query params (limit, skip, sort, order, only,
 	// refs, filter, hints, …): Params{"limit": 10}.
 	Params = core.Params
-	// WSOptions configure a WebSocket: reconnection, heartbeat, OnError.
-	WSOptions = core.WSOptions
 	// WSDrop is a drop pushed to a raw subscription (SubscribeRaw).
 	WSDrop = core.WSDrop
 	// Aggregation is the body of DropService.Aggregate.

@@ -132,13 +132,20 @@ func (c *Client) roundTrip(ctx context.Context, req core.Request) (*core.Envelop
 	}
 	status, body, err := c.transport.Do(ctx, req)
 	if err != nil {
-		var redirect *core.RedirectError
-		if errors.As(err, &redirect) {
-			return nil, redirect // a transport that saw the redirect named its target
-		}
-		return nil, &core.TransportError{Method: req.Method, Path: req.Path, Err: err}
+		return nil, transportError(req, err)
 	}
 	return core.DecodeResponse(req, status, body)
+}
+
+// transportError is the error of a request the transport could not
+// perform: a redirect the transport refused keeps its own type (it names
+// the target's origin), anything else is a *core.TransportError.
+func transportError(req core.Request, err error) error {
+	var redirect *core.RedirectError
+	if errors.As(err, &redirect) {
+		return redirect
+	}
+	return &core.TransportError{Method: req.Method, Path: req.Path, Err: err}
 }
 
 // call runs op and decodes the body into out (nil: ignore the body).

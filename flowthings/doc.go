@@ -8,9 +8,10 @@
 // c.Token, c.Share, c.Device, c.Statistics), c.Drop(flowID) and
 // c.DropPath(path) for drops, c.Service(name) for any other service and
 // c.Raw for any other call. Package nethttp provides the net/http Transport
-// and nethttp.NewClient(cfg). Config, Params, WSOptions and the errors are
-// core's types under their names here, so that everyday code imports this
-// package, a transport and, to build filters, package filter.
+// and nethttp.NewClient(cfg). Config, Params and the errors are core's
+// types under their names here, and WSOptions configures a WebSocket in
+// time.Durations, so that everyday code imports this package, a transport
+// and, to build filters, package filter.
 //
 // # Typed objects
 //

@@ -130,7 +130,7 @@ func (d *DropService) Live(ctx context.Context, f any, opts *LiveOptions) (*Live
 	q.life, q.stop = context.WithCancel(context.Background())
 	q.ws = q.opts.WebSocket
 	if q.ws == nil {
-		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &core.WSOptions{Reconnect: true, OnError: q.connectionError})
+		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &WSOptions{Reconnect: true, OnError: q.connectionError})
 		if err != nil {
 			q.stop()
 			return nil, err
@@ -322,13 +322,13 @@ func (q *LiveQuery) errorResyncing(err error, resync bool) {
 	q.publish(c)
 }
 
-// find runs the query's find.
+// find runs the query's find, for typed elems as pushes have them.
 func (q *LiveQuery) find(ctx context.Context) ([]*Drop, error) {
 	var filters []any
 	if q.filter != "" {
 		filters = append(filters, q.filter)
 	}
-	drops, _, err := q.svc.FindMany(ctx, core.Params{"limit": q.limit}, filters...)
+	drops, _, err := q.svc.FindMany(ctx, core.Params{"limit": q.limit, "hints": true}, filters...)
 	return drops, err
 }
 

@@ -117,7 +117,7 @@ func idsOf(drops []*Drop) []string {
 // created while the socket was down, gone from the flow before the
 // back-fill could find them) makes the query find its drops again.
 func TestLiveFindsAgainAfterAGap(t *testing.T) {
-	f, flow := backfillFixture(t, core.WSOptions{})
+	f, flow := backfillFixture(t, WSOptions{})
 	_, stop := f.sock.ackSubscribes(nil)
 	c, err := NewClient(wsTestCfg, f.sessions)
 	require.NoError(t, err)

@@ -28,6 +28,92 @@ type Dialer interface {
 	Dial(ctx context.Context, url string) (Socket, error)
 }
 
+// WSOptions configure a WebSocket: reconnection, heartbeat, backfill,
+// OnError. The zero value is usable: 30 s heartbeats, a 30 s handshake
+// bound, no automatic reconnect. The WebSocket hands them to its engine as
+// core.WSSettings, in whole milliseconds: a duration that is not a whole
+// number of milliseconds is rounded away from zero.
+type WSOptions struct {
+	// Heartbeat is the interval of {"type":"heartbeat"} frames while the
+	// socket is open. 0 means 30 s; a negative value disables heartbeats,
+	// and with them the detection of a silent server.
+	Heartbeat time.Duration
+	// Timeout bounds each connection attempt, from the session request to
+	// the open socket (the engine's handshake timer), and each find the
+	// WebSocket performs for backfill. 0 means 30 s; a negative value, none.
+	Timeout time.Duration
+
+	// Reconnect enables automatic reconnection once a socket that was open
+	// is lost: the engine waits a backoff, opens a new session and
+	// re-subscribes every subscription. A failure of the very first
+	// connection is never retried.
+	Reconnect bool
+	// BackoffMin and BackoffMax bound the exponential backoff between
+	// connection attempts: attempt n waits min(BackoffMax, BackoffMin·2ⁿ⁻¹),
+	// jittered to between half and all of it. Retries of subscribes and
+	// finds wait the same way. Defaults 1 s and 30 s.
+	BackoffMin, BackoffMax time.Duration
+	// StableAfter is how long a socket must stay open before the engine
+	// counts the connection as good again: a socket that opens and drops
+	// sooner is a failed attempt, so the backoff keeps growing. 0 means 10 s.
+	StableAfter time.Duration
+	// MaxAttempts stops the engine after that many consecutive failed
+	// connection attempts. 0 means no limit.
+	MaxAttempts int
+
+	// BackfillPage is the "limit" of each find of backfill. 0 means 500.
+	BackfillPage int
+	// BackfillAttempts is how many times in a row a subscription's find may
+	// fail before the engine gives up: a subscription back-filling reports
+	// a *GapError and goes on with what is pushed; a Subscribe still
+	// waiting for its start fails. 0 means 10.
+	BackfillAttempts int
+
+	// Rand returns the jitter, a number in [0, 1). nil uses math/rand/v2;
+	// tests inject a fixed source.
+	Rand func() float64
+
+	// OnError receives the errors that belong to no call: ignored
+	// malformed frames (*WSFrameError), a lost connection that is being
+	// re-established (*ConnectionLostError), transient failures of
+	// subscribes and finds that are retried, and every *GapError. It runs
+	// on the goroutine that runs subscription handlers.
+	OnError func(error)
+}
+
+// settings are the engine's settings for o.
+func (o *WSOptions) settings() core.WSSettings {
+	return core.WSSettings{
+		HeartbeatMs:      millis(o.Heartbeat),
+		TimeoutMs:        millis(o.Timeout),
+		Reconnect:        o.Reconnect,
+		BackoffMinMs:     millis(o.BackoffMin),
+		BackoffMaxMs:     millis(o.BackoffMax),
+		StableAfterMs:    millis(o.StableAfter),
+		MaxAttempts:      o.MaxAttempts,
+		BackfillPage:     o.BackfillPage,
+		BackfillAttempts: o.BackfillAttempts,
+		Rand:             o.Rand,
+	}
+}
+
+// millis is d in whole milliseconds, rounded away from zero: a positive
+// duration stays positive and a negative one negative, since for the
+// engine 0 means the default and a negative value none.
+func millis(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	switch rem := d % time.Millisecond; {
+	case rem > 0:
+		ms++
+	case rem < 0:
+		ms--
+	}
+	return ms
+}
+
+// duration is ms milliseconds as a time.Duration.
+func duration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
+
 // WebSocket is a live WebSocket session: subscriptions and CRUD calls over
 // one socket, with heartbeats and optional automatic reconnection. It runs a
 // WSEngine, feeding it events under one lock; its methods are safe for
@@ -126,11 +212,11 @@ func OnSubscriptionError(fn func(error)) SubscribeOption {
 // connection is not retried: its failure is the error. opts may be nil.
 // ctx bounds only the first connection, as WSOptions.Timeout bounds every
 // connection attempt.
-func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, dialer Dialer, opts *core.WSOptions) (*WebSocket, error) {
+func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, dialer Dialer, opts *WSOptions) (*WebSocket, error) {
 	if transport == nil || dialer == nil {
 		return nil, &core.InputError{Field: "websocket", Reason: "needs a Transport and a Dialer"}
 	}
-	var o core.WSOptions
+	var o WSOptions
 	if opts != nil {
 		o = *opts
 	}
@@ -139,7 +225,7 @@ func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, di
 		transport: transport,
 		dialer:    dialer,
 		onErr:     o.OnError,
-		eng:       core.NewWSEngine(cfg, o),
+		eng:       core.NewWSEngine(cfg, o.settings()),
 		opened:    make(chan struct{}),
 		waiters:   map[core.WSCallID]chan wsResult{},
 		finds:     map[core.WSFindID]context.CancelFunc{},
@@ -408,7 +494,7 @@ func (ws *WebSocket) apply(acts []core.WSAction) {
 				ch <- wsResult{body: a.Body, err: a.Err}
 			}
 		case *core.SetTimer:
-			ws.setTimer(a.Timer, a.After)
+			ws.setTimer(a.Timer, duration(a.AfterMs))
 		case *core.CancelTimer:
 			ws.stopTimer(a.Timer)
 		case *core.OpenSession:
@@ -519,8 +605,8 @@ func (ws *WebSocket) startAttempt(req core.Request) {
 // ws.mu must be held.
 func (ws *WebSocket) find(f *core.Find) {
 	ctx, cancel := context.WithCancel(ws.life)
-	if t := ws.eng.Options().Timeout; t > 0 {
-		ctx, cancel = context.WithTimeout(ws.life, t)
+	if ms := ws.eng.Settings().TimeoutMs; ms > 0 {
+		ctx, cancel = context.WithTimeout(ws.life, duration(ms))
 	}
 	ws.finds[f.ID] = cancel
 	ws.wg.Add(1)
@@ -530,7 +616,7 @@ func (ws *WebSocket) find(f *core.Find) {
 		status, body, err := ws.transport.Do(ctx, f.Request)
 		var drops []core.WSDropInfo
 		if err != nil {
-			err = &core.TransportError{Method: f.Request.Method, Path: f.Request.Path, Err: err}
+			err = transportError(f.Request, err)
 		} else {
 			drops, err = core.DecodeFindResponse(f.Request, status, body)
 		}
@@ -547,7 +633,7 @@ func (ws *WebSocket) find(f *core.Find) {
 func (ws *WebSocket) connect(ctx context.Context, req core.Request) (Socket, error) {
 	status, body, err := ws.transport.Do(ctx, req)
 	if err != nil {
-		return nil, &core.TransportError{Method: req.Method, Path: req.Path, Err: err}
+		return nil, transportError(req, err)
 	}
 	id, err := core.DecodeSessionResponse(req, status, body)
 	if err != nil {

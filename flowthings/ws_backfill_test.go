@@ -89,7 +89,7 @@ func (f *fakeFlow) answer(_ context.Context, req core.Request) (int, []byte, err
 
 // backfillFixture is a WebSocket whose transport answers the finds from a
 // fakeFlow; the test plays the socket's server.
-func backfillFixture(t *testing.T, opts core.WSOptions) (*wsFixture, *fakeFlow) {
+func backfillFixture(t *testing.T, opts WSOptions) (*wsFixture, *fakeFlow) {
 	t.Helper()
 	flow := &fakeFlow{}
 	noLeak(t)
@@ -134,7 +134,7 @@ func (c *ids) list() []string {
 // subscribed, then the pushes, each drop once and in order; drops that
 // predate the subscription never are.
 func TestWebSocketBackfill(t *testing.T) {
-	f, flow := backfillFixture(t, core.WSOptions{BackfillPage: 2})
+	f, flow := backfillFixture(t, WSOptions{BackfillPage: 2})
 	flow.add("d0", 100) // predates the subscription
 	_, stop := f.sock.ackSubscribes(nil)
 	got := &ids{}
@@ -177,7 +177,7 @@ func TestWebSocketBackfill(t *testing.T) {
 // A gap is a *core.GapError, for errors.As, on the subscription's
 // OnSubscriptionError and WSOptions.OnError; the subscription goes on.
 func TestWebSocketGap(t *testing.T) {
-	f, flow := backfillFixture(t, core.WSOptions{})
+	f, flow := backfillFixture(t, WSOptions{})
 	_, stop := f.sock.ackSubscribes(nil)
 	got := &ids{}
 	gaps := make(chan error, 4)
@@ -214,7 +214,7 @@ func TestWebSocketGap(t *testing.T) {
 
 // WithoutBackfill: pushes as they come, no finds.
 func TestWebSocketWithoutBackfill(t *testing.T) {
-	f, flow := backfillFixture(t, core.WSOptions{})
+	f, flow := backfillFixture(t, WSOptions{})
 	_, stop := f.sock.ackSubscribes(nil)
 	defer stop()
 	got := &ids{}
@@ -230,7 +230,7 @@ func TestWebSocketWithoutBackfill(t *testing.T) {
 // A handshake that never completes is bounded by WSOptions.Timeout on
 // every reconnect; Close then ends everything at once.
 func TestWebSocketReconnectHandshakeTimeout(t *testing.T) {
-	f, _ := backfillFixture(t, core.WSOptions{Timeout: 20 * time.Millisecond})
+	f, _ := backfillFixture(t, WSOptions{Timeout: 20 * time.Millisecond})
 	f.dialer.block.Store(true)
 	f.sock.kill <- errors.New("EOF")
 	var te *core.TimeoutError
@@ -248,7 +248,7 @@ func TestWebSocketReconnectHandshakeTimeout(t *testing.T) {
 // A server that goes silent while the socket stays open is found out
 // within two heartbeat intervals, and the WebSocket reconnects.
 func TestWebSocketSilentServer(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{Heartbeat: 10 * time.Millisecond, Reconnect: true, BackoffMin: time.Millisecond})
+	f := dialFixture(t, WSOptions{Heartbeat: 10 * time.Millisecond, Reconnect: true, BackoffMin: time.Millisecond})
 	var te *core.TimeoutError
 	for {
 		if err := recv(t, f.errs); errors.As(err, &te) {
@@ -271,7 +271,7 @@ func TestWebSocketCloseCancelsFinds(t *testing.T) {
 		return 0, nil, ctx.Err()
 	}}
 	dialer := newFakeDialer()
-	ws, err := DialWebSocket(t.Context(), wsTestCfg, sessions, dialer, &core.WSOptions{Heartbeat: time.Hour})
+	ws, err := DialWebSocket(t.Context(), wsTestCfg, sessions, dialer, &WSOptions{Heartbeat: time.Hour})
 	require.NoError(t, err)
 	sock := dialer.socket(t)
 	_, stop := sock.ackSubscribes(nil)

@@ -219,7 +219,7 @@ type wsFixture struct {
 	errs     chan error
 }
 
-func dialFixture(t *testing.T, opts core.WSOptions) *wsFixture {
+func dialFixture(t *testing.T, opts WSOptions) *wsFixture {
 	t.Helper()
 	noLeak(t)
 	f := &wsFixture{sessions: &fakeSessions{}, dialer: newFakeDialer(), errs: make(chan error, 64)}
@@ -247,8 +247,40 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 	}
 }
 
+// WSOptions reach the engine in whole milliseconds, rounded away from
+// zero: a sub-millisecond duration is neither the default (0) nor, when
+// negative, anything but none.
+func TestWSOptionsSettings(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want int64
+	}{
+		{0, 0},
+		{time.Nanosecond, 1},
+		{time.Millisecond, 1},
+		{1500 * time.Microsecond, 2},
+		{30 * time.Second, 30_000},
+		{-time.Nanosecond, -1},
+		{-time.Millisecond, -1},
+		{-1500 * time.Microsecond, -2},
+	} {
+		assert.Equal(t, tt.want, millis(tt.d), "%v", tt.d)
+	}
+
+	jitter := func() float64 { return 0.5 }
+	o := &WSOptions{Heartbeat: 10 * time.Second, Timeout: -1, Reconnect: true, BackoffMin: 250 * time.Millisecond,
+		BackoffMax: time.Minute, StableAfter: 2 * time.Second, MaxAttempts: 3, BackfillPage: 50, BackfillAttempts: 4,
+		Rand: jitter, OnError: func(error) {}}
+	got := o.settings()
+	assert.NotNil(t, got.Rand)
+	got.Rand = nil
+	assert.Equal(t, core.WSSettings{HeartbeatMs: 10_000, TimeoutMs: -1, Reconnect: true, BackoffMinMs: 250,
+		BackoffMaxMs: 60_000, StableAfterMs: 2_000, MaxAttempts: 3, BackfillPage: 50, BackfillAttempts: 4}, got)
+	assert.Equal(t, 1500*time.Millisecond, duration(1_500))
+}
+
 func TestWebSocketLifecycle(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{Heartbeat: 100 * time.Millisecond}) // so that a busy machine cannot pass for a silent server
+	f := dialFixture(t, WSOptions{Heartbeat: 100 * time.Millisecond}) // so that a busy machine cannot pass for a silent server
 	require.Equal(t, 1, f.sessions.count())
 	req := f.sessions.reqs[0]
 	assert.Equal(t, "POST", req.Method)
@@ -289,7 +321,7 @@ func TestWebSocketLifecycle(t *testing.T) {
 }
 
 func TestWebSocketSendReplies(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	const n = 8
 	type result struct {
 		i    int
@@ -330,7 +362,7 @@ func TestWebSocketSendReplies(t *testing.T) {
 }
 
 func TestWebSocketErrorReplies(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	tests := []struct {
 		status int
 		check  func(error) bool
@@ -369,7 +401,7 @@ func TestWebSocketErrorReplies(t *testing.T) {
 }
 
 func TestWebSocketFanOut(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	subFrames, stop := f.sock.ackSubscribes(nil)
 	defer stop()
 
@@ -429,7 +461,7 @@ func TestWebSocketFanOut(t *testing.T) {
 }
 
 func TestWebSocketHandlerMayCall(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	others := make(chan string, 10)
 	_, stop := f.sock.ackSubscribes(others)
 	defer stop()
@@ -456,7 +488,7 @@ func TestWebSocketHandlerMayCall(t *testing.T) {
 }
 
 func TestWebSocketMalformedFrames(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	for _, frame := range []string{"", "garbage", `{"head":{"msgId":"77","ok":true},"body":{}}`, `[1]`} {
 		require.NotPanics(t, func() { f.sock.send([]byte(frame)) })
 		var fe *core.WSFrameError
@@ -473,7 +505,7 @@ func TestWebSocketMalformedFrames(t *testing.T) {
 }
 
 func TestWebSocketSendContext(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	_, err := f.ws.Send(ctx, core.WSFrame{Object: "flow", Type: "find", ID: flowA})
@@ -496,7 +528,7 @@ func TestWebSocketSendContext(t *testing.T) {
 }
 
 func TestWebSocketDisconnectFailsPending(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	_, stop := f.sock.ackSubscribes(make(chan string, 10))
 	sub, err := f.ws.SubscribeRaw(t.Context(), flowA, func(core.WSDrop) {})
 	require.NoError(t, err)
@@ -530,7 +562,7 @@ func TestWebSocketDisconnectFailsPending(t *testing.T) {
 }
 
 func TestWebSocketReconnect(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{Reconnect: true, BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
+	f := dialFixture(t, WSOptions{Reconnect: true, BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		Rand: func() float64 { return 0.5 }})
 	_, stop := f.sock.ackSubscribes(nil)
 	gotc := make(chan string, 10)
@@ -592,7 +624,7 @@ func TestWebSocketReconnect(t *testing.T) {
 }
 
 func TestWebSocketReconnectGivesUp(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{Reconnect: true, MaxAttempts: 2, BackoffMin: time.Millisecond, Rand: func() float64 { return 0 }})
+	f := dialFixture(t, WSOptions{Reconnect: true, MaxAttempts: 2, BackoffMin: time.Millisecond, Rand: func() float64 { return 0 }})
 	f.sessions.mu.Lock()
 	f.sessions.status = 503
 	f.sessions.mu.Unlock()
@@ -625,7 +657,7 @@ func TestDialWebSocketFailures(t *testing.T) {
 		d := newFakeDialer()
 		bad := errors.New("handshake: 404")
 		d.fail.Store(&bad)
-		_, err := DialWebSocket(t.Context(), wsTestCfg, &fakeSessions{}, d, &core.WSOptions{Reconnect: true})
+		_, err := DialWebSocket(t.Context(), wsTestCfg, &fakeSessions{}, d, &WSOptions{Reconnect: true})
 		assert.ErrorIs(t, err, bad)
 	})
 	t.Run("context ends", func(t *testing.T) {
@@ -650,7 +682,7 @@ func TestDialWebSocketFailures(t *testing.T) {
 }
 
 func TestWebSocketWriteFailure(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	f.sock.Close() // writes fail from now on
 	_, err := f.ws.Send(t.Context(), core.WSFrame{Object: "flow", Type: "find", ID: flowA})
 	var lost *core.ConnectionLostError
@@ -659,7 +691,7 @@ func TestWebSocketWriteFailure(t *testing.T) {
 }
 
 func TestWebSocketNoDeliveryAfterClose(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	_, stop := f.sock.ackSubscribes(nil)
 	defer stop()
 	release := make(chan struct{})
@@ -681,7 +713,7 @@ func TestWebSocketNoDeliveryAfterClose(t *testing.T) {
 }
 
 func TestWebSocketTypedDrops(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	_, stop := f.sock.ackSubscribes(nil)
 	defer stop()
 
@@ -728,7 +760,7 @@ func TestDecodeDrop(t *testing.T) {
 }
 
 func TestWebSocketSendAs(t *testing.T) {
-	f := dialFixture(t, core.WSOptions{})
+	f := dialFixture(t, WSOptions{})
 	type result struct {
 		flow *Flow
 		err  error

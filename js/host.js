@@ -27,8 +27,8 @@ export function hostFunctions(memory) {
   return {
     flowthings: {
       ...regexpHost(memory),
-      // The wall clock, in Unix milliseconds (the module links no package
-      // time: filter/eval/match/clock_module.go).
+      // The wall clock, in Unix milliseconds, for filters' AGE (the module
+      // links no package time: wasm/main.go).
       now: () => Date.now(),
     },
   };

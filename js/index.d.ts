@@ -257,8 +257,11 @@ export interface WebSocketLike {
   onclose: ((event: any) => void) | null;
 }
 
-/** A WebSocket class: called as `new WebSocket(url)`. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/** A WebSocket class: called as `new WebSocket(url, [], { maxPayload,
+ * closeTimeout })` — no subprotocols, then options that the `ws` package
+ * reads (the frame limit of `connect`'s `maxFrameBytes`, and how long a
+ * close may take) and that browsers' and Workers' WebSocket ignore. */
+export type WebSocketConstructor = new (url: string, protocols: string[], options: { maxPayload: number; closeTimeout: number }) => WebSocketLike;
 
 /** The options of `new API(token, options)`; each but `host` falls back to `defaults`. */
 export interface APIOptions {
@@ -512,16 +515,13 @@ export interface DropService<Mode extends CallMode = 'promise', F extends ElemsF
   aggregate<const A extends Aggregation, const P extends Params = {}>(aggregation: Arg<Mode, A>, params?: ParamsArg<Mode, P>): Out<Mode, P, AggregateRow<RowKeysOf<A>>[]>;
 
   /** A live query of the flow's newest drops matching `filter` (all drops
-   * without one): see `LiveQuery`. Needs a flow: `api.drop(flowIdOrPath)`. */
-  live(filter?: Arg<Mode, FilterLike | null | undefined>, options?: Arg<Mode, LiveOptions<LiveDrop<F>>>): Result<Mode, LiveQuery<LiveDrop<F>>>;
+   * without one): see `LiveQuery`. Needs a flow: `api.drop(flowIdOrPath)`.
+   * Its drops have typed elems whatever the API's version, as pushed drops
+   * do (`plainElems(drop)` gives the plain form). */
+  live(filter?: Arg<Mode, FilterLike | null | undefined>, options?: Arg<Mode, LiveOptions<PushedDrop>>): Result<Mode, LiveQuery<PushedDrop>>;
 }
 
 // ─────────────── live queries (js/live.js; maintained with it) ───────────────
-
-/** A drop of a live query on an API whose elems form is F: found drops
- * have the API's form, pushed ones are typed (see `PushedDrop`), so only
- * a typed API keeps one form. */
-export type LiveDrop<F extends ElemsForm> = StoredModel<'drop', F extends 'typed' ? 'typed' : 'either'>;
 
 /** Where a live query is: `live` (its drops are current), `reconnecting`
  * (its connection is being re-established), `resyncing` (it is finding its

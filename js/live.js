@@ -122,7 +122,9 @@ export class LiveQuery {
   }
 
   async #find() {
-    const params = { limit: this.#limit };
+    // Typed elems whatever the API's version, as pushes have them: one form
+    // for every drop of the query, and the evaluator sees the elem types.
+    const params = { limit: this.#limit, hints: true };
     return this.#filter === '' ? this.#service.findMany(params) : this.#service.findMany(this.#filter, params);
   }
 

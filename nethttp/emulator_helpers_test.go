@@ -263,7 +263,7 @@ func (s *dropSink) waitFor(t *testing.T, id string, within time.Duration) bool {
 
 // wsDial opens a WebSocket for cfg over real HTTP and the coder/websocket
 // dialer; it is closed at the end of the test.
-func wsDial(t *testing.T, ctx context.Context, cfg core.Config, opts *core.WSOptions) *flowthings.WebSocket {
+func wsDial(t *testing.T, ctx context.Context, cfg core.Config, opts *flowthings.WSOptions) *flowthings.WebSocket {
 	t.Helper()
 	ws, err := flowthings.DialWebSocket(ctx, cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, opts)
 	require.NoError(t, err)

@@ -75,7 +75,7 @@ func exactlyOnce(t *testing.T, ecfg emulator.Config, n, rate int) {
 	var mu sync.Mutex
 	var got []string
 	var gaps, losses, others []error
-	opts := &core.WSOptions{Reconnect: true, BackoffMin: 20 * time.Millisecond, BackoffMax: 400 * time.Millisecond,
+	opts := &flowthings.WSOptions{Reconnect: true, BackoffMin: 20 * time.Millisecond, BackoffMax: 400 * time.Millisecond,
 		OnError: func(err error) {
 			mu.Lock()
 			defer mu.Unlock()

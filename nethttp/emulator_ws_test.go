@@ -32,7 +32,7 @@ func TestEmulatorWebSocket(t *testing.T) {
 	flowID := flow.GetID()
 	other := createFlow(t, ctx, c, "/dev/ws/other", nil)
 
-	ws := wsDial(t, ctx, env.cfg, &core.WSOptions{Heartbeat: 250 * time.Millisecond})
+	ws := wsDial(t, ctx, env.cfg, &flowthings.WSOptions{Heartbeat: 250 * time.Millisecond})
 	// One handler subscribes by flow id, another by path: the connection
 	// holds both subscriptions of the flow.
 	h1, h2 := newDropSink(), newDropSink()
@@ -205,7 +205,7 @@ func TestEmulatorWebSocketReconnect(t *testing.T) {
 	var mu sync.Mutex
 	lost := 0
 	var otherErrs []error
-	ws, err := flowthings.DialWebSocket(ctx, env.cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, &core.WSOptions{
+	ws, err := flowthings.DialWebSocket(ctx, env.cfg, nethttp.NewTransport(http.DefaultClient), &nethttp.WSDialer{}, &flowthings.WSOptions{
 		Reconnect:  true,
 		BackoffMin: 10 * time.Millisecond,
 		BackoffMax: 40 * time.Millisecond,

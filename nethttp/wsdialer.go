@@ -76,6 +76,6 @@ func (s wsSocket) Close() error {
 // DialWebSocket opens a WebSocket session for cfg over net/http and
 // coder/websocket: flowthings.DialWebSocket with this package's Transport
 // and WSDialer. opts may be nil.
-func DialWebSocket(ctx context.Context, cfg core.Config, opts *core.WSOptions) (*flowthings.WebSocket, error) {
+func DialWebSocket(ctx context.Context, cfg core.Config, opts *flowthings.WSOptions) (*flowthings.WebSocket, error) {
 	return flowthings.DialWebSocket(ctx, cfg, NewTransport(&http.Client{Timeout: DefaultTimeout}), &WSDialer{}, opts)
 }

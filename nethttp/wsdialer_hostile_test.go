@@ -59,7 +59,7 @@ func TestWebSocketHandshakeNeverAnswered(t *testing.T) {
 	assert.Less(t, time.Since(started), 2*time.Second)
 
 	started = time.Now()
-	_, err = flowthings.DialWebSocket(t.Context(), cfg, NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Timeout: 100 * time.Millisecond})
+	_, err = flowthings.DialWebSocket(t.Context(), cfg, NewTransport(srv.Client()), &WSDialer{}, &flowthings.WSOptions{Timeout: 100 * time.Millisecond})
 	var te *core.TimeoutError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, "flowthings: POST /session: websocket handshake timed out after 100 ms", te.Error())
@@ -73,7 +73,7 @@ func TestWebSocketClosedAfterEachOpen(t *testing.T) {
 	srv, sessions := hostileServer(t, "1011")
 	cfg := core.Config{Account: "alice", Token: "T0ken", Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true}
 	ws, err := flowthings.DialWebSocket(t.Context(), cfg, NewTransport(srv.Client()), &WSDialer{},
-		&core.WSOptions{Reconnect: true, MaxAttempts: 3, BackoffMin: 10 * time.Millisecond})
+		&flowthings.WSOptions{Reconnect: true, MaxAttempts: 3, BackoffMin: 10 * time.Millisecond})
 	require.NoError(t, err)
 	select {
 	case <-ws.Done():
@@ -84,4 +84,25 @@ func TestWebSocketClosedAfterEachOpen(t *testing.T) {
 	require.ErrorAs(t, ws.Err(), &lost)
 	assert.ErrorContains(t, ws.Err(), "overloaded")
 	assert.Equal(t, int32(4), sessions.Load(), "the first session and 3 attempts")
+}
+
+// A session request answered with a redirect is refused as REST calls are:
+// a *core.RedirectError naming the target's origin, and the token stays.
+func TestWebSocketSessionRedirect(t *testing.T) {
+	t.Parallel()
+	var leaked atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { leaked.Store(true) }))
+	t.Cleanup(other.Close)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/session?bait=1", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := core.Config{Account: "alice", Token: "T0ken", Host: strings.TrimPrefix(srv.URL, "http://"), Insecure: true}
+	_, err := flowthings.DialWebSocket(t.Context(), cfg, NewTransport(srv.Client()), &WSDialer{}, nil)
+	var redirect *core.RedirectError
+	require.ErrorAs(t, err, &redirect)
+	assert.Equal(t, core.KindRedirect, core.KindOf(err))
+	assert.Equal(t, other.URL, redirect.Target)
+	assert.NotContains(t, err.Error(), "bait")
+	assert.False(t, leaked.Load(), "the token must not follow a redirect")
 }

@@ -98,7 +98,7 @@ func TestWSDialerEndToEnd(t *testing.T) {
 	srv := wsTestServer(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &core.WSOptions{Heartbeat: 100 * time.Millisecond})
+	ws, err := flowthings.DialWebSocket(ctx, wsTestConfig(srv), NewTransport(srv.Client()), &WSDialer{}, &flowthings.WSOptions{Heartbeat: 100 * time.Millisecond})
 	require.NoError(t, err)
 	defer ws.Close()
 

@@ -13,9 +13,9 @@
 // buffer (flowthings_output). JavaScript learns the functions' numbers from
 // flowthings_functions, and sets where the module's ids start with
 // flowthings_start. The module never touches a JavaScript value (it
-// does not import syscall/js), so it links neither fmt, reflect nor os;
-// built with -tags flowthings_module (build.sh), it does not link package
-// time either (see core/duration_module.go). No
+// does not import syscall/js), so it links neither fmt, reflect nor os,
+// and core and the filter evaluator never import package time (they count
+// milliseconds; AGE reads the host's clock, hostNow). No
 // Go goroutine ever waits on a JavaScript promise, so one module serves any
 // number of concurrent requests.
 package main
@@ -35,12 +35,19 @@ var (
 )
 
 // newBridge is the module's Bridge: filter programs run their regexes on
-// the host's RegExp.
+// the host's RegExp and read the host's clock.
 func newBridge() *bridge.Bridge {
 	b := bridge.New()
 	b.Regex = hostRegex{}
+	b.Now = func() int64 { return int64(hostNow()) }
 	return b
 }
+
+// hostNow is the host's wall clock, JavaScript's Date.now: Unix
+// milliseconds (see js/host.js).
+//
+//go:wasmimport flowthings now
+func hostNow() float64
 
 func main() {
 	select {} // serve calls until the page or process goes away

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Run with GOOS=js GOARCH=wasm go test -tags flowthings_module
+// Run with GOOS=js GOARCH=wasm go test
 // -exec="node --stack-size=8192 $PWD/wasm/testdata/exec.mjs" ./wasm/ (node
 // on PATH), as build.sh does: Go's go_js_wasm_exec with the package's host
 // functions.

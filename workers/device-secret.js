@@ -5,7 +5,7 @@
 // The Worker's DEVICE_SECRET is read from the environment, never from the
 // command line (where other users and the shell history would see it). The
 // same as `printf %s <deviceId> | openssl dgst -sha256 -hmac "$DEVICE_SECRET"`.
-import { deviceIdProblem, deviceKey, deviceSecret } from './shared/device.js';
+import { deviceIdProblem, deviceKey, deviceSecret } from './common/device.js';
 
 const args = process.argv.slice(2);
 const key = process.env.DEVICE_SECRET;

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildJsWorker, buildGoWorker, startWorkerd } from './harness.js';
-import { deviceKey, deviceSecret } from './shared/device.js';
+import { deviceKey, deviceSecret } from './common/device.js';
 
 const builders = { js: buildJsWorker, go: buildGoWorker };
 const kind = process.argv[2];

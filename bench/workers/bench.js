@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import workerd from 'workerd';
 import { startEmulator } from '../../examples/emulator.js';
 import { buildJsWorker, buildGoWorker, startWorkerd, workerSize, repoRoot } from '../../workers/harness.js';
-import { deviceKey, deviceSecret } from '../../workers/shared/device.js';
+import { deviceKey, deviceSecret } from '../../workers/common/device.js';
 
 const IN_FLIGHT = 32;
 const ROUNDS = 7;

@@ -1,11 +1,11 @@
 // The baseline of the Workers bench: the same two routes as workers/js and
 // workers/go, written with plain fetch and JSON.parse and no SDK. It sends
 // the requests the SDK sends (same URLs, headers and bodies), checks the
-// device the same way (../../workers/shared/device.js) and validates the
+// device the same way (../../workers/common/device.js) and validates the
 // same input, but does not parse the filter (it passes the text on) or map
 // errors beyond the status.
-import { readBody } from '../../workers/shared/body.js';
-import { deviceIdProblem, deviceKey, verifyDeviceSecret } from '../../workers/shared/device.js';
+import { readBody } from '../../workers/common/body.js';
+import { deviceIdProblem, deviceKey, verifyDeviceSecret } from '../../workers/common/device.js';
 
 const MAX_BYTES = 64 * 1024;
 let key = null; // DEVICE_SECRET's HMAC key, made by the first ingest

@@ -19,14 +19,38 @@
 package eval
 
 import (
+	"time"
+
 	"github.com/flowthings/flowthings-wasm/filter"
 	"github.com/flowthings/flowthings-wasm/filter/eval/match"
 )
 
+// Options configures Compile and Distance.
+type Options struct {
+	// Regex compiles the filter's regexes (=~ and MATCHES); nil means RE2.
+	Regex match.RegexCompiler
+	// Now is the clock of AGE; nil means time.Now.
+	Now func() time.Time
+	// Zip resolves WITHIN [ZIP=…] targets at compile time and ZIP-only
+	// locations at match time; nil means ZipCentroid.
+	Zip ZipFunc
+}
+
+// match is o as package match takes it, defaults applied: its clock
+// counts Unix milliseconds (package match does not link package time).
+func (o Options) match() match.Options {
+	regex, now := o.Regex, o.Now
+	if regex == nil {
+		regex = RE2
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return match.Options{Regex: regex, Now: func() int64 { return now().UnixMilli() }, Zip: o.Zip}
+}
+
 // The evaluator's types, from package match.
 type (
-	// Options configures Compile; a nil Regex means RE2.
-	Options = match.Options
 	// Program is a compiled filter, safe for concurrent use.
 	Program = match.Program
 	// Error is a compile error (see match.Error).
@@ -39,10 +63,7 @@ type (
 // unless opts.Regex says otherwise. Errors are those of filter.Validate or
 // *Error.
 func Compile(e filter.Expr, opts Options) (*Program, error) {
-	if opts.Regex == nil {
-		opts.Regex = RE2
-	}
-	return match.Compile(e, opts)
+	return match.Compile(e, opts.match())
 }
 
 // Lookup resolves a dotted path in obj with the rules of Match (see
@@ -52,7 +73,7 @@ func Lookup(obj map[string]any, dotted string) (any, bool) { return match.Lookup
 // Distance returns the distance from obj's location member named by w to
 // w's target, in w's unit (see match.Distance).
 func Distance(obj map[string]any, w filter.WithinExpr, opts Options) (float64, bool) {
-	return match.Distance(obj, w, opts)
+	return match.Distance(obj, w, opts.match())
 }
 
 // ZipCentroid looks a US ZIP code up in the built-in table (see

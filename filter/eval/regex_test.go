@@ -120,6 +120,24 @@ func TestCompileDefaultsToRE2(t *testing.T) {
 	assert.True(t, p.Match(drop))
 }
 
+// AGE reads Options.Now, time.Now by default, at match time, to the
+// millisecond.
+func TestCompileClock(t *testing.T) {
+	old := map[string]any{"creationDate": time.Now().UnixMilli() - 120_000}
+	p, err := Compile(filter.Age().Lt(60000), Options{})
+	require.NoError(t, err)
+	assert.True(t, p.Match(map[string]any{"creationDate": time.Now().UnixMilli() - 1000}))
+	assert.False(t, p.Match(old))
+
+	clock := time.UnixMilli(1_700_000_000_000).Add(999 * time.Microsecond)
+	p, err = Compile(filter.Age().Eq(1), Options{Now: func() time.Time { return clock }})
+	require.NoError(t, err)
+	created := map[string]any{"creationDate": 1_699_999_999_999}
+	assert.True(t, p.Match(created), "1 ms old: the clock's microseconds do not count")
+	clock = clock.Add(time.Millisecond)
+	assert.False(t, p.Match(created))
+}
+
 func TestRE2InterfaceOnError(t *testing.T) {
 	re, err := RE2("(", "")
 	require.Error(t, err)

@@ -84,7 +84,7 @@ async function fakeLive(filter, options = {}, found = []) {
 describe('live queries (unit)', () => {
   it('finds, then keeps the newest matching drops in order, trimmed to the limit', async () => {
     const f = await fakeLive('temp > 10', { limit: 3 });
-    assert.deepEqual(f.find.args, ['temp > 10', { limit: 3 }]);
+    assert.deepEqual(f.find.args, ['temp > 10', { limit: 3, hints: true }]);
     assert.equal(f.ws.flow, 'f1');
     const q = await f.answer([drop('c', 30, 11), drop('b', 20, 12)]);
     assert.deepEqual(ids(q.drops), ['c', 'b']);
@@ -132,7 +132,7 @@ describe('live queries (unit)', () => {
 
   it('finds again after a gap, and retries a find that fails for a while', async () => {
     const f = await fakeLive(undefined);
-    assert.deepEqual(f.find.args, [{ limit: 100 }], 'no filter: every drop');
+    assert.deepEqual(f.find.args, [{ limit: 100, hints: true }], 'no filter: every drop');
     const q = await f.answer([drop('a', 10, 1)]);
     const gap = new FlowThingsError('gap', { code: 'gap' });
     f.ws.sub.control.onError(gap);
@@ -295,6 +295,24 @@ describe('live queries against the emulator', { timeout: 60_000 }, () => {
     await api.drop(flow.id).create({ elems: { temp: 100 } });
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(ids(q.drops), [hot.id, made[2].id], 'nothing after close');
+  });
+
+  it('has typed elems on an API of plain elems too, found and pushed alike, and HAS sees their types', async () => {
+    const plainApi = new API(new Token(emu.account, emu.token), { host: emu.host, secure: false, WebSocket, version: '4.0' });
+    const flow = await plainApi.flow.create({ path: '/dev/live/plain-api' });
+    const before = await plainApi.drop(flow.id).create({ elems: { mail: { type: 'email', value: 'a@b.example' } } });
+    assert.equal(before.elems.mail, 'a@b.example', 'the API itself answers plain elems');
+    const q = await plainApi.drop(flow.id).live('HAS email');
+    try {
+      assert.deepEqual(ids(q.drops), [before.id]);
+      const pushed = await plainApi.drop(flow.id).create({ elems: { mail: { type: 'email', value: 'c@d.example' } } });
+      await plainApi.drop(flow.id).create({ elems: { mail: 'not typed' } }); // a string: HAS email does not hold
+      const drops = await until(q, (d) => d[0]?.id === pushed.id, 'the pushed drop');
+      assert.deepEqual(ids(drops), [pushed.id, before.id]);
+      assert.deepEqual(drops.map((d) => d.elems.mail), [{ type: 'email', value: 'c@d.example' }, { type: 'email', value: 'a@b.example' }]);
+    } finally {
+      await q.close();
+    }
   });
 
   it('shares a connection it was given, and leaves it open', async () => {

@@ -91,6 +91,9 @@ describe('parseElemInput (the post form)', () => {
     ['{"a": 1}', { a: 1 }, 'map'],
     ['[1, 2]', [1, 2], 'list'],
     ['null', null, 'null'],
+    ['9223372036854775807', 9223372036854775807n, 'long'],
+    ['-9007199254740993', -9007199254740993n, 'long'],
+    ['9007199254740991', 9007199254740991, 'integer'],
     ['Queens', 'Queens', 'string'],
     ['  ', '  ', 'string'],
     ['1e', '1e', 'string'],
@@ -102,7 +105,7 @@ describe('parseElemInput (the post form)', () => {
 it('inputText writes a value so that parseElemInput reads it back', () => {
   for (const [value, text] of [['Queens', 'Queens'], ['21', '"21"'], ['true', '"true"'], [21.5, '21.5'], [false, 'false'], [{ a: [1] }, '{"a":[1]}'], [9007199254740993n, '9007199254740993'], [{ n: -9007199254740993n }, '{"n":-9007199254740993}']]) {
     assert.equal(inputText(value), text);
-    if (!text.includes('900')) assert.deepEqual(parseElemInput(text).value, value);
+    if (!text.startsWith('{')) assert.deepEqual(parseElemInput(text).value, value);
   }
 });
 

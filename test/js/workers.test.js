@@ -14,7 +14,7 @@ import { init, API, Token } from 'flowthings-wasm';
 import { startEmulator } from './helpers/emulator.js';
 import { SECRET, assertNoLeak } from './helpers/leak.js';
 import { buildJsWorker, buildGoWorker, startWorkerd, repoRoot, CURRENT_DATE, OLD_DATE } from '../../workers/harness.js';
-import { deviceKey, deviceSecret, MAX_DEVICE_ID_LENGTH } from '../../workers/shared/device.js';
+import { deviceKey, deviceSecret, MAX_DEVICE_ID_LENGTH } from '../../workers/common/device.js';
 
 // The token of the leak scan (with the characters escaping gets wrong), so
 // that a leak in any encoding is found.

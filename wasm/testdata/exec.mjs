@@ -1,7 +1,7 @@
 // Runs a GOOS=js test binary of the module as Go's go_js_wasm_exec does
 // (lib/wasm/wasm_exec_node.js), with the package's host functions
 // (js/host.js: the module's "flowthings" imports) in its import object:
-//   GOOS=js GOARCH=wasm go test -tags flowthings_module \
+//   GOOS=js GOARCH=wasm go test \
 //     -exec="node --stack-size=8192 $PWD/wasm/testdata/exec.mjs" ./wasm/
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

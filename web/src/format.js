@@ -150,6 +150,8 @@ export function defaultChartElem(drops) {
  */
 export function parseElemInput(text) {
   const trimmed = text.trim();
+  // An integer beyond 2^53 is kept exactly, as a bigint (a long elem).
+  if (/^-?\d+$/.test(trimmed) && !Number.isSafeInteger(Number(trimmed))) return { value: BigInt(trimmed), type: 'long' };
   if (trimmed !== '') {
     try {
       const value = JSON.parse(trimmed);

@@ -60,7 +60,7 @@ showStatus({ state: 'idle', detail: 'loading the SDK…' });
 function defaultConnection() {
   const served = location.protocol === 'http:' || location.protocol === 'https:';
   return {
-    host: served ? location.host : 'api.flowthings.io',
+    host: served ? location.host : '127.0.0.1:4000', // the local emulator; the hosted platform is defunct
     wsHost: '',
     account: '',
     secure: served ? location.protocol === 'https:' : true,
@@ -100,7 +100,7 @@ function showConnectScreen(message = '') {
   },
   h('h1', {}, 'Connect to flowthings'),
   h('p', { class: 'muted' }, 'The token stays in this tab’s memory: it is never saved, shown or put in a URL. Host, account and options are remembered.'),
-  field('host', host, 'REST host, e.g. api.flowthings.io or 127.0.0.1:4000'),
+  field('host', host, 'REST host and port, e.g. 127.0.0.1:4000 (the local emulator)'),
   field('account', account),
   field('token', token),
   h('details', { class: 'advanced' },

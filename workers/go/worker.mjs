@@ -13,7 +13,7 @@
 // with Retry-After.
 import installGo from './wasm_exec.mjs';
 import app from './app.wasm';
-import { readBody } from '../shared/body.js';
+import { readBody } from '../common/body.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 128;
 const PLATFORM_TIMEOUT_MS = 30_000;

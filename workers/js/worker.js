@@ -10,15 +10,15 @@
 // Configured from the Worker's bindings (see the README's Workers section):
 // FLOWTHINGS_HOST, FLOWTHINGS_ACCOUNT, the secrets FLOWTHINGS_TOKEN and
 // DEVICE_SECRET (each device's secret is derived from it: see
-// ../shared/device.js), and optionally FLOW_PREFIX, INGEST_MAX_BYTES and
+// ../common/device.js), and optionally FLOW_PREFIX, INGEST_MAX_BYTES and
 // CORS_ORIGIN. The token stays here: it is sent only to
 // the platform, and no answer carries it.
 //
 // workers/go is the same function in Go; both pass test/js/workers.test.js.
 import { init, API, Token, parseFilter, FlowThingsError } from 'flowthings-wasm';
 import wasm from 'flowthings-wasm/flowthings.wasm';
-import { readBody } from '../shared/body.js';
-import { DEVICE_ID_ELEM, deviceIdProblem, deviceKey, verifyDeviceSecret } from '../shared/device.js';
+import { readBody } from '../common/body.js';
+import { DEVICE_ID_ELEM, deviceIdProblem, deviceKey, verifyDeviceSecret } from '../common/device.js';
 
 const DEFAULT_INGEST_MAX_BYTES = 64 * 1024;
 // Drops per ingest request: each is one subrequest to the platform, and a

@@ -1,10 +1,9 @@
 // Package wasmprobe is the floor of the wasm size probes: roughly what the
 // wasm module (wasm/main.go) links before it uses core at all — the Go
 // runtime and strconv. The module talks to JavaScript only through its
-// exports, so it links neither fmt, reflect nor os, and it is built with
-// -tags flowthings_module, which keeps package time out (see
-// core/duration_module.go); neither does the floor: the probes' deltas over
-// it measure core and filter.
+// exports, so it links neither fmt, reflect nor os, nor package time (core
+// counts milliseconds); neither does the floor: the probes' deltas over it
+// measure core and filter.
 //
 // The probes are main packages, each a superset of the one before:
 //
@@ -14,10 +13,10 @@
 //	ws      + the WebSocket engine
 //
 // core/wasmsize_test.go builds them and the module itself with GOOS=js
-// GOARCH=wasm and the module's tags, and checks the sizes and what they
+// GOARCH=wasm, as a plain go build does, and checks the sizes and what they
 // link. To look at one by hand:
 //
-//	GOOS=js GOARCH=wasm go build -tags flowthings_module -trimpath -ldflags='-s -w' -o /tmp/ws.wasm ./core/internal/wasmprobe/ws
+//	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o /tmp/ws.wasm ./core/internal/wasmprobe/ws
 //
 // This package must import nothing of the module: its own imports are the
 // floor.

@@ -11,7 +11,7 @@ import (
 // constant expected time however many members there are, so that IN and
 // CONTAINS over long lists cost a lookup per element instead of a
 // comparison per listed value. Small sets are scanned, and so is every set
-// when indexedSets is false. A valueSet is
+// when indexedSets is false (js/wasm: set_scanned.go). A valueSet is
 // read-only after newValueSet; its lazily built indexes are safe for
 // concurrent use.
 type valueSet struct {

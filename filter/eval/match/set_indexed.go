@@ -1,4 +1,4 @@
-//go:build !(flowthings_module && js && wasm)
+//go:build !(js && wasm)
 
 package match
 

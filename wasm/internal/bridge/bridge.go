@@ -18,6 +18,9 @@ type Bridge struct {
 	// Regex runs the regexes of filter programs; without one, a filter
 	// with a regex does not compile.
 	Regex RegexEngine
+	// Now is the clock of filter programs' AGE, in Unix milliseconds;
+	// without one, a filter with AGE does not compile.
+	Now func() int64
 }
 
 // New returns an empty Bridge.

@@ -37,7 +37,7 @@ func (b *Bridge) CompileFilter(tree *Obj) string {
 		return failure(err)
 	}
 	var regexes []match.Regexp
-	opts := match.Options{}
+	opts := match.Options{Now: b.Now}
 	if b.Regex != nil {
 		opts.Regex = func(pattern, flags string) (match.Regexp, error) {
 			re, err := b.Regex.Compile(pattern, flags)

@@ -80,6 +80,21 @@ func TestFilterPrograms(t *testing.T) {
 	assert.True(t, ok(t, plain.MatchFilter(prog, o("a", 1.0)))["match"].(bool))
 }
 
+// AGE reads the Bridge's clock (the host's, in the module) at match time;
+// without one, a filter with AGE does not compile.
+func TestFilterProgramsClock(t *testing.T) {
+	b := bridge.New()
+	assertError(t, b.CompileFilter(text("AGE < 1 MINUTES")), "input", "AGE needs a clock")
+
+	now := int64(100_000)
+	b.Now = func() int64 { return now }
+	prog := ok(t, b.CompileFilter(text("AGE < 1 MINUTES")))["id"].(float64)
+	created := o("creationDate", 50_000.0, "elems", o())
+	assert.True(t, ok(t, b.MatchFilter(prog, created))["match"].(bool), "50 s old")
+	now += 10_000
+	assert.False(t, ok(t, b.MatchFilter(prog, created))["match"].(bool), "60 s old")
+}
+
 func assertError(t *testing.T, result, kind, contains string) {
 	t.Helper()
 	e := parse(t, result)["error"]

@@ -45,18 +45,18 @@ func (b *Bridge) WSNew(cfgID float64, o *Obj) string {
 	if err != nil {
 		return failure(err)
 	}
-	var opts core.WSOptions
+	var opts core.WSSettings
 	for _, x := range []struct {
 		key  string
-		dst  *core.Duration
+		dst  *int64
 		none bool // 0 from JavaScript means none
-	}{{"heartbeatMs", &opts.Heartbeat, true}, {"handshakeMs", &opts.Timeout, true},
-		{"backoffMinMs", &opts.BackoffMin, false}, {"backoffMaxMs", &opts.BackoffMax, false}, {"stableMs", &opts.StableAfter, false}} {
+	}{{"heartbeatMs", &opts.HeartbeatMs, true}, {"handshakeMs", &opts.TimeoutMs, true},
+		{"backoffMinMs", &opts.BackoffMinMs, false}, {"backoffMaxMs", &opts.BackoffMaxMs, false}, {"stableMs", &opts.StableAfterMs, false}} {
 		n, err := integer(o, x.key)
 		if err != nil {
 			return failure(err)
 		}
-		*x.dst = core.Duration(n) * core.Millisecond
+		*x.dst = int64(n)
 		if x.none && n == 0 && o.Get(x.key) != nil {
 			*x.dst = -1
 		}
@@ -356,7 +356,7 @@ func actionsOf(acts []core.WSAction) []byte {
 				o.raw("body", a.Body)
 			}
 		case *core.SetTimer:
-			o = action("setTimer").num("timer", float64(a.Timer)).num("ms", float64(a.After/core.Millisecond))
+			o = action("setTimer").num("timer", float64(a.Timer)).num("ms", float64(a.AfterMs))
 		case *core.CancelTimer:
 			o = action("cancelTimer").num("timer", float64(a.Timer))
 		case *core.OpenSession:

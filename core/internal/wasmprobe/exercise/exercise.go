@@ -99,7 +99,7 @@ func Filter() {
 // WS drives a WebSocket engine through its whole lifecycle and reports
 // every action, as a bridge driver would.
 func WS() {
-	eng := core.NewWSEngine(config(), core.WSOptions{Reconnect: true})
+	eng := core.NewWSEngine(config(), core.WSSettings{Reconnect: true})
 	do(eng.Connect())
 	sess := core.Request{Method: "POST", Path: "/session"}
 	id, err := core.DecodeSessionResponse(sess, 200, []byte(wasmprobe.Arg(9, `{"head":{"ok":true},"body":{"id":"s1"}}`)))
@@ -141,7 +141,7 @@ func do(acts []core.WSAction) {
 			report("settle", a.Err)
 			println("settle", a.Call, string(a.Body))
 		case *core.SetTimer:
-			println("timer", a.Timer, a.After)
+			println("timer", a.Timer, a.AfterMs)
 		case *core.CancelTimer:
 			println("cancel timer", a.Timer)
 		case *core.OpenSession:
