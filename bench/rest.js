@@ -58,15 +58,17 @@ export async function plainCall(req, body = req.body) {
   return env.body ?? {};
 }
 
+/** A transport over fetch, as a user would write one: with it the SDK
+ * and the plain client share their HTTP stack, and the ratio is the SDK's
+ * own cost. */
+export async function fetchTransport({ method, url, headers, body, signal }) {
+  const res = await fetch(url, { method, headers, body: body ?? undefined, signal, redirect: 'manual' });
+  return { status: res.status, headers: { location: res.headers.get('location') }, body: await res.text() };
+}
+
 /** The elems of the i-th created drop: distinct bodies, as an ingest sends. */
 const reading = (i) => ({ elems: { seq: i, temp: 15 + (i % 20) + i / 1000, town: ['Brooklyn', 'Queens', 'Bronx'][i % 3], ok: i % 7 !== 0 } });
 
-/**
- * restBench runs the comparisons. `sdk` is the package's exports ({ API,
- * Token }); `emu` is { host, account, token }; `ids` come from setup():
- * { flowIds (20), manyIds (300), dropFlow (1,000 drops), createFlow }.
- * Returns [{ key, name, plain, sdk, ratio, target, runs }].
- */
 /** The request the SDK sends for fn(api), captured by a transport that
  * answers without any I/O: { method, url, headers, body }. */
 export async function captureRequest({ API, Token }, emu, fn) {
@@ -80,8 +82,15 @@ export async function captureRequest({ API, Token }, emu, fn) {
   return { method, url, headers, body: body ?? undefined };
 }
 
-export async function restBench(sdk, emu, ids, { rounds = 5, log = () => {} } = {}) {
-  const api = new sdk.API(new sdk.Token(emu.account, emu.token), { host: emu.host, secure: false });
+/**
+ * restBench runs the comparisons. `sdk` is the package's exports ({ API,
+ * Token }); `emu` is { host, account, token }; `ids` come from setup():
+ * { flowIds (20), manyIds (300), dropFlow (1,000 drops), createFlow };
+ * `transport`, when given, is the SDK's (default: its own).
+ * Returns [{ key, name, plain, sdk, ratio, target, runs }].
+ */
+export async function restBench(sdk, emu, ids, { rounds = 5, log = () => {}, transport } = {}) {
+  const api = new sdk.API(new sdk.Token(emu.account, emu.token), { host: emu.host, secure: false, transport });
   const sdkRequest = (fn) => captureRequest(sdk, emu, fn);
   const { flowIds, manyIds, dropFlow, createFlow } = ids;
   const readReqs = await Promise.all(flowIds.map((id) => sdkRequest((a) => a.flow.read(id))));
