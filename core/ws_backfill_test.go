@@ -19,6 +19,14 @@ func dd(id string, cd int64) WSDropInfo {
 		Value: fmt.Appendf(nil, `{"id":%q,"flowId":%q,"path":%q,"creationDate":%d}`, id, flowA, pathA, cd)}
 }
 
+// ddUpdated is dd(id, cd) changed once since its creation.
+func ddUpdated(id string, cd int64) WSDropInfo {
+	d := dd(id, cd)
+	d.Version = 1
+	d.Value = fmt.Appendf(nil, `{"id":%q,"creationDate":%d,"version":1,"lastEditDate":%d}`, id, cd, cd+5)
+	return d
+}
+
 // ddPush is the push frame of dd(id, cd).
 func ddPush(id string, cd int64) []byte {
 	d := dd(id, cd)
@@ -203,6 +211,14 @@ func TestWSBackfillAfterReconnect(t *testing.T) {
 			pages: [][]WSDropInfo{drops(dd("d2", 20), dd("d3", 30))},
 			held:  drops(dd("d3", 30), dd("d4", 40)),
 			want:  []string{"1:d3", "1:d4"}},
+		{name: "a held change of a delivered drop does not end paging", page: 2,
+			pages: [][]WSDropInfo{drops(dd("d2", 20), dd("d3", 30)), drops(dd("d4", 40))},
+			held:  drops(ddUpdated("d2", 20)),
+			want:  []string{"1:d3", "1:d4", "1:d2"},
+			query: []url.Values{{"filter": {"creationDate >= 30"}, "start": {"1"}}}},
+		{name: "a found drop delivered before and changed since is not delivered again",
+			pages: [][]WSDropInfo{drops(ddUpdated("d2", 20), dd("d3", 30), dd("d4", 30))},
+			want:  []string{"1:d3", "1:d4"}},
 		{name: "the delivered drops are gone: a gap, to the first drop found",
 			pages: [][]WSDropInfo{drops(dd("d9", 90), dd("d10", 95))},
 			want:  []string{"1:d9", "1:d10"},
@@ -253,6 +269,67 @@ func TestWSBackfillAfterReconnect(t *testing.T) {
 			assert.Equal(t, tt.gaps, gaps)
 		})
 	}
+}
+
+// A drop older than the subscription is never delivered by back-fill, even
+// one changed before the subscription (the start's find does not ask for
+// versions).
+func TestWSBackfillSkipsOlderChangedDrops(t *testing.T) {
+	e := backfillEngine(t, WSSettings{})
+	startSub(t, e, 1, dd("d0", 10))
+	find, _ := onlyFind(t, lose(t, e))
+	acts := e.FindDone(find.ID, drops(ddUpdated("d0", 10)), nil)
+	assert.Empty(t, deliveredIDs(acts))
+	assert.Empty(t, gapsOf(acts), "the boundary drop is still there")
+	assert.Equal(t, []string{"1:d1"}, deliveredIDs(e.FrameReceived(ddPush("d1", 20))))
+}
+
+// A subscription holds at most maxHeld pushes while it catches up: past
+// that, a back-fill is given up for a gap and a start fails, and what was
+// held is released.
+func TestWSBackfillHeldBounded(t *testing.T) {
+	hold := func(e *WSEngine, from int) []WSAction {
+		var out []WSAction
+		for i := range maxHeld {
+			d := dd(fmt.Sprint("h", i), int64(from+i))
+			d.Ref = uint64(i + 1)
+			out = append(out, e.PushesReceived(WSPush{Resource: flowA, Drop: d})...)
+		}
+		return out
+	}
+	t.Run("back-filling", func(t *testing.T) {
+		e := backfillEngine(t, WSSettings{})
+		startSub(t, e, 1, dd("d0", 10))
+		require.Equal(t, []string{"1:d1"}, deliveredIDs(e.FrameReceived(ddPush("d1", 20))))
+		find, _ := onlyFind(t, lose(t, e))
+		require.Empty(t, hold(e, 1000), "all held")
+		acts := e.PushesReceived(WSPush{Resource: flowA, Drop: dd("next", 50000)})
+		assert.Equal(t, []string{"1:next"}, deliveredIDs(acts))
+		require.Len(t, actionsOf[*CancelFind](acts), 1)
+		assert.Equal(t, find.ID, actionsOf[*CancelFind](acts)[0].ID)
+		assert.Len(t, actionsOf[*Release](acts), maxHeld, "every held push released")
+		gaps := gapsOf(acts)
+		require.Len(t, gaps, 1)
+		assert.Equal(t, [2]int64{20, 50000}, [2]int64{gaps[0].From, gaps[0].To})
+		assert.Contains(t, gaps[0].Error(), "more than 10000 drops were pushed while back-filling")
+		assert.Empty(t, e.FindDone(find.ID, drops(dd("d2", 30)), nil), "the abandoned find's answer is ignored")
+		assert.Equal(t, []string{"1:d3"}, deliveredIDs(e.FrameReceived(ddPush("d3", 60000))))
+	})
+	t.Run("starting", func(t *testing.T) {
+		e := backfillEngine(t, WSSettings{})
+		call, acts := e.Subscribe(flowA, 1, true)
+		acts = e.FrameReceived(okReply(msgIDOf(t, framesOf(acts)[0]), `{}`))
+		onlyFind(t, acts)
+		require.Empty(t, hold(e, 1000))
+		acts = e.PushesReceived(WSPush{Resource: flowA, Drop: dd("next", 50000)})
+		s := settledOf(t, acts)[call]
+		require.NotNil(t, s)
+		var gap *GapError
+		require.ErrorAs(t, s.Err, &gap)
+		assert.Contains(t, gap.Error(), "before its start was found")
+		assert.Len(t, actionsOf[*Release](acts), maxHeld)
+		assert.Empty(t, deliveredIDs(acts))
+	})
 }
 
 // Finds that fail transiently are retried with backoff; a refusal ends the
@@ -413,12 +490,7 @@ func TestWSBackfillRefsReleasedOnce(t *testing.T) {
 func TestWSBackfillUpdates(t *testing.T) {
 	e := backfillEngine(t, WSSettings{})
 	startSub(t, e, 1, dd("d0", 5))
-	upd := func(id string, cd int64) WSDropInfo {
-		d := dd(id, cd)
-		d.Version = 1
-		d.Value = fmt.Appendf(nil, `{"id":%q,"creationDate":%d,"version":1,"lastEditDate":%d}`, id, cd, cd+5)
-		return d
-	}
+	upd := ddUpdated
 	var got []WSAction
 	got = append(got, e.FrameReceived(ddPush("d1", 10))...)
 	got = append(got, e.PushesReceived(WSPush{Resource: flowA, Drop: upd("d1", 10)})...) // a change of a delivered drop
@@ -573,7 +645,9 @@ func TestWSEngineCancelKeepsNothing(t *testing.T) {
 }
 
 func TestWSFindRequest(t *testing.T) {
-	e := NewWSEngine(wsTestCfg, WSSettings{BackfillPage: 50})
+	cfg := wsTestCfg
+	cfg.Params = Params{"skip": 7, "refs": true} // the user's defaults move or reshape no page
+	e := NewWSEngine(cfg, WSSettings{BackfillPage: 50})
 	tests := []struct {
 		resource string
 		kind     int
@@ -601,6 +675,14 @@ func TestWSFindRequest(t *testing.T) {
 	_, err := e.findRequest("/", findKindFill, wsCursor{})
 	var ie *InputError
 	assert.ErrorAs(t, err, &ie)
+}
+
+// A page larger than a platform returns would look like the last one: the
+// page is at most 500 drops.
+func TestWSBackfillPageBounded(t *testing.T) {
+	for _, tt := range []struct{ asked, got int }{{0, 500}, {-1, 500}, {20, 20}, {500, 500}, {501, 500}, {5000, 500}} {
+		assert.Equal(t, tt.got, NewWSEngine(wsTestCfg, WSSettings{BackfillPage: tt.asked}).opts.BackfillPage, "asked %d", tt.asked)
+	}
 }
 
 // A subscription whose flow no find can name ends as a refusal would.

@@ -95,7 +95,9 @@ type WSSettings struct {
 	// connection attempts. 0 means no limit.
 	MaxAttempts int
 
-	// BackfillPage is the "limit" of each find of backfill. 0 means 500.
+	// BackfillPage is the "limit" of each find of backfill. 0 means 500,
+	// and so does more: a page shorter than asked for is taken as the last,
+	// so a page must not exceed what every platform returns at once.
 	BackfillPage int
 	// BackfillAttempts is how many times in a row a subscription's find may
 	// fail before the engine gives up: a subscription back-filling reports
@@ -337,7 +339,7 @@ func NewWSEngine(cfg Config, opts WSSettings) *WSEngine {
 	if opts.BackoffMaxMs < opts.BackoffMinMs {
 		opts.BackoffMaxMs = opts.BackoffMinMs
 	}
-	if opts.BackfillPage <= 0 {
+	if opts.BackfillPage <= 0 || opts.BackfillPage > defaultFindPage {
 		opts.BackfillPage = defaultFindPage
 	}
 	if opts.BackfillAttempts <= 0 {

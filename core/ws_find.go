@@ -104,7 +104,8 @@ func (e *WSEngine) findRequest(resource string, kind int, c wsCursor) (Request, 
 		filter += strconv.FormatInt(c.cd, 10)
 	}
 	op := Op{Service: ServiceDrop, Name: OpFindMany, FlowID: resource, Params: Params{"sort": "creationDate", "order": order,
-		"limit": strconv.Itoa(e.opts.BackfillPage), "start": strconv.Itoa(c.start), "hints": hints, "only": only, "filter": filter}}
+		"limit": strconv.Itoa(e.opts.BackfillPage), "start": strconv.Itoa(c.start), "hints": hints, "only": only, "filter": filter,
+		"skip": nil, "refs": nil}} // Config.Params must not move the pages (skip wins over start) or change their shape
 	cfg := e.cfg
 	if resource != "" && resource[0] == '/' {
 		op.FlowID, op.Path = "", resource

@@ -376,6 +376,11 @@ func (e *WSEngine) push(out []WSAction, resource string, d WSDropInfo) []WSActio
 		switch s := e.subs[h]; {
 		case s.phase == wsLive || !s.backfill:
 			out = e.accept(out, s, &d)
+		case (s.phase == wsStarting || s.phase == wsBackfilling) && len(s.held) >= maxHeld:
+			out = e.overflow(out, s)
+			if e.subs[h] == s { // back-filling: live from this drop on
+				out = e.accept(out, s, &d)
+			}
 		case s.phase == wsStarting || s.phase == wsBackfilling:
 			if holders == nil {
 				holders = new(int)
@@ -388,6 +393,24 @@ func (e *WSEngine) push(out []WSAction, resource string, d WSDropInfo) []WSActio
 		return out
 	}
 	return released(out, start, d.Ref)
+}
+
+// maxHeld bounds the pushes one subscription holds while it starts or
+// back-fills (their data stays with the driver): a flow that busy while the
+// finds keep failing would otherwise grow them for minutes.
+const maxHeld = 10_000
+
+// overflow ends what s was catching up with when more than maxHeld pushes
+// arrived meanwhile: a back-fill is given up for a gap (s goes live with the
+// next push); a start ends the subscription, with the same error.
+func (e *WSEngine) overflow(out []WSAction, s *wsSub) []WSAction {
+	if s.phase == wsStarting {
+		return e.end(out, s, newGap(s, "more than 10000 drops were pushed before its start was found", nil))
+	}
+	out = e.suspend(out, s)
+	s.gap = newGap(s, "more than 10000 drops were pushed while back-filling", nil)
+	s.phase = wsLive
+	return out
 }
 
 // accept delivers d to s unless s accounted for it already.
@@ -579,6 +602,16 @@ func (e *WSEngine) startPage(out []WSAction, s *wsSub, drops []WSDropInfo) []WSA
 // the new drops, and asks for the next page until a short page, or one
 // that reaches the pushes held meanwhile.
 func (e *WSEngine) fillPage(out []WSAction, s *wsSub, drops []WSDropInfo) []WSAction {
+	// The first creation held arrived on the new socket: back-fill has
+	// reached what is pushed when it finds that drop. (A held update may be
+	// of any older drop.)
+	firstHeld := ""
+	for _, h := range s.held {
+		if !h.drop.updated() {
+			firstHeld = h.drop.ID
+			break
+		}
+	}
 	caughtUp := false
 	for i := range drops {
 		d := &drops[i]
@@ -592,11 +625,11 @@ func (e *WSEngine) fillPage(out []WSAction, s *wsSub, drops []WSDropInfo) []WSAc
 				out = e.reportGap(out, s, d.CreationDate)
 			}
 		}
-		// The first push held arrived on the new socket: back-fill has
-		// reached what is pushed.
-		caughtUp = caughtUp || len(s.held) > 0 && d.ID == s.held[0].drop.ID
+		caughtUp = caughtUp || firstHeld != "" && d.ID == firstHeld
 		start := len(out)
-		out = e.accept(out, s, d)
+		if !s.mark.done(d) { // found again, even if changed since: changes are pushed, never back-filled
+			out = e.accept(out, s, d)
+		}
 		out = released(out, start, d.Ref)
 	}
 	n := len(drops)
@@ -639,7 +672,7 @@ func (e *WSEngine) goLive(out []WSAction, s *wsSub) []WSAction {
 }
 
 // armRetry arms the retry timer, for the nth failure in a row of something
-// it retries; an earlier arming with a shorter delay stands.
+// it retries; an earlier arming stands, whatever its delay.
 func (e *WSEngine) armRetry(out []WSAction, n int) []WSAction {
 	if e.armed[WSTimerRetry] {
 		return out
