@@ -99,7 +99,10 @@ check_wasm_size() {
 }
 
 need_node() {
-  command -v node >/dev/null || { echo "build.sh: Node.js 18 or later is required" >&2; exit 1; }
+  command -v node >/dev/null || { echo "build.sh: Node.js 20.19 or later is required" >&2; exit 1; }
+  # The package runs on Node 18; its tests and tools (Vite 8) need 20.19 or 22.12.
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)' \
+    || { echo "build.sh: Node.js $(node --version) is too old for the tests and the build tools: 20.19 or later (22.12 or later on 22) is required" >&2; exit 1; }
   # npm ci when node_modules is missing or older than the lock file.
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "== npm ci"
@@ -107,16 +110,27 @@ need_node() {
   fi
 }
 
+# apt_install WHY PACKAGE...: installs Debian packages a fresh machine lacks
+# (as root; otherwise says which command to run).
+apt_install() {
+  local why=$1; shift
+  echo "== installing $* (Debian packages) for $why"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build.sh: $why needs $*; install: sudo apt-get install -y $*" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 # need_chromium installs Debian's chromium for the browser tests when it is
 # missing (CI machines start without it).
 need_chromium() {
-  [ -x /usr/bin/chromium ] && return
-  echo "== installing chromium (Debian package) for the browser tests"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "build.sh: /usr/bin/chromium is missing; install it: sudo apt-get install -y chromium" >&2
-    exit 1
-  fi
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  [ -x /usr/bin/chromium ] || apt_install "the browser tests" chromium
+}
+
+# need_cc installs a C compiler when there is none: go test -race needs cgo.
+need_cc() {
+  command -v "$(go env CC)" >/dev/null || apt_install "go test -race (cgo)" gcc libc6-dev
 }
 
 build_emulator() {
@@ -127,6 +141,8 @@ build_emulator() {
 
 cmd_test() {
   need_go
+  need_cc
+  need_node
   local started=$SECONDS
   step() { echo "== [$((SECONDS - started))s] $*"; }
   step "go vet"
@@ -145,7 +161,6 @@ cmd_test() {
   build_wasm
   check_wasm_size
   build_emulator
-  need_node
   step "go test of jsfetch and the Go Worker's shim under node (go_js_wasm_exec, a local server)"
   GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsfetch/ ./workers/go/isolate/
   need_chromium

@@ -89,17 +89,24 @@ function killAll() {
   running.clear();
 }
 
+/** onProcessEnd runs cleanup (synchronous) when this process exits or is
+ * stopped by SIGINT, SIGTERM or SIGHUP — which it then dies of, as it would
+ * have — so that no child outlives it. */
+export function onProcessEnd(cleanup) {
+  process.on('exit', cleanup);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+      cleanup();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
 let hooked = false;
 function hookExit() {
   if (hooked) return;
   hooked = true;
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.once(sig, () => {
-      killAll();
-      process.kill(process.pid, sig); // then die of the signal as we would have
-    });
-  }
+  onProcessEnd(killAll);
 }
 
 /** Parses `flowthings-emulator ready key=value …`. */

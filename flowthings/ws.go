@@ -61,7 +61,8 @@ type WSOptions struct {
 	// connection attempts. 0 means no limit.
 	MaxAttempts int
 
-	// BackfillPage is the "limit" of each find of backfill. 0 means 500.
+	// BackfillPage is the "limit" of each find of backfill. 0 means 500,
+	// and so does more (a short page is taken as the last).
 	BackfillPage int
 	// BackfillAttempts is how many times in a row a subscription's find may
 	// fail before the engine gives up: a subscription back-filling reports

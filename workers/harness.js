@@ -18,6 +18,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import workerd from 'workerd';
+import { onProcessEnd } from '../examples/emulator.js';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -175,7 +176,7 @@ let hooked = false;
 function hookExit() {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => { for (const child of running) child.kill('SIGKILL'); });
+  onProcessEnd(() => { for (const child of running) child.kill('SIGKILL'); });
 }
 
 /**

@@ -93,6 +93,13 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		}
 		return d, nil
 	}
+	envBool := func(name string) (bool, error) {
+		b, err := strconv.ParseBool(env(name, "false"))
+		if err != nil {
+			return false, fmt.Errorf("FLOWTHINGS_EMULATOR_%s: %w", name, err)
+		}
+		return b, nil
+	}
 	o := &options{}
 	latency, err := envDur("LATENCY")
 	if err != nil {
@@ -112,8 +119,14 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 			return nil, fmt.Errorf("FLOWTHINGS_EMULATOR_FAIL_RATE: %w", err)
 		}
 	}
-	quiet, _ := strconv.ParseBool(env("QUIET", "false"))
-	wsIdleSubscribed, _ := strconv.ParseBool(env("WS_IDLE_SUBSCRIBED", "false"))
+	quiet, err := envBool("QUIET")
+	if err != nil {
+		return nil, err
+	}
+	wsIdleSubscribed, err := envBool("WS_IDLE_SUBSCRIBED")
+	if err != nil {
+		return nil, err
+	}
 
 	fs := flag.NewFlagSet("flowthings-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)

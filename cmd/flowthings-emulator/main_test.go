@@ -190,6 +190,8 @@ func TestRunBadInput(t *testing.T) {
 		{"extra args", []string{"extra"}, nil},
 		{"negative ws idle", []string{"-ws-idle", "-1s"}, nil},
 		{"bad ws idle env", nil, map[string]string{"FLOWTHINGS_EMULATOR_WS_IDLE": "later"}},
+		{"bad quiet env", nil, map[string]string{"FLOWTHINGS_EMULATOR_QUIET": "yes"}},
+		{"bad ws idle subscribed env", nil, map[string]string{"FLOWTHINGS_EMULATOR_WS_IDLE_SUBSCRIBED": "sometimes"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

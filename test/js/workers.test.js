@@ -24,6 +24,7 @@ const DEVICE_ID = 'sensor-7';
 const deviceKeyOfWorkers = deviceKey(DEVICE_SECRET);
 const device = async (id) => ({ 'x-device-id': id, 'x-device-secret': await deviceSecret(await deviceKeyOfWorkers, id) });
 const MAX_BYTES = 2048;
+const CORS_ORIGIN = 'https://dashboard.example'; // a header value only: nothing is sent there
 
 const WORKERS = {
   js: { entry: path.join(repoRoot, 'workers', 'js', 'worker.js'), build: buildJsWorker },
@@ -106,7 +107,7 @@ for (const kind of Object.keys(WORKERS)) {
       await api.flow.create({ path: flowPath });
       dir = path.join(tmp, kind);
       modules = await buildProbe(kind, dir);
-      worker = await serve({ dir, modules, bindings: bindings() });
+      worker = await serve({ dir, modules, bindings: bindings({ CORS_ORIGIN }) });
     });
     after(async () => { await worker?.stop(); });
 
@@ -137,6 +138,12 @@ for (const kind of Object.keys(WORKERS)) {
       const limit = await send(worker, 'GET', `/flows${flowPath}/latest?limit=0`);
       assert.equal(limit.status, 400);
       assert.equal(limit.json.error.code, 'limit');
+      const unknown = await send(worker, 'GET', `/flows/${emu.account}/no-such-flow/latest`);
+      assert.equal(unknown.status, 404);
+      // CORS_ORIGIN on every latest answer, so that a dashboard elsewhere reads the errors too.
+      for (const res of [hot, bad, limit, unknown]) assert.equal(res.headers.get('access-control-allow-origin'), CORS_ORIGIN, res.text);
+      const ingested = await ingest(worker, '{"temp":1}');
+      assert.equal(ingested.headers.get('access-control-allow-origin'), null, 'ingest is for devices, not pages');
     });
 
     test('bad input is refused with a JSON error', async () => {

@@ -105,7 +105,7 @@ function showConnectScreen(message = '') {
   field('token', token),
   h('details', { class: 'advanced' },
     h('summary', {}, 'advanced'),
-    field('WebSocket host', wsHost, 'e.g. ws.flowthings.io'),
+    field('WebSocket host', wsHost, 'empty: the REST host'),
     h('label', { class: 'check' }, secure, ' secure (https and wss)')),
   error,
   button);

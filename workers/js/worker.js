@@ -99,8 +99,14 @@ async function route(request, config) {
   }
   const latest = /^\/flows(\/.+)\/latest$/.exec(pathname);
   if (latest) {
-    if (request.method !== 'GET') throw new EdgeError(405, 'method', 'use GET', { allow: 'GET' });
-    const response = await readLatest(searchParams, config, flowPath(latest[1], config));
+    let response;
+    try {
+      if (request.method !== 'GET') throw new EdgeError(405, 'method', 'use GET', { allow: 'GET' });
+      response = await readLatest(searchParams, config, flowPath(latest[1], config));
+    } catch (err) {
+      response = errorResponse(err);
+    }
+    // Errors too: a dashboard on another origin reads their code and position.
     if (config.corsOrigin) response.headers.set('access-control-allow-origin', config.corsOrigin);
     return response;
   }

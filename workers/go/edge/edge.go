@@ -51,7 +51,7 @@ type Config struct {
 	DeviceSecret string // DEVICE_SECRET, a secret: each device's secret is derived from it (see DeviceSecret)
 	FlowPrefix   string // FLOW_PREFIX: the flows served; default /{account}/
 	MaxBytes     int64  // INGEST_MAX_BYTES
-	CORSOrigin   string // CORS_ORIGIN: Access-Control-Allow-Origin of latest, when set
+	CORSOrigin   string // CORS_ORIGIN: Access-Control-Allow-Origin of every latest answer, errors too, when set
 }
 
 // FromEnv reads the Config from the Worker's bindings.
@@ -165,21 +165,30 @@ func (h *Handler) route(ctx context.Context, r *isolate.Request) (*isolate.Respo
 	}
 	if tail, ok := strings.CutPrefix(escaped, "/flows/"); ok {
 		if tail, ok := strings.CutSuffix(tail, "/latest"); ok && tail != "" {
-			if r.Method != "GET" {
-				return nil, &Error{Status: 405, Code: "method", Message: "use GET", Allow: "GET"}
-			}
-			path, err := h.flowPath("/" + tail)
+			resp, err := h.latestRoute(ctx, r, u, tail)
 			if err != nil {
-				return nil, err
+				resp = errorResponse(err)
 			}
-			resp, err := h.latest(ctx, u.Query(), path)
-			if err == nil && h.corsOrigin != "" {
+			// Errors too: a dashboard on another origin reads their code and position.
+			if h.corsOrigin != "" {
 				resp.Header["access-control-allow-origin"] = h.corsOrigin
 			}
-			return resp, err
+			return resp, nil
 		}
 	}
 	return nil, &Error{Status: 404, Code: "route", Message: "no such route: POST /ingest/{flowPath} and GET /flows/{flowPath}/latest are served"}
+}
+
+// latestRoute answers GET /flows/{flowPath}/latest; tail is the escaped flow path.
+func (h *Handler) latestRoute(ctx context.Context, r *isolate.Request, u *url.URL, tail string) (*isolate.Response, error) {
+	if r.Method != "GET" {
+		return nil, &Error{Status: 405, Code: "method", Message: "use GET", Allow: "GET"}
+	}
+	path, err := h.flowPath("/" + tail)
+	if err != nil {
+		return nil, err
+	}
+	return h.latest(ctx, u.Query(), path)
 }
 
 // flowPath is the flow path of a URL's escaped tail: percent-decoded,
