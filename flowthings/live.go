@@ -20,9 +20,13 @@ const (
 	// LiveCurrent: the drops are the newest matching drops, kept current
 	// by pushes.
 	LiveCurrent LiveState = "live"
+	// LiveReconnecting: the query's own connection is being re-established;
+	// the drops may be stale (a drop updated meanwhile is never pushed), and
+	// are found again once it is open.
+	LiveReconnecting LiveState = "reconnecting"
 	// LiveResyncing: the drops are being found again (after an updated drop
-	// left a full list, or a gap in the pushes); they may be stale until
-	// the state is LiveCurrent again.
+	// left a full list, a gap in the pushes, or a reconnection); they may be
+	// stale until the state is LiveCurrent again.
 	LiveResyncing LiveState = "resyncing"
 	// LiveClosed: the query has ended, by Close or by an error (see Err).
 	LiveClosed LiveState = "closed"
@@ -127,10 +131,10 @@ func (d *DropService) Live(ctx context.Context, f any, opts *LiveOptions) (*Live
 	if q.opts.WebSocket == nil && q.opts.Dialer == nil {
 		return nil, &core.InputError{Field: "opts", Reason: "a live query needs a WebSocket or a Dialer"}
 	}
-	q.life, q.stop = context.WithCancel(context.Background())
+	q.life, q.stop = context.WithCancel(context.WithoutCancel(ctx)) // outliving ctx, with its values
 	q.ws = q.opts.WebSocket
 	if q.ws == nil {
-		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &WSOptions{Reconnect: true, OnError: q.connectionError})
+		ws, err := DialWebSocket(ctx, d.s.c.cfg, d.s.c.transport, q.opts.Dialer, &WSOptions{Reconnect: true, OnError: q.connectionError, onOpen: q.connectionOpened})
 		if err != nil {
 			q.stop()
 			return nil, err
@@ -291,16 +295,34 @@ func (q *LiveQuery) report(err error) {
 	q.publish(liveChange{errs: []error{err}})
 }
 
-// connectionError takes the errors of the query's own connection: after a
-// lost connection the drops are found again, since a drop updated while it
-// was down is never pushed (created ones are back-filled). The
-// subscription's gaps come through subscriptionError.
+// connectionError takes the errors of the query's own connection: a lost
+// connection makes it LiveReconnecting. The subscription's gaps come
+// through subscriptionError.
 func (q *LiveQuery) connectionError(err error) {
 	var gap *core.GapError
 	if errors.As(err, &gap) {
 		return
 	}
-	q.errorResyncing(err, core.KindOf(err) == core.KindConnectionLost)
+	q.mu.Lock()
+	c := liveChange{errs: []error{err}}
+	// (Before Live has its first list, state is "": that find comes after.)
+	if core.KindOf(err) == core.KindConnectionLost && q.state != LiveClosed && q.state != "" && q.state != LiveReconnecting {
+		q.state, c.state = LiveReconnecting, true
+	}
+	q.publish(c)
+}
+
+// connectionOpened finds the drops again once the query's own connection
+// is open again — not sooner: a drop updated between that find and the
+// new socket would never be pushed (created ones are back-filled).
+func (q *LiveQuery) connectionOpened() {
+	q.mu.Lock()
+	var c liveChange
+	if q.state == LiveReconnecting {
+		q.state, c.state = LiveResyncing, true
+		q.resync()
+	}
+	q.publish(c)
 }
 
 // subscriptionError takes the errors of the subscription that do not end
@@ -316,7 +338,7 @@ func (q *LiveQuery) errorResyncing(err error, resync bool) {
 	q.mu.Lock()
 	c := liveChange{errs: []error{err}}
 	// (Before Live has its first list, state is "": that find comes after.)
-	if resync && q.state != LiveClosed && q.state != "" {
+	if resync && q.state != LiveClosed && q.state != "" && q.state != LiveReconnecting {
 		c.state = q.resync()
 	}
 	q.publish(c)
@@ -454,7 +476,7 @@ func (q *LiveQuery) replace(found []*Drop) liveChange {
 		q.again = false
 		q.resync()
 	}
-	if !q.syncing {
+	if !q.syncing && q.state != LiveReconnecting { // (lost during the find: it finds again once open)
 		q.state = LiveCurrent
 	}
 	c.state = q.state != state

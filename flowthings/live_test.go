@@ -340,11 +340,11 @@ func TestLiveFindsAgainAfterAReconnect(t *testing.T) {
 	require.Eventually(t, func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return len(c.errs) > 0 && len(c.states) >= 2
+		return len(c.errs) > 0 && len(c.states) >= 3
 	}, liveWait, 5*time.Millisecond)
 	c.mu.Lock()
 	assert.Equal(t, core.KindConnectionLost, core.KindOf(c.errs[0]))
-	assert.Equal(t, []flowthings.LiveState{flowthings.LiveResyncing, flowthings.LiveCurrent}, c.states[:2])
+	assert.Equal(t, []flowthings.LiveState{flowthings.LiveReconnecting, flowthings.LiveResyncing, flowthings.LiveCurrent}, c.states[:3])
 	c.mu.Unlock()
 	assert.Greater(t, env.finds.Load(), finds)
 	d := env.drop(t, flowID, flowthings.Elems{"after": true})
@@ -352,4 +352,63 @@ func TestLiveFindsAgainAfterAReconnect(t *testing.T) {
 		drops := q.Drops()
 		return len(drops) > 0 && drops[0].GetID() == d.GetID()
 	}, liveWait, 5*time.Millisecond)
+}
+
+// socketsDialer dials with nethttp and keeps the sockets, for a test to
+// close one (a lost connection).
+type socketsDialer struct {
+	mu    sync.Mutex
+	socks []flowthings.Socket
+}
+
+func (d *socketsDialer) Dial(ctx context.Context, url string) (flowthings.Socket, error) {
+	s, err := (&nethttp.WSDialer{}).Dial(ctx, url)
+	if err == nil {
+		d.mu.Lock()
+		d.socks = append(d.socks, s)
+		d.mu.Unlock()
+	}
+	return s, err
+}
+
+func (d *socketsDialer) socket(i int) flowthings.Socket {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.socks[i]
+}
+
+// A drop updated while the query's connection is down (never pushed) is
+// current once it is back: the query finds again after the new socket
+// opened, not when the old one was lost.
+func TestLiveCurrentAfterAnUpdateDuringAnOutage(t *testing.T) {
+	env := newLiveEnv(t)
+	flowID := env.flow(t, "/dev/live/outage")
+	d := env.drop(t, flowID, flowthings.Elems{"temp": 1})
+	env.drop(t, flowID, flowthings.Elems{"temp": 9})
+	c := newChanges()
+	o := c.options(0)
+	dialer := &socketsDialer{}
+	o.Dialer = dialer
+	q, err := env.c.Drop(flowID).Live(t.Context(), nil, o)
+	require.NoError(t, err)
+	t.Cleanup(func() { q.Close(context.Background()) })
+
+	require.NoError(t, dialer.socket(0).Close())
+	require.Eventually(t, func() bool { return q.State() == flowthings.LiveReconnecting }, liveWait, time.Millisecond)
+	d.Elems = flowthings.Elems{"temp": 2} // while the socket is down (the backoff is at least 500 ms)
+	_, _, err = env.c.Drop(flowID).Update(t.Context(), d, nil)
+	require.NoError(t, err)
+	require.Equal(t, flowthings.LiveReconnecting, q.State(), "updated before the new socket")
+
+	require.Eventually(t, func() bool { return q.State() == flowthings.LiveCurrent }, liveWait, time.Millisecond)
+	var temp int64
+	for _, x := range q.Drops() {
+		if x.GetID() == d.GetID() {
+			temp, _ = x.Elems.Int64("temp")
+		}
+	}
+	assert.EqualValues(t, 2, temp, "the update made during the outage")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	assert.Equal(t, []flowthings.LiveState{flowthings.LiveReconnecting, flowthings.LiveResyncing, flowthings.LiveCurrent}, c.states)
 }

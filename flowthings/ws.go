@@ -80,6 +80,10 @@ type WSOptions struct {
 	// subscribes and finds that are retried, and every *GapError. It runs
 	// on the goroutine that runs subscription handlers.
 	OnError func(error)
+
+	// onOpen runs (with the handlers, in order) each time a socket opens
+	// after the first: a LiveQuery then finds its drops again.
+	onOpen func()
 }
 
 // settings are the engine's settings for o.
@@ -129,6 +133,7 @@ type WebSocket struct {
 	transport Transport
 	dialer    Dialer
 	onErr     func(error)
+	onOpen    func()
 
 	life   context.Context // ends with the engine; bounds connection attempts
 	cancel context.CancelFunc
@@ -159,9 +164,10 @@ type wsResult struct {
 // wsTask is a handler call (sub and drop), or an error report (err) for
 // WSOptions.OnError and, when it is a subscription's, its own OnError.
 type wsTask struct {
-	sub  *Subscription
-	drop core.WSDrop
-	err  error
+	sub    *Subscription
+	drop   core.WSDrop
+	err    error
+	opened bool // a socket opened again: WSOptions.onOpen
 }
 
 // wsConn is one open socket with its writer queue. Its context ends when
@@ -226,6 +232,7 @@ func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, di
 		transport: transport,
 		dialer:    dialer,
 		onErr:     o.OnError,
+		onOpen:    o.onOpen,
 		eng:       core.NewWSEngine(cfg, o.settings()),
 		opened:    make(chan struct{}),
 		waiters:   map[core.WSCallID]chan wsResult{},
@@ -234,7 +241,9 @@ func DialWebSocket(ctx context.Context, cfg core.Config, transport Transport, di
 		timers:    map[core.WSTimer]*wsTimer{},
 		done:      make(chan struct{}),
 	}
-	ws.life, ws.cancel = context.WithCancel(context.Background())
+	// Outliving ctx, but with its values (jsfetch.WithFetch routes every
+	// call of a Go Worker through its request).
+	ws.life, ws.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	ws.mu.Lock()
 	ws.apply(ws.eng.Connect())
 	ws.mu.Unlock()
@@ -297,7 +306,8 @@ func SendAs[T any](ctx context.Context, ws *WebSocket, f core.WSFrame) (T, error
 // Subscribe returns once the platform confirmed and the subscription has
 // its start; a refusal is the typed error (*NotFoundError for an unknown
 // flow, *ForbiddenError without read permission). Transient failures (a
-// 5xx, a lost socket) are retried until ctx ends. Several subscriptions may
+// 5xx, a lost socket) are retried while the WebSocket reconnects, up to
+// WSOptions.BackfillAttempts failed finds of its start, or until ctx ends. Several subscriptions may
 // share a flow, by id or by path; each gets each drop once, so a handler
 // passed to two Subscriptions of one flow runs twice per drop. A
 // subscription ends only by Close, the WebSocket stopping, or a refusal
@@ -531,10 +541,17 @@ func (ws *WebSocket) dropConn() {
 		ws.attempt = nil
 	}
 	if ws.conn != nil {
-		close(ws.conn.stop) // the writer closes the socket gracefully
+		close(ws.conn.stop) // the writer closes the socket gracefully…
+		// …unless it is stuck writing to a peer that stopped reading (what
+		// a heartbeat finds): then ending the socket's context frees it.
+		time.AfterFunc(abandonGrace, ws.conn.cancel)
 		ws.conn = nil
 	}
 }
+
+// abandonGrace is how long an abandoned socket's writer may take to finish
+// a write before the socket's context ends it.
+const abandonGrace = time.Second
 
 // wsTimer is one armed timer of the engine; a firing after it was
 // stopped or replaced is ignored.
@@ -596,6 +613,9 @@ func (ws *WebSocket) startAttempt(req core.Request) {
 		ws.apply(ws.eng.Opened())
 		select {
 		case <-ws.opened:
+			if ws.onOpen != nil {
+				ws.enqueue(wsTask{opened: true})
+			}
 		default:
 			close(ws.opened)
 		}
@@ -605,9 +625,12 @@ func (ws *WebSocket) startAttempt(req core.Request) {
 // find performs a Find over the transport, bounded by WSOptions.Timeout;
 // ws.mu must be held.
 func (ws *WebSocket) find(f *core.Find) {
-	ctx, cancel := context.WithCancel(ws.life)
+	var ctx context.Context
+	var cancel context.CancelFunc
 	if ms := ws.eng.Settings().TimeoutMs; ms > 0 {
 		ctx, cancel = context.WithTimeout(ws.life, duration(ms))
+	} else {
+		ctx, cancel = context.WithCancel(ws.life)
 	}
 	ws.finds[f.ID] = cancel
 	ws.wg.Add(1)
@@ -722,6 +745,8 @@ func (ws *WebSocket) runTasks() {
 		ws.tasks = ws.tasks[1:]
 		ws.mu.Unlock()
 		switch {
+		case t.opened:
+			ws.onOpen()
 		case t.err != nil:
 			if t.sub != nil && t.sub.onErr != nil && !t.sub.ended() {
 				t.sub.onErr(t.err)

@@ -790,3 +790,67 @@ func TestWebSocketSendAs(t *testing.T) {
 	f.sock.send(errReply(msgIDOf(t, f.sock.next(t)), 404, "no"))
 	assert.True(t, core.IsNotFound(recv(t, done).err))
 }
+
+// A peer that stops reading blocks the writer: once the heartbeat abandons
+// that socket, its writer is freed, and Close returns.
+func TestWebSocketCloseAfterStalledWrite(t *testing.T) {
+	f := &wsFixture{sessions: &fakeSessions{}, dialer: newFakeDialer(), errs: make(chan error, 64)}
+	ws, err := DialWebSocket(t.Context(), wsTestCfg, f.sessions, f.dialer, &WSOptions{Heartbeat: 20 * time.Millisecond, Reconnect: true, OnError: func(error) {}})
+	require.NoError(t, err)
+	sock := f.dialer.socket(t)
+	for range cap(sock.out) { // the peer reads nothing more
+		sock.out <- nil
+	}
+	f.dialer.socket(t) // the silent server found: a new socket
+	done := make(chan struct{})
+	go func() { _ = ws.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(abandonGrace + 3*time.Second):
+		t.Fatal("Close hung on the abandoned socket's writer")
+	}
+	assert.True(t, sock.isClosed(), "the abandoned socket is closed")
+}
+
+// ctxValueTransport records the value of ctxKey on the context of each call.
+type ctxValueTransport struct {
+	*fakeSessions
+	mu   sync.Mutex
+	seen []any
+}
+
+type ctxKey struct{}
+
+func (c *ctxValueTransport) Do(ctx context.Context, req core.Request) (int, []byte, error) {
+	c.mu.Lock()
+	c.seen = append(c.seen, ctx.Value(ctxKey{}))
+	c.mu.Unlock()
+	return c.fakeSessions.Do(ctx, req)
+}
+
+// The calls a WebSocket makes later (sessions, back-fill finds) carry the
+// values of the context it was dialled with — in a Go Worker, the request
+// that routes them — though not its end.
+func TestWebSocketKeepsContextValues(t *testing.T) {
+	tr := &ctxValueTransport{fakeSessions: &fakeSessions{}}
+	dialer := newFakeDialer()
+	ctx, cancel := context.WithCancel(context.WithValue(t.Context(), ctxKey{}, "the request"))
+	ws, err := DialWebSocket(ctx, wsTestCfg, tr, dialer, &WSOptions{Reconnect: true, Heartbeat: -1})
+	require.NoError(t, err)
+	defer ws.Close()
+	sock := dialer.socket(t)
+	cancel() // the dialling call is over: the WebSocket goes on
+	subscribed := make(chan error, 1)
+	go func() {
+		_, err := ws.SubscribeRaw(t.Context(), "f1", func(core.WSDrop) {})
+		subscribed <- err
+	}()
+	sock.ackSubscribes(nil)
+	require.NoError(t, <-subscribed)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	require.GreaterOrEqual(t, len(tr.seen), 2, "the session and the start's find")
+	for _, v := range tr.seen {
+		assert.Equal(t, "the request", v)
+	}
+}
