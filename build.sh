@@ -130,7 +130,7 @@ need_chromium() {
 
 # need_cc installs a C compiler when there is none: go test -race needs cgo.
 need_cc() {
-  command -v "$(go env CC)" >/dev/null || apt_install "go test -race (cgo)" gcc libc6-dev
+  command -v "${CC:-gcc}" >/dev/null || apt_install "go test -race (cgo)" gcc libc6-dev
 }
 
 build_emulator() {

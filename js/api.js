@@ -4,10 +4,10 @@
 // envelope, while the data itself stays on the JavaScript side: bodies are
 // parsed once, by the host's JSON.parse.
 import { build, configure, decode, decodeExcerpt, decodeHead, raw, release } from './bridge.js';
-import { EXCERPT_LENGTH, WHOLE_TEXT_MAX } from './runtime.js';
-import { FlowThingsError, registerSecret } from './errors.js';
+import { EXCERPT_LENGTH, WHOLE_TEXT_MAX, moduleLoad } from './runtime.js';
+import { FlowThingsError, registerSecret, unregisterSecret } from './errors.js';
 import { parse, stringify } from './json.js';
-import { checkKeys } from './options.js';
+import { checkKeys, checkTimeoutMs } from './options.js';
 import { deadlines } from './deadlines.js';
 import { filterText, isPlainObject, Filter } from './filter.js';
 import { Modification } from './modify.js';
@@ -35,8 +35,9 @@ const API_OPTIONS = ['host', 'wsHost', 'secure', 'version', 'namespace', 'params
 // with a compatibility date before 2025-05-05 have no FinalizationRegistry:
 // there the configurations stay for the isolate's life.)
 const released = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((id) => {
-    try { release(id); } catch { /* the module is gone */ }
+  ? new FinalizationRegistry((kept) => {
+    unregisterSecret(kept.secret);
+    try { release(kept.cfg); } catch { /* the module is gone */ }
   })
   : null;
 
@@ -81,7 +82,7 @@ export function splitParams(params) {
   if (!isPlainObject(params)) throw inputError('params must be a plain object', 'params');
   const { signal, timeoutMs, ...query } = params;
   if (query.filter !== undefined && query.filter !== null) query.filter = filterText(query.filter);
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) throw inputError('timeoutMs must be a number of milliseconds ≥ 0', 'timeoutMs');
+  checkTimeoutMs(timeoutMs);
   return [query, { signal, timeoutMs }];
 }
 
@@ -172,6 +173,33 @@ export class Client {
     }
     // A transport's error may quote the request: every error redacts the token.
     registerSecret(token.token);
+    try {
+      this.#configure(token, options);
+    } catch (err) {
+      unregisterSecret(token.token);
+      if (this.#kept.cfg !== undefined) release(this.#kept.cfg);
+      throw err;
+    }
+    released?.register(this, this.#kept);
+  }
+
+  /** What the module keeps for this Client, and what the finalizer needs
+   * (never the Client itself): { cfg, secret }. */
+  #kept = { cfg: undefined, secret: undefined };
+  #config; // configure()'s argument, for a module loaded after a failure
+  #load;
+
+  /** The id of this Client's configuration in the module serving calls:
+   * after a fatal failure and a new init(), the new module gets it too. */
+  get cfg() {
+    if (this.#load !== moduleLoad()) {
+      this.#kept.cfg = configure(this.#config).id;
+      this.#load = moduleLoad();
+    }
+    return this.#kept.cfg;
+  }
+
+  #configure(token, options) {
     checkKeys(options, API_OPTIONS, 'new API(token, options)');
     const o = { ...defaults };
     for (const [key, value] of Object.entries(options ?? {})) if (value !== undefined) o[key] = value; // undefined keeps the default
@@ -179,10 +207,13 @@ export class Client {
       throw inputError('signal and timeoutMs belong to a call\'s params (or timeoutMs to the API options), not to the default params', 'params');
     }
     const [params] = splitParams(o.params);
-    this.cfg = configure({
+    this.#config = {
       account: token.account, token: token.token, namespace: o.namespace, host: o.host, wsHost: o.wsHost,
       secure: o.secure, version: String(o.version), params,
-    }).id;
+    };
+    this.#kept.secret = token.token;
+    this.#kept.cfg = configure(this.#config).id;
+    this.#load = moduleLoad();
     this.account = token.account;
     this.timeoutMs = o.timeoutMs;
     this.custom = o.transport !== null && o.transport !== undefined;
@@ -190,7 +221,6 @@ export class Client {
     if (typeof this.transport !== 'function') throw inputError('the transport option must be a function', 'transport');
     this.WebSocket = o.WebSocket;
     this.built = new Map(); // op JSON → request, least recently used first
-    released?.register(this, this.cfg);
   }
 
   /** run builds op in the module and performs it. (Not async: the service

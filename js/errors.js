@@ -9,9 +9,11 @@
 
 const REDACTED = '[redacted]';
 
-/** The registered secrets, and one pattern finding any of them. */
-const secrets = new Set();
-let anySecret = null;
+/** The registered secrets: secret → { pattern, clients } (how many
+ * Clients hold it), and their list, longest first (a secret containing
+ * another is redacted whole). */
+const secrets = new Map();
+let longestFirst = [];
 
 /** Secrets shorter than this are not secrets (the platform's tokens have
  * 32 characters and more): redacting `t` from every message would only
@@ -19,20 +21,56 @@ let anySecret = null;
 const MIN_SECRET = 8;
 
 /** registerSecret makes every FlowThingsError made from now on redact
- * secret. Every Client registers its token. */
+ * secret, until as many unregisterSecret calls. Every Client registers its
+ * token, and unregisters it when it is garbage-collected: a process that
+ * makes an API per user keeps only the tokens in use. */
 export function registerSecret(secret) {
-  if (typeof secret !== 'string' || secret.length < MIN_SECRET || secrets.has(secret)) return;
-  secrets.add(secret);
-  // Longest first: a secret containing another is redacted whole.
-  const sources = [...secrets].sort((a, b) => b.length - a.length).map(secretPattern);
-  anySecret = new RegExp(sources.join('|'), 'g');
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET) return;
+  const known = secrets.get(secret);
+  if (known) {
+    known.clients++;
+    return;
+  }
+  // A secret outside printable ASCII, or with escapes' own characters, is
+  // always looked for with its pattern (canonical() does not undo those).
+  secrets.set(secret, { pattern: new RegExp(secretPattern(secret), 'g'), clients: 1, always: /[^\x20-\x7e]|[%\\]/.test(secret) });
+  longestFirst = [...secrets.keys()].sort((a, b) => b.length - a.length);
+}
+
+/** unregisterSecret undoes one registerSecret. */
+export function unregisterSecret(secret) {
+  const known = secrets.get(secret);
+  if (!known || --known.clients > 0) return;
+  secrets.delete(secret);
+  longestFirst = longestFirst.filter((s) => s !== secret);
 }
 
 /** redact returns text with every registered secret, in any of its forms,
- * replaced by "[redacted]". */
+ * replaced by "[redacted]". A secret's pattern runs only where the secret
+ * may be: text without a backslash or a percent sign holds it only as it
+ * is, and other text is searched once with its escapes undone. */
 export function redact(text) {
   text = String(text);
-  return anySecret === null ? text : text.replace(anySecret, REDACTED);
+  if (longestFirst.length === 0) return text;
+  const escaped = text.includes('\\') || text.includes('%');
+  const plain = escaped ? canonical(text) : text;
+  for (const secret of longestFirst) {
+    const { pattern, always } = secrets.get(secret);
+    if (escaped) {
+      if (always || plain.includes(secret)) text = text.replace(pattern, REDACTED);
+    } else if (text.includes(secret)) {
+      text = text.replaceAll(secret, REDACTED);
+    }
+  }
+  return text;
+}
+
+/** canonical undoes, for the search, the escapes secretPattern matches:
+ * JSON's (\uXXXX, \/ and the like, after any number of backslashes) and
+ * the percent-encoding of ASCII (once or twice). */
+function canonical(text) {
+  return text.replace(/\\+u([0-9a-fA-F]{4})|\\+([/"\\])|%(?:25)?([0-7][0-9a-fA-F])/g,
+    (_, unit, ch, byte) => (unit ? String.fromCharCode(parseInt(unit, 16)) : ch ?? String.fromCharCode(parseInt(byte, 16))));
 }
 
 const hex = (n, width) => n.toString(16).padStart(width, '0');

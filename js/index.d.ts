@@ -858,7 +858,8 @@ export interface WebSocketConnection {
   /** Every pushed drop, as `{ resource, value }`. */
   messages(): AsyncQueue<WebSocketMessage>;
   /** Settles when the connection ends: resolves after `close()`, rejects
-   * with the error that ended it. */
+   * with the error that ended it (code `aborted` when the `signal` of
+   * `connect()` aborted it). */
   run(): Promise<void>;
   /** Closes the connection for good; pending calls reject. */
   close(): Promise<void>;

@@ -289,7 +289,9 @@ export class LiveQuery {
     this.#closed = true;
     this.#ws?.off?.('state', this.#onConnectionState);
     clearTimeout(this.#retry);
-    if (this.#program !== null) release(this.#program);
+    try {
+      if (this.#program !== null) release(this.#program);
+    } catch { /* the module has failed: nothing of it to release */ }
     this.#program = null;
     this.#pending = [];
     const sub = this.#sub;

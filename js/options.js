@@ -16,6 +16,14 @@ export function checkKeys(options, allowed, where) {
   }
 }
 
+/** checkTimeoutMs throws an `input` error unless timeoutMs is undefined
+ * (the default) or a number of milliseconds ≥ 0 (0 = none). */
+export function checkTimeoutMs(timeoutMs) {
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+    throw new FlowThingsError('flowthings: timeoutMs must be a number of milliseconds ≥ 0', { code: 'input', field: 'timeoutMs', reason: 'timeoutMs must be a number of milliseconds ≥ 0' });
+  }
+}
+
 /** nearest returns the allowed key closest to key by edit distance, when
  * it is close enough to be a plausible typo. */
 function nearest(key, allowed) {

@@ -20,6 +20,10 @@ let failed = null; // the error that stopped the last module for good, until ini
 let memory = null; // the running module's memory
 let loads = 0; // modules started in this realm: each hands out ids of its own
 
+/** moduleLoad tells which module serves calls (it counts the loads): a
+ * Client made for an earlier module configures itself again. */
+export const moduleLoad = () => loads;
+
 /** The size of the running module's memory in bytes (0 before init()), for
  * tests and the bench: wasm memory grows and never shrinks. */
 export function moduleMemoryBytes() {

@@ -14,7 +14,7 @@ import {
 import { WHOLE_TEXT_MAX } from './runtime.js';
 import { FlowThingsError, errorFrom, redact } from './errors.js';
 import { isPlainObject, filterText } from './filter.js';
-import { checkKeys } from './options.js';
+import { checkKeys, checkTimeoutMs } from './options.js';
 import { parse, stringify } from './json.js';
 
 const CONNECT_OPTIONS = ['reconnect', 'heartbeatMs', 'backoffMinMs', 'backoffMaxMs', 'maxAttempts', 'stableMs', 'timeoutMs',
@@ -187,6 +187,11 @@ function failureOf(err) {
 }
 
 /** A live WebSocket session. */
+/** The error of a call its signal aborted. */
+function callAborted(signal) {
+  return new FlowThingsError('flowthings: websocket call aborted', { code: 'aborted', cause: signal.reason });
+}
+
 class Connection {
   #client;
   #opts;
@@ -280,10 +285,31 @@ class Connection {
     for (const fn of this.#listeners.get(event)) this._safely(() => fn(...args), event !== 'error');
   }
 
-  /** Runs one engine event (a bridge.js stub) and carries out its result. */
+  /** Runs one engine event (a bridge.js stub) and carries out its result.
+   * Events come from timers and the socket, where nothing would catch a
+   * throw: the only one is the module's failure, which ends the
+   * connection here, in JavaScript alone. */
   #event(event, ...args) {
     if (this.#stopped) return;
-    this.#apply(event(this.#engine, ...args));
+    let result;
+    try {
+      result = event(this.#engine, ...args);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    this.#apply(result);
+  }
+
+  /** Ends the connection without its engine (the module has failed):
+   * every pending call rejects with err, as do run() and connect(). */
+  #fail(err) {
+    const waiters = [...this.#waiters.values()];
+    this.#waiters.clear();
+    for (const w of waiters) w.reject(err);
+    this.#setState('closed');
+    this._report(err);
+    this.#stop(err);
   }
 
   #setState(state) {
@@ -554,13 +580,16 @@ class Connection {
     for (const s of this.#subs.values()) s._end(error ?? undefined);
     this.#subs.clear();
     for (const q of this.#messages) q.end(error ?? undefined);
-    release(this.#engine);
+    try {
+      release(this.#engine);
+    } catch { /* the module has failed: nothing of it to release */ }
     if (error) {
       this.#settleOpened.reject(this.#abortError ?? error);
       this.#settleDone.reject(error);
     } else {
       this.#settleOpened.reject(this.#abortError ?? new FlowThingsError('flowthings: websocket closed before it opened', { code: 'closed' }));
-      this.#settleDone.resolve();
+      if (this.#abortError) this.#settleDone.reject(this.#abortError); // ended by the caller's signal
+      else this.#settleDone.resolve();
     }
     this.#emit('close');
   }
@@ -576,7 +605,7 @@ class Connection {
         this.#event(wsCancel, callId);
         finish(reject)(err);
       };
-      const onAbort = () => cancel(new FlowThingsError('flowthings: websocket call aborted', { code: 'aborted', cause: signal.reason }));
+      const onAbort = () => cancel(callAborted(signal));
       this.#waiters.set(callId, { resolve: finish(resolve), reject: finish(reject) });
       timeoutMs ??= this.#timeoutMs;
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
@@ -587,9 +616,18 @@ class Connection {
     });
   }
 
-  /** Starts an engine call and waits for its reply. */
+  /** Starts an engine call and waits for its reply. A call whose signal
+   * has aborted already is never started: nothing is sent. */
   #call(start, args, control) {
-    const { call: callId, ...result } = start(this.#engine, ...args);
+    if (control?.signal?.aborted) return Promise.reject(callAborted(control.signal));
+    let started;
+    try {
+      started = start(this.#engine, ...args);
+    } catch (err) {
+      if (err?.code === 'internal') this.#fail(err); // the module has failed
+      throw err;
+    }
+    const { call: callId, ...result } = started;
     const reply = this.#wait(callId, control);
     this.#apply(result);
     return reply;
@@ -599,6 +637,9 @@ class Connection {
    * resolves to the reply's body, rejects on an error reply. */
   async send(frame, control) {
     if (!isPlainObject(frame)) throw new FlowThingsError('flowthings: send(frame) takes a plain object', { code: 'input' });
+    if (control !== undefined && control !== null && !isPlainObject(control)) throw new FlowThingsError('flowthings: send(frame, control) takes a plain object { signal, timeoutMs }', { code: 'input' });
+    checkKeys(control, ['signal', 'timeoutMs'], 'ws.send(frame, control)');
+    checkTimeoutMs(control?.timeoutMs);
     if (this.#stopped) throw new FlowThingsError('flowthings: websocket closed', { code: 'closed' });
     const { value, options, ...rest } = frame;
     const opts = options?.filter === undefined || options.filter === null ? options : { ...options, filter: filterText(options.filter) };
@@ -618,6 +659,7 @@ class Connection {
     const { backfill = true, onError, signal, timeoutMs } = options;
     if (typeof backfill !== 'boolean') throw new FlowThingsError('flowthings: subscribe: backfill must be true or false', { code: 'input', field: 'backfill' });
     if (onError !== undefined && typeof onError !== 'function') throw new FlowThingsError('flowthings: subscribe: onError must be a function', { code: 'input', field: 'onError' });
+    checkTimeoutMs(timeoutMs);
     if (this.#stopped) throw new FlowThingsError('flowthings: websocket closed', { code: 'closed' });
     const sub = new Subscription(this, ++lastHandler, flowIdOrPath, handler ?? undefined, onError);
     this.#subs.set(sub.id, sub);

@@ -7,7 +7,8 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { init, API, Token, mem, parseFilter, FlowThingsError } from '../../js/node.js';
-import { envelope, recorder } from './helpers/transport.js';
+import { envelope, recorder, response, until } from './helpers/transport.js';
+import { fakeWebSocket } from './helpers/fake-websocket.js';
 import { build, configure, release } from '../../js/bridge.js';
 
 const compiled = WebAssembly.compile(await readFile(new URL('../../dist/flowthings.wasm', import.meta.url)));
@@ -43,7 +44,7 @@ WebAssembly.instantiate = async (source, imports) => {
   return Object.create(result, { exports: { value: exports } }); // still an instanceof WebAssembly.Instance
 };
 
-const api = () => new API(new Token('acct', 'tok-FATAL'), { host: 'api.test', transport: recorder(() => ({ status: 200, headers: {}, body: envelope({ id: 'f1' }) })) });
+const api = (transport = recorder(() => ({ status: 200, headers: {}, body: envelope({ id: 'f1' }) }))) => new API(new Token('acct', 'tok-FATAL'), { host: 'api.test', transport });
 
 function isStopped(err) {
   assert.ok(err instanceof FlowThingsError, `${err?.name}: ${err?.message}`);
@@ -65,7 +66,8 @@ function isOutOfMemory(err) {
 it('after a fatal failure every call fails with a clear internal error; init() loads a fresh module', async () => {
   await init({ wasm: await compiled });
   const oldConfig = configure({ account: 'acct', token: 'tok-FATAL', host: 'api.test' }).id;
-  const before = api();
+  const transport = recorder(() => ({ status: 200, headers: {}, body: envelope({ id: 'f1' }) }));
+  const before = api(transport);
   assert.deepEqual(await before.flow.read('f1'), { id: 'f1' });
 
   fail = 'trap';
@@ -83,6 +85,9 @@ it('after a fatal failure every call fails with a clear internal error; init() l
   release(oldConfig);
   assert.ok(build(newConfig, { service: 'flow', name: 'read', id: 'f1' }).request);
   assert.deepEqual(await api().flow.read('f1'), { id: 'f1' });
+  // An API made before the failure works with the new module, uncached requests included.
+  await before.flow.read('f4');
+  assert.match(transport.calls.at(-1).url, /\/flow\/f4$/);
 });
 
 it("when Go's runtime exits on a fatal error, the error says what it printed; never a ReferenceError", async () => {
@@ -92,4 +97,28 @@ it("when Go's runtime exits on a fatal error, the error says what it printed; ne
   assert.throws(() => parseFilter('a == 1'), isOutOfMemory, 'every later call');
   await init({ wasm: await compiled });
   assert.deepEqual(await api().flow.read('f1'), { id: 'f1' });
+});
+
+it('a WebSocket connection whose module fails ends: its pending calls, run() and later calls reject with the internal error, and nothing is thrown uncaught', async () => {
+  await init({ wasm: await compiled });
+  const WS = fakeWebSocket();
+  const transport = recorder((req) => (req.method === 'GET' ? response([]) : response({ id: 's-1' }, { status: 201 })));
+  const ws0 = new API(new Token('acct', 'tok-FATAL'), { host: 'api.test', transport, WebSocket: WS });
+  const pending = ws0.websocket.connect({ heartbeatMs: 0 });
+  await until(() => WS.last, { what: 'the socket' });
+  WS.last.open();
+  const ws = await pending;
+  const errors = [];
+  ws.on('error', (err) => errors.push(err));
+  const run = ws.run();
+  const call = ws.send({ object: 'flow', type: 'find', id: 'x' }, { timeoutMs: 60_000 });
+  fail = 'trap';
+  WS.last.push({ type: 'message', resource: 'f1', value: { id: 'd1', flowId: 'f1' } }); // the module runs, and traps
+  await assert.rejects(call, isStopped, 'the pending call');
+  await assert.rejects(run, isStopped, 'run()');
+  assert.equal(ws.state, 'closed');
+  assert.ok(errors.some((err) => err.code === 'internal'), 'reported to the error listeners');
+  await assert.rejects(ws.send({ object: 'flow', type: 'find', id: 'y' }), { code: 'closed' });
+  await ws.close(); // settles
+  await init({ wasm: await compiled });
 });

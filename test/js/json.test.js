@@ -82,6 +82,13 @@ describe('parse', () => {
     assert.ok(Object.is(parse('-0'), -0));
     assert.equal(typeof parse('{"a":12345678901234567.0}').a, 'number');
   });
+  it('reads a string of millions of characters on the exact path', () => {
+    const long = 'x'.repeat(12_000_000);
+    const v = parse(`{"a":"${long}\\n\\u0041","n":9223372036854775807}`);
+    assert.equal(v.a.length, long.length + 2);
+    assert.equal(v.a.slice(-2), '\nA');
+    assert.equal(v.n, 9223372036854775807n);
+  });
   it('throws JSON.parse\'s own SyntaxError on invalid JSON', () => {
     for (const text of ['{"n":12345678901234567', '{"n":12345678901234567,}', '[12345678901234567 1]', '{"n":012345678901234567}', '{"n":12345678901234567} x', '{n:12345678901234567}']) {
       let expected;

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import util from 'node:util';
 import {
   FlowThingsError, FlowThingsException, FlowThingsBadRequest, FlowThingsForbidden, FlowThingsNotFound,
-  FlowThingsServerError, registerSecret, redact, errorFrom,
+  FlowThingsServerError, registerSecret, unregisterSecret, redact, errorFrom,
 } from '../../js/errors.js';
+import { init, API, Token } from '../../js/node.js';
 import { SECRET, assertNoLeak, captureConsole, leaks } from './helpers/leak.js';
 
 registerSecret(SECRET);
@@ -151,4 +152,33 @@ describe('error names are explicit (they survive minification)', () => {
       assert.equal(String(new Class('m')), `${name}: m`);
     });
   }
+});
+
+describe('many tokens', () => {
+  it('thousands of tokens register and redact quickly, and an unregistered one is forgotten', () => {
+    const tokens = Array.from({ length: 3000 }, (_, i) => `tenant-${i}-token-abcdefghijklmnop`);
+    let t = performance.now();
+    for (const tok of tokens) registerSecret(tok);
+    const registering = performance.now() - t;
+    assert.ok(registering < 1000, `registering 3000 tokens took ${registering.toFixed(0)} ms`);
+    t = performance.now();
+    const err = new FlowThingsError(`failed for ${tokens[1234]} and ${encodeURIComponent(`a/${tokens[7]}`)}`);
+    const oneError = performance.now() - t;
+    assert.equal(err.message, `failed for ${'[redacted]'} and a%2F[redacted]`);
+    assert.ok(oneError < 50, `one error with 3000 tokens took ${oneError.toFixed(1)} ms`);
+    registerSecret(tokens[0]); // a second Client with the same token
+    for (const tok of tokens) unregisterSecret(tok);
+    assert.equal(redact(`x ${tokens[1]}`), `x ${tokens[1]}`, 'forgotten once no Client holds it');
+    assert.equal(redact(`x ${tokens[0]}`), 'x [redacted]', 'still held by the second Client');
+    unregisterSecret(tokens[0]);
+    assert.equal(redact(`x ${tokens[0]}`), `x ${tokens[0]}`);
+    assert.equal(redact(`x ${SECRET}`), 'x [redacted]', 'the others stay');
+  });
+
+  it('an API that fails to construct does not keep its token', async () => {
+    await init();
+    const token = 'a-token-of-an-api-never-made-0123456789';
+    assert.throws(() => new API(new Token('acct', token), { host: '127.0.0.1:1', hots: 'x' }), (err) => err.code === 'input' && !err.message.includes(token));
+    assert.equal(redact(token), token);
+  });
 });

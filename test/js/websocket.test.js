@@ -377,6 +377,23 @@ describe('ws.send', () => {
     ac.abort();
     await assert.rejects(p, { code: 'aborted' });
   });
+  it('a call whose signal aborted already is refused, and nothing is sent', async () => {
+    const { ws, socket } = await connected();
+    const signal = AbortSignal.abort();
+    await assert.rejects(ws.send({ object: 'drop', type: 'create', flowId: 'f1', value: { elems: {} } }, { signal }), { code: 'aborted' });
+    await assert.rejects(ws.subscribe('f1', () => {}, { signal }), { code: 'aborted' });
+    await tick();
+    assert.deepEqual(socket.sent, [], 'no create, no subscribe on the wire');
+  });
+  it('a bad call control is refused like a REST call\'s', async () => {
+    const { ws, socket } = await connected();
+    for (const timeoutMs of [-5, Number.NaN, '100']) {
+      await assert.rejects(ws.send({ object: 'flow', type: 'find', id: 'x' }, { timeoutMs }), { code: 'input', field: 'timeoutMs' });
+      await assert.rejects(ws.subscribe('f1', null, { timeoutMs }), { code: 'input', field: 'timeoutMs' });
+    }
+    await assert.rejects(ws.send({ object: 'flow', type: 'find', id: 'x' }, { timeout: 5 }), { code: 'input', field: 'timeout' });
+    assert.deepEqual(socket.sent, []);
+  });
 });
 
 describe('unsubscribe', () => {
@@ -614,6 +631,14 @@ describe('disconnect and reconnect', () => {
     assert.ok(['done', 'closed'].includes(await iterating));
     await ws.close(); // closing again is harmless
     assert.deepEqual(closed, [ws]);
+  });
+  it('the connect signal aborting → run() rejects with code aborted', async () => {
+    const ac = new AbortController();
+    const { ws } = await connected({ signal: ac.signal });
+    const run = ws.run();
+    ac.abort();
+    await assert.rejects(run, { code: 'aborted' });
+    assert.equal(ws.state, 'closed');
   });
   it('calls after close are refused', async () => {
     const { ws } = await connected();
