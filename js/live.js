@@ -7,6 +7,7 @@ import { compileFilter, matchFilter, release } from './bridge.js';
 import { FlowThingsError } from './errors.js';
 import { filterText } from './filter.js';
 import { checkKeys } from './options.js';
+import { runUserCode } from './usercode.js';
 
 /** How many drops a live query keeps unless told otherwise, and at most
  * (the platform's largest find). */
@@ -264,12 +265,7 @@ export class LiveQuery {
   /** Runs user code; what it throws goes to onError (or, from onError, is
    * thrown asynchronously as an event listener's error would be). */
   #safely(fn) {
-    try {
-      const r = fn();
-      if (r && typeof r.catch === 'function') r.catch((err) => this.#userError(err));
-    } catch (err) {
-      this.#userError(err);
-    }
+    runUserCode(fn, (err) => this.#userError(err));
   }
 
   #userError(err) {

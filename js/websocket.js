@@ -16,6 +16,7 @@ import { FlowThingsError, errorFrom, redact } from './errors.js';
 import { isPlainObject, filterText } from './filter.js';
 import { checkKeys, checkTimeoutMs } from './options.js';
 import { parse, stringify } from './json.js';
+import { runUserCode } from './usercode.js';
 
 const CONNECT_OPTIONS = ['reconnect', 'heartbeatMs', 'backoffMinMs', 'backoffMaxMs', 'maxAttempts', 'stableMs', 'timeoutMs',
   'signal', 'maxFrameBytes', 'onOpen', 'onClose', 'onError', 'onMessage', 'onStateChange'];
@@ -145,12 +146,13 @@ class Held {
 }
 
 const text = (v) => (typeof v === 'string' ? v : '');
-const number = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+/** A creationDate or version as the engine counts them: a whole number ≥ 0, or null. */
+const whole = (v) => (Number.isSafeInteger(v) && v >= 0 ? v : null);
 
 /** The control fields of a drop the engine needs, and the handle on it. */
 function dropFields(drop, ref) {
   const d = isPlainObject(drop) ? drop : {};
-  return { id: text(d.id), flowId: text(d.flowId), path: text(d.path), creationDate: number(d.creationDate), version: number(d.version), ref };
+  return { id: text(d.id), flowId: text(d.flowId), path: text(d.path), creationDate: whole(d.creationDate) ?? 0, version: whole(d.version) ?? 0, ref };
 }
 
 /** A push as wsPushes reads it: its resource and its drop's id, flowId,
@@ -160,8 +162,7 @@ function dropFields(drop, ref) {
 function pushText(resource, drop, ref) {
   const d = isPlainObject(drop) ? drop : {};
   const field = (v) => (v.includes('|') ? '' : v);
-  const whole = (v) => (Number.isSafeInteger(v) && v >= 0 ? v : '');
-  return `${field(resource)}|${field(text(d.id))}|${field(text(d.flowId))}|${field(text(d.path))}|${whole(d.creationDate)}|${whole(d.version)}|${ref}|`;
+  return `${field(resource)}|${field(text(d.id))}|${field(text(d.flowId))}|${field(text(d.path))}|${whole(d.creationDate) ?? ''}|${whole(d.version) ?? ''}|${ref}|`;
 }
 
 /** countDeliveries counts the deliver actions of each ref when some drop
@@ -186,12 +187,12 @@ function failureOf(err) {
   return { code, message, status, method, path, account };
 }
 
-/** A live WebSocket session. */
 /** The error of a call its signal aborted. */
 function callAborted(signal) {
   return new FlowThingsError('flowthings: websocket call aborted', { code: 'aborted', cause: signal.reason });
 }
 
+/** A live WebSocket session. */
 class Connection {
   #client;
   #opts;
@@ -400,12 +401,7 @@ class Connection {
   /** Runs user code; what it throws goes to the error listeners (never
    * into the engine), or is thrown as an event listener's error would be. */
   _safely(fn, report = true) {
-    try {
-      const r = fn();
-      if (r && typeof r.catch === 'function') r.catch((err) => this.#userError(err, report));
-    } catch (err) {
-      this.#userError(err, report);
-    }
+    runUserCode(fn, (err) => this.#userError(err, report));
   }
 
   #userError(err, report) {
